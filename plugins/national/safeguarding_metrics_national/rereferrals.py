@@ -1,0 +1,127 @@
+"""Re-referrals within 12 months (DfE children in need, table C1)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from safeguarding_metrics import Indicator, Parameter, Periods
+from safeguarding_metrics.calendar import add_months
+from safeguarding_metrics.cohort import cohort_frame, days, rows_in_periods
+
+
+def rereferrals_12m(
+    tables: Mapping[str, pd.DataFrame], periods: Periods, params: Mapping[str, Any]
+) -> pd.DataFrame:
+    """Referrals in the period that came within 12 months of the child's previous referral [%].
+
+    Numerator
+        Referrals in the period such that the same child has an earlier referral ``p`` with
+        ``p < referral_date <= add_months(p, 12)``.
+    Denominator
+        Referrals with ``referral_date`` in the period, deduplicated on child and date.
+    Exclusions
+        None: referrals ending in no further action stay in. Referrals without a usable date
+        are set aside at load (the data-quality table lists them).
+
+    Parameters
+    ----------
+    tables
+        ``referrals`` with ``referral_id`` and ``referral_date``.
+    periods
+        The periods; the whole history is always used, a period only chooses what is counted.
+    params
+        ``per``: ``"referral"`` (the headline rate) or ``"child"`` (children with a referral in
+        the period; numerator those with at least one re-referral in it).
+
+    Notes
+    -----
+    Only the child's latest earlier referral needs checking: ``add_months`` never decreases,
+    so if the latest earlier referral is more than 12 months back, every earlier one is too.
+    The month rule: a referral on 2016-02-29 is *not* within 12 months of one on 2015-02-28
+    (``add_months(2015-02-28, 12) = 2016-02-28``); exactly 12 months after (2015-04-01 to
+    2016-04-01) is in. Two referrals of one child on one day count once (the lowest id is
+    kept as the record), so a same-day duplicate is never a re-referral of itself.
+
+    References
+    ----------
+    DfE, Characteristics of children in need, table C1: "a re-referral occurs when a child is
+    referred within 12 months of a previous referral"; "if a child has more than one referral
+    in a reporting year, each referral is counted".
+    """
+    referrals = tables["referrals"]
+    frame = pd.DataFrame(
+        {
+            "child": referrals["child"].to_numpy(np.int64),
+            "day": days(referrals["referral_date"]),
+            "id": referrals["referral_id"].astype(str).to_numpy(),
+        }
+    )
+    frame = frame.sort_values(["child", "day", "id"], kind="stable")
+    frame = frame.drop_duplicates(["child", "day"], keep="first").reset_index(drop=True)
+    child = frame["child"].to_numpy()
+    day = frame["day"].to_numpy(dtype="datetime64[D]")
+    previous = np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[D]")
+    same_child = np.zeros(len(frame), dtype=bool)
+    same_child[1:] = child[1:] == child[:-1]
+    previous[1:] = np.where(same_child[1:], day[:-1], np.datetime64("NaT"))
+    has_previous = ~np.isnat(previous)
+    met = np.zeros(len(frame), dtype=bool)
+    met[has_previous] = day[has_previous] <= add_months(previous[has_previous], 12)
+
+    period, row = rows_in_periods(day, periods)
+    if params["per"] == "referral":
+        return cohort_frame(
+            period=period,
+            child=child[row],
+            record=frame["id"].to_numpy()[row],
+            date=day[row],
+            met=met[row],
+            extra={"previous_referral_date": previous[row]},
+        )
+    per_child = (
+        pd.DataFrame({"period": period, "child": child[row], "date": day[row], "met": met[row]})
+        .groupby(["period", "child"], sort=True)
+        .agg(date=("date", "min"), met=("met", "any"))
+        .reset_index()
+    )
+    return cohort_frame(
+        period=per_child["period"].to_numpy(),
+        child=per_child["child"].to_numpy(),
+        date=per_child["date"].to_numpy(),
+        met=per_child["met"].to_numpy(),
+    )
+
+
+REREFERRALS_12M = Indicator(
+    id="national.rereferrals_12m",
+    title="Re-referrals within 12 months",
+    description=(
+        "Numerator: referrals in the period made within 12 months of the same child's previous "
+        "referral (p < referral date <= p + 12 months; the previous referral may be before the "
+        "period). Denominator: referrals with a referral date in the period, counted once per "
+        "child and date. Exclusions: none (NFA referrals stay in)."
+    ),
+    kind="flow",
+    unit="%",
+    polarity="lower",
+    tables={"referrals": ("referral_id", "referral_date")},
+    compute=rereferrals_12m,
+    parameters=(
+        Parameter(
+            name="per",
+            default="referral",
+            choices=("referral", "child"),
+            description=(
+                "'referral': the headline rate over referrals; 'child': children with a "
+                "referral in the period, numerator those with at least one re-referral"
+            ),
+        ),
+    ),
+    source="DfE Characteristics of children in need, table C1 (re-referrals within 12 months)",
+    definition_version="2014-15",
+    benchmark="rereferrals_12m",
+)

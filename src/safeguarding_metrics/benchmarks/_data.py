@@ -1,0 +1,126 @@
+"""The packaged benchmark tables, read once on first use.
+
+The files in ``data/`` are written by ``scripts/derive_benchmarks.py`` from the DfE's published
+tables; nothing here reaches the network, and nothing is read at import time: every loader is
+cached with :func:`functools.cache` and runs on the first call that needs it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from importlib import resources
+
+import attrs
+import pandas as pd
+
+__all__ = [
+    "MeasureYear",
+    "attribution_text",
+    "la_table",
+    "measure_table",
+    "measure_years",
+    "neighbour_table",
+    "value_index",
+    "value_table",
+]
+
+
+def _read(name: str) -> pd.DataFrame:
+    """Read one packaged CSV as text, empty cells kept as empty strings."""
+    source = resources.files(__package__).joinpath("data", name)
+    with source.open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, dtype=str, keep_default_na=False)
+
+
+@functools.cache
+def value_table() -> pd.DataFrame:
+    """``values.csv`` with ``time_period`` as int and ``value`` as float (NaN when missing)."""
+    frame = _read("values.csv")
+    frame["time_period"] = frame["time_period"].astype(int)
+    frame["value"] = pd.to_numeric(frame["value"].replace("", None), errors="raise").astype(
+        "float64"
+    )
+    return frame
+
+
+@functools.cache
+def la_table() -> pd.DataFrame:
+    """``las.csv``: one row per council."""
+    return _read("las.csv")
+
+
+@functools.cache
+def neighbour_table() -> pd.DataFrame:
+    """``neighbours.csv``: model, la, rank, neighbour, closeness (``rank`` as int)."""
+    frame = _read("neighbours.csv")
+    frame["rank"] = frame["rank"].astype(int)
+    return frame
+
+
+@functools.cache
+def measure_table() -> pd.DataFrame:
+    """``measures.csv``: one row per measure, in the packaged order."""
+    return _read("measures.csv")
+
+
+@functools.cache
+def attribution_text() -> str:
+    """The text of ``data/ATTRIBUTION.md``."""
+    return resources.files(__package__).joinpath("data", "ATTRIBUTION.md").read_text("utf-8")
+
+
+def _number(x: float) -> float | None:
+    return None if math.isnan(x) else float(x)
+
+
+@attrs.frozen(kw_only=True)
+class MeasureYear:
+    """The published values of one measure in one year.
+
+    Attributes
+    ----------
+    england : float or None
+        The national value.
+    regions : dict
+        Region code (``E12...`` and the ``E13...`` Inner/Outer London sub-regions) to value.
+    councils : dict
+        Old council code to value, for every council row published that year. Joint rows
+        (``"314 / 318"``) keep their joint key.
+    """
+
+    england: float | None
+    regions: dict[str, float | None]
+    councils: dict[str, float | None]
+
+
+@functools.cache
+def value_index() -> dict[tuple[str, int], MeasureYear]:
+    """Every (measure, year) published, with its national, regional and council values."""
+    frame = value_table()
+    parts: dict[tuple[str, int], tuple[list[float | None], dict[str, float | None], dict]] = {}
+    columns = ("measure", "time_period", "geographic_level", "region_code", "old_la_code")
+    for measure, year, level, region, council, value in zip(
+        *(frame[c] for c in columns), frame["value"], strict=True
+    ):
+        england, regions, councils = parts.setdefault((measure, int(year)), ([], {}, {}))
+        number = _number(value)
+        if level == "National":
+            england.append(number)
+        elif level == "Regional":
+            regions[region] = number
+        else:
+            councils[council] = number
+    return {
+        key: MeasureYear(england=england[0] if england else None, regions=r, councils=c)
+        for key, (england, r, c) in parts.items()
+    }
+
+
+@functools.cache
+def measure_years() -> dict[str, tuple[int, ...]]:
+    """The years each measure is published for, ascending."""
+    years: dict[str, set[int]] = {}
+    for measure, year in value_index():
+        years.setdefault(measure, set()).add(year)
+    return {measure: tuple(sorted(ys)) for measure, ys in years.items()}

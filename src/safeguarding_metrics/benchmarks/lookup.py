@@ -1,0 +1,579 @@
+"""Benchmarks of one council: England, its region, its statistical neighbours and its quartile.
+
+Every figure comes from the DfE's published tables, packaged by
+``scripts/derive_benchmarks.py``; see ``docs/benchmarks.md`` for the sources and the rules.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import math
+import re
+import statistics
+from collections.abc import Iterable, Sequence
+from typing import SupportsFloat
+
+import attrs
+import pandas as pd
+
+from safeguarding_metrics.benchmarks import _data
+from safeguarding_metrics.benchmarks.authorities import (
+    NEIGHBOUR_MODELS,
+    LocalAuthority,
+    _check_model,
+    default_model,
+    neighbour_codes,
+    resolve_la,
+)
+
+__all__ = [
+    "NEIGHBOUR_METHODS",
+    "POLARITIES",
+    "Benchmark",
+    "Measure",
+    "benchmark",
+    "benchmark_table",
+    "get_measure",
+    "measures",
+    "parse_year",
+    "quartile_band",
+]
+
+NEIGHBOUR_METHODS: tuple[str, ...] = ("mean", "median")
+"""How the neighbours' values are averaged: LAIT uses the mean, the DfE dashboard the median."""
+
+POLARITIES: tuple[str, ...] = ("higher", "lower")
+"""Which way is better: ``"higher"`` or ``"lower"`` values."""
+
+
+def _optional_float(x: SupportsFloat | None) -> float | None:
+    """``None`` for missing (``None`` or NaN), else a Python float."""
+    if x is None:
+        return None
+    number = float(x)
+    return None if math.isnan(number) else number
+
+
+def _split(text: str, sep: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(sep)) if text else ()
+
+
+@attrs.frozen(kw_only=True)
+class Measure:
+    """A published DfE measure shipped as a benchmark.
+
+    Attributes
+    ----------
+    key : str
+        Identifier, e.g. ``"rereferrals_12m"``.
+    title : str
+        What is measured, in words.
+    unit : str
+        ``"%"`` or ``"cases per FTE"``.
+    polarity : str
+        ``"higher"`` or ``"lower"``: which values are better (sets the quartile order).
+    source_file : str
+        The DfE CSV the values come from.
+    notes : str
+        Caveats: derivation, rounding, years, joint rows.
+    dfe_ref : str
+        The DfE table reference (``"C1"``, ``"C4"``, ``"D3"``, ``"D5"``), else ``""``.
+    source_column : str
+        The published column (or, for a derived measure, the computation).
+    filters : tuple of str
+        For long tables, the ``column = label`` conditions selecting the rows.
+    definition : str
+        Numerator and denominator.
+    publication : str
+        The DfE statistical release.
+    period_end : str
+        ``MM-DD`` ending the year a ``time_period`` names: ``"03-31"`` (collection year),
+        ``"09-30"`` (workforce census at 30 September).
+    years : tuple of int
+        The years (``time_period``) packaged.
+    """
+
+    key: str
+    title: str
+    unit: str
+    polarity: str = attrs.field(validator=attrs.validators.in_(POLARITIES))
+    source_file: str
+    notes: str = ""
+    dfe_ref: str = ""
+    source_column: str = ""
+    filters: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    definition: str = ""
+    publication: str = ""
+    period_end: str = "03-31"
+    years: tuple[int, ...] = attrs.field(default=(), converter=tuple)
+
+
+@functools.cache
+def measures() -> tuple[Measure, ...]:
+    """Every packaged measure, in a fixed order (children in need, looked after, workforce).
+
+    Returns
+    -------
+    tuple of Measure
+    """
+    years = _data.measure_years()
+    return tuple(
+        Measure(
+            key=row.key,
+            title=row.title,
+            unit=row.unit,
+            polarity=row.polarity,
+            source_file=row.source_file,
+            notes=row.notes,
+            dfe_ref=row.dfe_ref,
+            source_column=row.source_column,
+            filters=_split(row.filters, ";"),
+            definition=row.definition,
+            publication=row.publication,
+            period_end=row.period_end,
+            years=years.get(row.key, ()),
+        )
+        for row in _data.measure_table().itertuples(index=False)
+    )
+
+
+def get_measure(key: str | Measure) -> Measure:
+    """The measure with this key.
+
+    Parameters
+    ----------
+    key : str or Measure
+        E.g. ``"rereferrals_12m"``; a :class:`Measure` is returned as it is.
+
+    Returns
+    -------
+    Measure
+
+    Raises
+    ------
+    LookupError
+        Unknown key; the message lists the closest keys, or all of them.
+    """
+    if isinstance(key, Measure):
+        return key
+    by_key = {m.key: m for m in measures()}
+    text = str(key).strip()
+    if text in by_key:
+        return by_key[text]
+    close = difflib.get_close_matches(text, list(by_key), n=4, cutoff=0.5)
+    close += [k for k in by_key if text and text in k and k not in close]
+    listed = ", ".join(close or by_key)
+    label = "Closest" if close else "Known measures"
+    raise LookupError(f"Unknown benchmark measure {text!r}. {label}: {listed}.")
+
+
+_FINANCIAL_YEAR = re.compile(r"(\d{4})\s*(?:-|/|–|to)\s*(\d{2}|\d{4})")
+
+
+def parse_year(year: int | str) -> int:
+    """The DfE ``time_period`` of a year: the year ending 31 March it names.
+
+    Parameters
+    ----------
+    year : int or str
+        ``2015``, ``"2015"``, ``"2014-15"``, ``"2014/15"``, ``"2014-2015"`` or ``"201415"``
+        (the DfE's six-digit form): all mean the collection year 1 April 2014 to 31 March 2015,
+        ``time_period`` 2015.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        Unreadable text, a range whose years are not consecutive, or a year outside 1990-2100.
+
+    Examples
+    --------
+    >>> parse_year("2014-15"), parse_year(2015), parse_year("201415")
+    (2015, 2015, 2015)
+    """
+    if isinstance(year, bool):
+        raise ValueError(f"Not a year: {year!r}.")
+    if isinstance(year, int):
+        result = year
+    else:
+        text = str(year).strip()
+        range_match = _FINANCIAL_YEAR.fullmatch(text) or re.fullmatch(r"(\d{4})(\d{2})", text)
+        if re.fullmatch(r"\d{4}", text):
+            result = int(text)
+        elif range_match:
+            start, end = int(range_match[1]), range_match[2]
+            expected = str(start + 1) if len(end) == 4 else f"{(start + 1) % 100:02d}"
+            if end != expected:
+                raise ValueError(
+                    f"{text!r} is not a collection year: the second year must follow the first "
+                    f"(e.g. {start}-{(start + 1) % 100:02d})."
+                )
+            result = start + 1
+        else:
+            raise ValueError(
+                f"Not a year: {text!r}. Give the year ending 31 March (2015) or the "
+                "financial year (2014-15)."
+            )
+    if not 1990 <= result <= 2100:
+        raise ValueError(f"Year {result} is out of range (1990-2100).")
+    return result
+
+
+def quartile_band(
+    value: float | None, values: Iterable[float | None], polarity: str
+) -> str | None:
+    """The quartile band of ``value`` among ``values``: ``"A"`` best to ``"D"`` worst.
+
+    Parameters
+    ----------
+    value : float or None
+        The council's value.
+    values : iterable of float or None
+        Every council's value that year (the council's own included); missing ones are
+        ignored.
+    polarity : str
+        ``"higher"`` (higher is better) or ``"lower"``.
+
+    Returns
+    -------
+    str or None
+        ``None`` when ``value`` is missing or no council has a value.
+
+    Notes
+    -----
+    With ``n`` councils having a value and ``b`` of them strictly better than ``value``,
+    the rank is ``b + 1`` and the band is A when ``b / n < 1/4``, B when ``< 1/2``, C when
+    ``< 3/4``, else D (integer arithmetic: ``"ABCD"[4 * b // n]``). Tied councils share the
+    best rank of their group, so a tie straddling a boundary goes to the better band. With
+    152 councils the bands hold ranks 1-38, 39-76, 77-114 and 115-152.
+
+    Examples
+    --------
+    >>> quartile_band(10.0, [10.0, 20.0, 30.0, 40.0], "lower")
+    'A'
+    >>> quartile_band(10.0, [10.0, 20.0, 30.0, 40.0], "higher")
+    'D'
+    """
+    if polarity not in POLARITIES:
+        raise ValueError(f"Unknown polarity {polarity!r}: choose 'higher' or 'lower'.")
+    mine = _optional_float(value)
+    known = [v for v in map(_optional_float, values) if v is not None]
+    if mine is None or not known:
+        return None
+    better = sum(v > mine for v in known) if polarity == "higher" else sum(v < mine for v in known)
+    return "ABCD"[min(3, 4 * better // len(known))]
+
+
+@attrs.frozen(kw_only=True)
+class Benchmark:
+    """One measure for one council and year, beside England, its region and its neighbours.
+
+    Attributes
+    ----------
+    measure : str
+        The measure key.
+    year : int
+        DfE ``time_period``.
+    la : LocalAuthority
+        The council.
+    la_value, england, region : float or None
+        The council's, England's and the council's region's published values; ``None``
+        when not published (suppressed, not applicable, or the council did not exist).
+    neighbours : float or None
+        Mean or median of the neighbours' values that are not missing.
+    neighbours_n : int
+        How many neighbours had a value.
+    neighbour_method : str
+        ``"mean"`` or ``"median"``.
+    neighbour_model : str
+        ``"2021"`` or ``"2025"``: the model used.
+    quartile : str or None
+        ``"A"`` (best) to ``"D"`` (worst) among all councils with a value that year,
+        by the measure's polarity (see :func:`quartile_band`).
+    councils_n : int
+        How many councils had a value that year (the quartile's population).
+    neighbour_codes : tuple of str
+        Old codes of the model's neighbours, closest first (with or without a value).
+    notes : tuple of str
+        Why something is missing or how it was found: joint figures, reorganised councils,
+        a fallback neighbour model.
+    """
+
+    measure: str
+    year: int
+    la: LocalAuthority
+    la_value: float | None = attrs.field(converter=_optional_float)
+    england: float | None = attrs.field(converter=_optional_float)
+    region: float | None = attrs.field(converter=_optional_float)
+    neighbours: float | None = attrs.field(converter=_optional_float)
+    neighbours_n: int
+    neighbour_method: str = attrs.field(validator=attrs.validators.in_(NEIGHBOUR_METHODS))
+    neighbour_model: str = attrs.field(validator=attrs.validators.in_(NEIGHBOUR_MODELS))
+    quartile: str | None = attrs.field(
+        validator=attrs.validators.optional(attrs.validators.in_(("A", "B", "C", "D")))
+    )
+    councils_n: int = 0
+    neighbour_codes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+
+def _council_value(
+    councils: dict[str, float | None], old_code: str
+) -> tuple[float | None, str | None]:
+    """A council's value, or the joint value published for it and a partner; the joint key."""
+    if old_code in councils:
+        return councils[old_code], None
+    for key, value in councils.items():
+        if "/" in key and old_code in _split(key, "/"):
+            return value, key
+    return None, None
+
+
+def _reference_day(measure: Measure, year: int) -> str:
+    return f"{year}-{measure.period_end}"
+
+
+def _names(codes: Sequence[str]) -> str:
+    return ", ".join(str(resolve_la(code)) for code in codes)
+
+
+def _choose_model(
+    la: LocalAuthority, year: int, model: str | None
+) -> tuple[str, tuple[str, ...], list[str]]:
+    notes: list[str] = []
+    if model is not None:
+        chosen = _check_model(model)
+        codes = neighbour_codes(la, chosen)
+        if not codes:
+            notes.append(f"{la.name} has no entry in the {chosen} neighbour model.")
+        return chosen, codes, notes
+    chosen = default_model(year)
+    codes = neighbour_codes(la, chosen)
+    if not codes:
+        for other in NEIGHBOUR_MODELS:
+            if other != chosen and neighbour_codes(la, other):
+                notes.append(
+                    f"{la.name} has no entry in the {chosen} neighbour model; "
+                    f"the {other} model is used."
+                )
+                return other, neighbour_codes(la, other), notes
+        notes.append(f"{la.name} has no entry in any neighbour model.")
+    return chosen, codes, notes
+
+
+def _existence_note(la: LocalAuthority, measure: Measure, year: int) -> str | None:
+    day = _reference_day(measure, year)
+    if la.exists_on(day):
+        return None
+    if la.abolished and day >= la.abolished:
+        return (
+            f"{la.name} ({la.old_code}) was abolished on {la.abolished}; "
+            f"see its successors: {_names(la.successors)}."
+        )
+    return (
+        f"{la.name} ({la.old_code}) was created on {la.created}; "
+        f"its predecessors: {_names(la.predecessors)}."
+    )
+
+
+def benchmark(
+    measure: str | Measure,
+    la: str | LocalAuthority,
+    year: int | str,
+    *,
+    neighbours: str = "mean",
+    model: str | None = None,
+) -> Benchmark:
+    """England, region, statistical neighbours and quartile for one council, measure and year.
+
+    Parameters
+    ----------
+    measure : str or Measure
+        Measure key (see :func:`measures`).
+    la : str or LocalAuthority
+        Old code, new code or name (see :func:`~.resolve_la`).
+    year : int or str
+        DfE ``time_period`` (``2015``) or financial year (``"2014-15"``), see
+        :func:`parse_year`. For ``sw_caseload`` it is the year of the 30 September census.
+    neighbours : {"mean", "median"}
+        How the neighbours' values are averaged (LAIT: mean; DfE dashboard: median).
+    model : {"2021", "2025"} or None
+        Statistical neighbour model; ``None`` chooses by year (see :func:`~.default_model`),
+        falling back to the other model when the council has no entry in that one.
+
+    Returns
+    -------
+    Benchmark
+        Values not published for that council or year are ``None``, with a note why.
+
+    Raises
+    ------
+    LookupError
+        Unknown measure or council.
+    ValueError
+        Unreadable year, unknown neighbour method or model.
+
+    Notes
+    -----
+    A neighbour without a value that year (suppressed, or not yet created) is left out of the
+    average, and ``neighbours_n`` says how many remained; nothing is substituted for it. Where
+    the DfE publishes one joint figure for two councils (the workforce figures of Kingston upon
+    Thames with Richmond upon Thames, and of North with West Northamptonshire), each council
+    (and each neighbour) takes the joint figure; the quartile counts the joint row once.
+
+    Examples
+    --------
+    >>> b = benchmark("rereferrals_12m", "Rotherham", "2014-15")
+    >>> b.la_value, b.england, round(b.neighbours, 2), b.neighbours_n
+    (21.8, 24.2, 23.65, 10)
+    """
+    m = get_measure(measure)
+    authority = resolve_la(la)
+    y = parse_year(year)
+    if neighbours not in NEIGHBOUR_METHODS:
+        raise ValueError(f"Unknown neighbour average {neighbours!r}: choose 'mean' or 'median'.")
+    chosen, codes, notes = _choose_model(authority, y, model)
+    data = _data.value_index().get((m.key, y))
+    if data is None:
+        span = f"{m.years[0]} to {m.years[-1]}" if m.years else "no year"
+        notes.insert(0, f"{m.key} is not published for {y} (packaged: {span}).")
+        return Benchmark(
+            measure=m.key,
+            year=y,
+            la=authority,
+            la_value=None,
+            england=None,
+            region=None,
+            neighbours=None,
+            neighbours_n=0,
+            neighbour_method=neighbours,
+            neighbour_model=chosen,
+            quartile=None,
+            councils_n=0,
+            neighbour_codes=codes,
+            notes=notes,
+        )
+    la_value, joint = _council_value(data.councils, authority.old_code)
+    if joint:
+        notes.insert(0, f"The value is the joint figure the DfE publishes for {joint}.")
+    existence = _existence_note(authority, m, y)
+    if existence and la_value is None:
+        notes.insert(0, existence)
+    values = [v for code in codes if (v := _council_value(data.councils, code)[0]) is not None]
+    if codes and len(values) < len(codes):
+        missing = [c for c in codes if _council_value(data.councils, c)[0] is None]
+        notes.append(f"No value for {len(missing)} of {len(codes)} neighbours: {_names(missing)}.")
+    average = None
+    if values:
+        average = statistics.fmean(values) if neighbours == "mean" else statistics.median(values)
+    councils = [v for v in data.councils.values() if v is not None]
+    return Benchmark(
+        measure=m.key,
+        year=y,
+        la=authority,
+        la_value=la_value,
+        england=data.england,
+        region=data.regions.get(authority.region_code),
+        neighbours=average,
+        neighbours_n=len(values),
+        neighbour_method=neighbours,
+        neighbour_model=chosen,
+        quartile=quartile_band(la_value, councils, m.polarity),
+        councils_n=len(councils),
+        neighbour_codes=codes,
+        notes=notes,
+    )
+
+
+def _all_keys() -> list[str]:
+    return [m.key for m in measures()]
+
+
+TABLE_COLUMNS: tuple[str, ...] = (
+    "measure",
+    "title",
+    "unit",
+    "polarity",
+    "year",
+    "la_code",
+    "la_name",
+    "la_value",
+    "england",
+    "region_code",
+    "region_name",
+    "region",
+    "neighbours",
+    "neighbours_n",
+    "neighbour_method",
+    "neighbour_model",
+    "quartile",
+    "councils_n",
+    "notes",
+)
+
+
+def benchmark_table(
+    la: str | LocalAuthority,
+    year: int | str,
+    *,
+    measures: Sequence[str] | None = None,
+    neighbours: str = "mean",
+    model: str | None = None,
+) -> pd.DataFrame:
+    """:func:`benchmark` for several measures (all by default), one row each.
+
+    Parameters
+    ----------
+    la : str or LocalAuthority
+        Old code, new code or name.
+    year : int or str
+        DfE ``time_period`` or financial year.
+    measures : sequence of str, optional
+        Measure keys, in the order wanted; all measures when omitted.
+    neighbours : {"mean", "median"}
+        Neighbour average.
+    model : {"2021", "2025"} or None
+        Neighbour model; chosen by year when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TABLE_COLUMNS`; values are floats (NaN when missing), ``notes`` one
+        string (notes joined by a space).
+    """
+    keys = _all_keys() if measures is None else list(measures)
+    rows = []
+    for key in keys:
+        b = benchmark(key, la, year, neighbours=neighbours, model=model)
+        m = get_measure(key)
+        rows.append(
+            {
+                "measure": m.key,
+                "title": m.title,
+                "unit": m.unit,
+                "polarity": m.polarity,
+                "year": b.year,
+                "la_code": b.la.old_code,
+                "la_name": b.la.name,
+                "la_value": b.la_value,
+                "england": b.england,
+                "region_code": b.la.region_code,
+                "region_name": b.la.region_name,
+                "region": b.region,
+                "neighbours": b.neighbours,
+                "neighbours_n": b.neighbours_n,
+                "neighbour_method": b.neighbour_method,
+                "neighbour_model": b.neighbour_model,
+                "quartile": b.quartile,
+                "councils_n": b.councils_n,
+                "notes": " ".join(b.notes),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    for column in ("la_value", "england", "region", "neighbours"):
+        frame[column] = frame[column].astype("float64")
+    return frame

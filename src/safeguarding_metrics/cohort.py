@@ -1,0 +1,199 @@
+"""Building blocks for indicators: vectorised over all records and all periods at once.
+
+These are public API, so that a neighbouring council's plugin uses the same blocks as the
+bundled ones and never copies them. Every function takes and returns numpy arrays
+(``datetime64[D]`` for days, integer child codes), sorts at most once, and has no Python loop
+over records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .indicator import COHORT_COLUMNS, Periods
+
+__all__ = [
+    "cohort_frame",
+    "days",
+    "latest_on_or_before",
+    "open_on",
+    "previous_in_group",
+    "rows_in_periods",
+    "rows_open_at_period_ends",
+]
+
+_DAY_BITS = 20  # 2**20 days is about 2,870 years: plenty for 1900-2100
+_EPOCH = np.datetime64("1800-01-01", "D")
+
+
+def days(values: Any) -> np.ndarray:
+    """A column of dates as ``datetime64[D]`` (``NaT`` where missing)."""
+    if isinstance(values, pd.Series):
+        return values.to_numpy(dtype="datetime64[D]")
+    return np.asarray(values, dtype="datetime64[D]")
+
+
+def _key(child: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """One sortable int64 per (child, day): children first, then days."""
+    offset = (day - _EPOCH).astype(np.int64)
+    return (np.asarray(child, dtype=np.int64) << _DAY_BITS) | offset
+
+
+def rows_in_periods(dates: np.ndarray, periods: Periods) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows fall in which period, for flow indicators.
+
+    Parameters
+    ----------
+    dates
+        One event date per row, ``datetime64[D]``; rows with ``NaT`` fall in no period.
+    periods
+        Inclusive ``[start, end]`` bounds; periods may overlap (a row then appears once each).
+
+    Returns
+    -------
+    period_index, row_index
+        Parallel arrays: row ``row_index[k]`` has its date in period ``period_index[k]``.
+    """
+    dates = days(dates)
+    valid = np.flatnonzero(~np.isnat(dates))
+    order = valid[np.argsort(dates[valid], kind="stable")]
+    sorted_dates = dates[order]
+    lo = np.searchsorted(sorted_dates, periods.start, side="left")
+    hi = np.searchsorted(sorted_dates, periods.end, side="right")
+    counts = np.maximum(hi - lo, 0)
+    total = int(counts.sum())
+    period_index = np.repeat(np.arange(len(periods)), counts)
+    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    positions = np.arange(total) + starts
+    return period_index, order[positions]
+
+
+def open_on(start: np.ndarray, end: np.ndarray, day: Any) -> np.ndarray:
+    """Records open on ``day``: ``start <= day`` and (``end`` missing or ``end > day``)."""
+    start, end = days(start), days(end)
+    day = np.asarray(day, dtype="datetime64[D]")
+    return (start <= day) & (np.isnat(end) | (end > day))
+
+
+def rows_open_at_period_ends(
+    start: np.ndarray, end: np.ndarray, periods: Periods
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which records are open on each period's last day, for snapshot indicators.
+
+    Returns parallel arrays ``period_index, row_index`` as :func:`rows_in_periods` does.
+    The loop is over periods (a handful), never over records.
+    """
+    start, end = days(start), days(end)
+    valid = ~np.isnat(start)
+    period_parts, row_parts = [], []
+    for i, day in enumerate(periods.end):
+        rows = np.flatnonzero(valid & open_on(start, end, day))
+        period_parts.append(np.full(len(rows), i, dtype=np.int64))
+        row_parts.append(rows)
+    if not period_parts:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    return np.concatenate(period_parts), np.concatenate(row_parts)
+
+
+def latest_on_or_before(
+    event_child: np.ndarray,
+    event_day: np.ndarray,
+    query_child: np.ndarray,
+    query_day: np.ndarray,
+    *,
+    strictly_before: bool = False,
+) -> np.ndarray:
+    """For each query, the index of the same child's latest event on or before its day.
+
+    Parameters
+    ----------
+    event_child, event_day
+        The events (integer child codes, ``datetime64[D]``); ``NaT`` events are ignored.
+    query_child, query_day
+        The questions: one (child, day) each.
+    strictly_before
+        Only events strictly before the query's day.
+
+    Returns
+    -------
+    numpy.ndarray
+        Index into the events, ``-1`` where the child has no such event. Among events on the
+        same day the one listed last in the input is returned.
+    """
+    event_day = days(event_day)
+    query_day = days(query_day)
+    valid = np.flatnonzero(~np.isnat(event_day))
+    keys = _key(np.asarray(event_child)[valid], event_day[valid])
+    order = valid[np.argsort(keys, kind="stable")]
+    sorted_keys = _key(np.asarray(event_child)[order], event_day[order])
+    result = np.full(len(query_day), -1, dtype=np.int64)
+    ok = ~np.isnat(query_day)
+    qkeys = _key(np.asarray(query_child)[ok], query_day[ok])
+    if strictly_before:
+        qkeys = qkeys - 1
+    pos = np.searchsorted(sorted_keys, qkeys, side="right") - 1
+    found = pos >= 0
+    same = np.zeros(len(qkeys), dtype=bool)
+    same[found] = (sorted_keys[pos[found]] >> _DAY_BITS) == (qkeys[found] >> _DAY_BITS)
+    hits = np.full(len(qkeys), -1, dtype=np.int64)
+    hits[same] = order[pos[same]]
+    result[ok] = hits
+    return result
+
+
+def previous_in_group(group: np.ndarray, order_key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort rows by (group, key) and give each row its predecessor in the same group.
+
+    Returns ``order`` (the sorting permutation) and ``previous`` (for each position in sorted
+    order, the sorted position of the previous row of the same group, or ``-1``).
+    """
+    order = np.lexsort((order_key, group))
+    g = np.asarray(group)[order]
+    previous = np.arange(len(order)) - 1
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = g[1:] != g[:-1]
+    previous[first] = -1
+    return order, previous
+
+
+def cohort_frame(
+    *,
+    period: np.ndarray,
+    child: np.ndarray,
+    record: Any = None,
+    date: Any = None,
+    met: Any = None,
+    value: Any = None,
+    excluded: Any = None,
+    extra: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Assemble a cohort with the standard columns (:data:`COHORT_COLUMNS`) and any details.
+
+    Scalars broadcast; ``None`` means missing for the whole column.
+    """
+    n = len(period)
+
+    def column(values: Any, dtype: str | None) -> Any:
+        if values is None:
+            return pd.Series([pd.NA] * n, dtype=dtype) if dtype else [None] * n
+        if np.isscalar(values):
+            return np.full(n, values)
+        return np.asarray(values) if not isinstance(values, pd.Series) else values.to_numpy()
+
+    data: dict[str, Any] = {
+        "period": np.asarray(period, dtype=np.int64),
+        "child": np.asarray(child, dtype=np.int64),
+        "record": column(record, "object"),
+        "date": days(date) if date is not None else np.full(n, np.datetime64("NaT", "D")),
+        "met": pd.array(column(met, "boolean"), dtype="boolean"),
+        "value": pd.array(column(value, "Float64"), dtype="Float64"),
+        "excluded": column(excluded, "object"),
+    }
+    frame = pd.DataFrame(data, columns=list(COHORT_COLUMNS))
+    for name, values in (extra or {}).items():
+        frame[name] = values if not np.isscalar(values) else np.full(n, values)
+    return frame

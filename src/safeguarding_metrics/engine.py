@@ -1,0 +1,674 @@
+"""The calculation engine: cohorts in, figures out.
+
+:func:`calculate` asks each chosen indicator for its cohort over every requested period in one
+call, then aggregates numerators, denominators and values, adds the previous period's value and
+the direction of travel, the target and its red/amber/green status, the benchmarks, and the
+breakdown by team and worker. The cohorts stay available for child-level drill-down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from .calendar import Period, window_start
+from .calendar import periods as make_periods
+from .indicator import COHORT_COLUMNS, Indicator, Kind, ParameterError, Periods, Target, Unit
+from .model.dataset import Dataset
+from .registry import Registry, default_registry
+
+__all__ = [
+    "RESULT_COLUMNS",
+    "WINDOWS",
+    "Results",
+    "UsageError",
+    "calculate",
+    "direction_of_travel",
+    "display_round",
+    "target_status",
+]
+
+log = logging.getLogger(__name__)
+
+#: ``period``: the period's own flows; ``ytd``: from the start of its financial year;
+#: ``rolling12``: the 12 months to its end. Snapshot indicators read the same in every window.
+WINDOWS = ("period", "ytd", "rolling12")
+
+RESULT_COLUMNS = (
+    "indicator",
+    "la",
+    "period_start",
+    "period_end",
+    "period",
+    "window",
+    "numerator",
+    "denominator",
+    "value",
+    "unit",
+    "status",
+    "reason",
+    "excluded",
+    "previous_value",
+    "direction",
+    "target",
+    "target_status",
+    "england",
+    "region",
+    "neighbours",
+    "neighbours_n",
+    "quartile",
+    "benchmark_year",
+)
+
+
+class UsageError(ValueError):
+    """A request the engine cannot carry out (unknown indicator, bad parameter, bad period)."""
+
+
+def display_round(value: float, decimals: int) -> float:
+    """Round half away from zero at ``decimals`` places (display only; values stay unrounded)."""
+    factor = 10.0**decimals
+    scaled = abs(value) * factor
+    # a tiny epsilon absorbs binary representation error (2.675 -> 2.68, as a person expects)
+    rounded = math.floor(scaled + 0.5 + 1e-9) / factor
+    return math.copysign(rounded, value)
+
+
+def direction_of_travel(
+    value: float | None, previous: float | None, unit: Unit, polarity: str
+) -> str | None:
+    """``improving``, ``worsening`` or ``unchanged`` (equal at display precision); else None."""
+    if value is None or previous is None or _missing(value) or _missing(previous):
+        return None
+    a, b = display_round(value, unit.decimals), display_round(previous, unit.decimals)
+    if a == b:
+        return "unchanged"
+    if polarity == "neutral":
+        return "up" if a > b else "down"
+    better = a > b if polarity == "higher" else a < b
+    return "improving" if better else "worsening"
+
+
+def target_status(
+    value: float | None, target: Target | None, unit: Unit, polarity: str
+) -> str | None:
+    """``green`` when the target is met, ``amber`` when short by no more than the tolerance,
+    ``red`` otherwise; None without a target or a value.
+
+    The default tolerance is 2 percentage points for per cent indicators and 5% of the target
+    for other units.
+    """
+    if target is None or value is None or _missing(value) or polarity == "neutral":
+        return None
+    tolerance = target.tolerance
+    if tolerance is None:
+        tolerance = 2.0 if unit == Unit.PERCENT else abs(target.value) * 0.05
+    shortfall = target.value - value if polarity == "higher" else value - target.value
+    if shortfall <= 0:
+        return "green"
+    return "amber" if shortfall <= tolerance + 1e-12 else "red"
+
+
+def _missing(x: Any) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Results:
+    """What :func:`calculate` returns.
+
+    Attributes
+    ----------
+    frame
+        One row per indicator, authority, period and window (:data:`RESULT_COLUMNS`), ordered by
+        indicator id, then period.
+    cohorts
+        Per indicator, its cohort rows with ``period_start``/``period_end`` (child codes, not
+        identifiers: see :meth:`drilldown`).
+    breakdown
+        Numerator, denominator and value by team and by worker, where allocations exist. A child
+        allocated to two workers counts under each, so breakdowns need not add up to the total.
+    dataset
+        The dataset computed from (its ``quality`` table lists every record set aside).
+    warnings
+        Things the user should know (broken plugins skipped, indicators not computable).
+    """
+
+    frame: pd.DataFrame
+    cohorts: Mapping[str, pd.DataFrame]
+    breakdown: pd.DataFrame
+    dataset: Dataset
+    indicators: Mapping[str, Indicator]
+    warnings: tuple[str, ...] = ()
+
+    def drilldown(self, indicator: str, *, with_ids: bool = True) -> pd.DataFrame:
+        """The child-level list behind an indicator: one row per counted record per period.
+
+        Child identifiers appear only here, and only when asked for (``with_ids``).
+        """
+        if indicator not in self.cohorts:
+            raise UsageError(f"no cohort for {indicator!r} in these results")
+        cohort = self.cohorts[indicator].copy()
+        if with_ids:
+            has_child = cohort["child"].to_numpy() >= 0
+            ids = np.full(len(cohort), None, dtype=object)
+            ids[has_child] = self.dataset.decode_children(cohort["child"].to_numpy()[has_child])
+            cohort.insert(cohort.columns.get_loc("child"), "child_id", ids)
+        return cohort.drop(columns=["child"])
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """The results as JSON-ready dicts (dates ISO, missing as None)."""
+        records = []
+        for row in self.frame.to_dict(orient="records"):
+            clean: dict[str, Any] = {}
+            for key, value in row.items():
+                if isinstance(value, (dt.date, pd.Timestamp)):
+                    clean[key] = value.isoformat()[:10]
+                elif _missing(value):
+                    clean[key] = None
+                elif isinstance(value, np.integer):
+                    clean[key] = int(value)
+                elif isinstance(value, np.floating):
+                    clean[key] = float(value)
+                else:
+                    clean[key] = value
+            records.append(clean)
+        return records
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_records(), **kwargs)
+
+
+def _as_period_list(
+    periods: Sequence[Period] | None,
+    start: Any,
+    end: Any,
+    every: str | None,
+) -> tuple[Period, ...]:
+    if periods is not None:
+        if start is not None or end is not None:
+            raise UsageError("give either periods or start and end, not both")
+        result = tuple(periods)
+    else:
+        if start is None or end is None:
+            raise UsageError("give the start and end of the range to calculate over")
+        try:
+            result = make_periods(start, end, every)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    if not result:
+        raise UsageError("no periods to calculate over")
+    return result
+
+
+def _resolve_targets(
+    indicator: Indicator,
+    registry: Registry,
+    given: Mapping[str, Any],
+    council: Mapping[str, Any],
+) -> list[Target]:
+    """Targets for an indicator, most authoritative first."""
+    found: list[Target] = []
+    for source in (given, council):
+        value = source.get(indicator.id)
+        if value is None:
+            continue
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if isinstance(item, Target):
+                found.append(item)
+            else:
+                found.append(Target(indicator=indicator.id, value=float(item)))
+    found.extend(t for t in registry.targets if t.indicator == indicator.id)
+    if indicator.target is not None:
+        found.append(Target(indicator=indicator.id, value=indicator.target, source="indicator"))
+    return found
+
+
+def _check_cohort(indicator: Indicator, cohort: Any, n_periods: int) -> pd.DataFrame:
+    if not isinstance(cohort, pd.DataFrame):
+        raise TypeError(f"compute returned {type(cohort).__name__}, not a DataFrame")
+    missing = [c for c in COHORT_COLUMNS if c not in cohort.columns]
+    if missing:
+        raise ValueError(f"the cohort lacks column(s) {', '.join(missing)}")
+    period = cohort["period"].to_numpy()
+    if len(period) and (period.min() < 0 or period.max() >= n_periods):
+        raise ValueError("the cohort has a period index out of range")
+    return cohort.reset_index(drop=True)
+
+
+def _aggregate(indicator: Indicator, cohort: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Numerator, denominator, value and exclusions per group of ``keys``."""
+    excluded = cohort["excluded"].notna().to_numpy()
+    frame = cohort.loc[:, keys].copy()
+    frame["excluded"] = excluded.astype(np.int64)
+    if indicator.unit.is_mean:
+        value = cohort["value"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+        use = ~excluded & ~np.isnan(value)
+        frame["numerator"] = np.where(use, value, 0.0)
+        frame["denominator"] = use.astype(np.int64)
+    else:
+        met = cohort["met"].astype("boolean").to_numpy(dtype=bool, na_value=False)
+        use = ~excluded
+        frame["numerator"] = (use & met).astype(np.int64)
+        frame["denominator"] = use.astype(np.int64)
+    grouped = frame.groupby(keys, dropna=False, sort=False)[
+        ["numerator", "denominator", "excluded"]
+    ].sum()
+    return grouped.reset_index()
+
+
+def _values(unit: Unit, numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    numerator = numerator.astype("float64")
+    denominator = denominator.astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if unit == Unit.PERCENT:
+            value = np.where(denominator > 0, 100.0 * numerator / denominator, np.nan)
+        elif unit.is_mean:
+            value = np.where(denominator > 0, numerator / denominator, np.nan)
+        else:
+            value = numerator
+    return value
+
+
+def calculate(
+    dataset: Dataset,
+    *,
+    start: Any = None,
+    end: Any = None,
+    every: str | None = None,
+    periods: Sequence[Period] | None = None,
+    indicators: Iterable[str | Indicator] | None = None,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    windows: Sequence[str] = ("period",),
+    targets: Mapping[str, Any] | None = None,
+    council_targets: Mapping[str, Any] | None = None,
+    la: str | None = None,
+    benchmarks: bool = True,
+    neighbours: str = "mean",
+    breakdown: bool = True,
+    registry: Registry | None = None,
+    allow_broken_plugins: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Results:
+    """Compute indicators over periods.
+
+    Parameters
+    ----------
+    dataset
+        A validated dataset (:func:`~safeguarding_metrics.load_dataset`).
+    start, end, every
+        The range (inclusive dates) and how to split it: ``None`` (one period), ``"month"``,
+        ``"quarter"`` (financial quarters) or ``"year"`` (financial years).
+    periods
+        Explicit periods instead of ``start``/``end``/``every``.
+    indicators
+        Ids (or Indicator objects) to compute; default every registered indicator.
+    params
+        Per indicator id, parameter values: ``{"national.rereferrals_12m": {"per": "child"}}``.
+    windows
+        Any of :data:`WINDOWS`; flow indicators are computed over each.
+    targets, council_targets
+        Per indicator id, a number or :class:`~safeguarding_metrics.Target` (or a list of
+        them); ``targets`` wins over ``council_targets``, which wins over plugins' defaults.
+    la
+        The council (DfE code or name) for benchmarks of a single-authority dataset.
+    benchmarks, neighbours
+        Whether to add the DfE benchmarks, and ``"mean"`` or ``"median"`` of the neighbours.
+    breakdown
+        Whether to break results down by team and worker (needs ``allocations``).
+    registry
+        The indicators to choose from; default the installed plugins.
+    allow_broken_plugins
+        Go on when a plugin failed to load. Without it, asking for every indicator while a
+        plugin is broken raises :class:`~safeguarding_metrics.PluginError`: a report must never
+        miss an indicator silently.
+    progress
+        Called with a short message as each indicator is computed.
+    """
+    registry = default_registry() if registry is None else registry
+    warnings: list[str] = []
+    if indicators is None:
+        if registry.problems and not allow_broken_plugins:
+            registry.check()
+        chosen = list(registry)
+    else:
+        chosen = [i if isinstance(i, Indicator) else registry.get(i) for i in indicators]
+        if not chosen:
+            raise UsageError("no indicators chosen")
+    if registry.problems:
+        warnings.extend(f"{p}; its indicators are not in these results" for p in registry.problems)
+    unknown_windows = [w for w in windows if w not in WINDOWS]
+    if unknown_windows or not windows:
+        raise UsageError(f"windows are {', '.join(WINDOWS)}; not {', '.join(unknown_windows)}")
+    params = dict(params or {})
+    chosen_ids = {i.id for i in chosen}
+    for indicator_id in params:
+        if indicator_id not in chosen_ids:
+            raise UsageError(f"parameters given for {indicator_id!r}, which is not being computed")
+    resolved: dict[str, dict[str, Any]] = {}
+    for indicator in chosen:
+        try:
+            resolved[indicator.id] = indicator.resolve_params(params.get(indicator.id))
+        except ParameterError as exc:
+            raise UsageError(f"{indicator.id}: {exc}") from None
+
+    period_list = _as_period_list(periods, start, end, every)
+    # Evaluation bounds: each (period, window) pair; identical bounds computed once.
+    pairs = []
+    for p in period_list:
+        for w in windows:
+            begin = p.start if w == "period" else max(window_start(p.end, w), dt.date.min)
+            pairs.append((p, w, np.datetime64(begin, "D"), np.datetime64(p.end, "D")))
+    pooled = len(dataset.las) > 0
+    las: list[Any] = list(dataset.las) if pooled else [None]
+
+    rows: list[pd.DataFrame] = []
+    cohorts: dict[str, pd.DataFrame] = {}
+    breakdowns: list[pd.DataFrame] = []
+    for indicator in chosen:
+        if progress:
+            progress(f"computing {indicator.id}")
+        flow = indicator.kind == Kind.FLOW
+        bounds = sorted({(b, e) if flow else (e, e) for _, _, b, e in pairs})
+        index = {bound: i for i, bound in enumerate(bounds)}
+        eval_periods = Periods(start=[b for b, _ in bounds], end=[e for _, e in bounds])
+        pair_eval = [index[(b, e) if flow else (e, e)] for _, _, b, e in pairs]
+
+        reason = _not_computable(indicator, dataset)
+        cohort: pd.DataFrame | None = None
+        if reason is None:
+            tables = {t: dataset.view(t, cols) for t, cols in indicator.tables.items()}
+            try:
+                raw = indicator.compute(tables, eval_periods, resolved[indicator.id])
+                cohort = _check_cohort(indicator, raw, len(eval_periods))
+            except Exception as exc:  # one failing indicator does not abort the run
+                log.warning("%s failed: %s", indicator.id, type(exc).__name__)
+                reason = f"the indicator failed ({type(exc).__name__}: {str(exc)[:200]})"
+                cohort = None
+        if reason is not None:
+            warnings.append(f"{indicator.id} is not computable: {reason}")
+
+        if cohort is not None:
+            cohort = cohort.copy()
+            child = cohort["child"].to_numpy()
+            if "la" not in cohort.columns:
+                la_values = np.full(len(cohort), None, dtype=object)
+                has_child = child >= 0
+                la_values[has_child] = dataset.child_la(child[has_child])
+                cohort["la"] = la_values
+            aggregated = _aggregate(indicator, cohort, ["period", "la"])
+            cohort.insert(1, "period_start", eval_periods.start[cohort["period"].to_numpy()])
+            cohort.insert(2, "period_end", eval_periods.end[cohort["period"].to_numpy()])
+            cohorts[indicator.id] = cohort
+            if breakdown:
+                part = _breakdown(indicator, cohort, dataset)
+                if part is not None:
+                    breakdowns.append(part)
+        else:
+            aggregated = pd.DataFrame(
+                {"period": [], "la": [], "numerator": [], "denominator": [], "excluded": []}
+            )
+
+        # One result row per (period, window, la), zero-filled where the cohort is empty.
+        grid = pd.DataFrame(
+            [
+                {
+                    "period_start": p.start,
+                    "period_end": p.end,
+                    "period_label": p.label,
+                    "window": w,
+                    "eval": pair_eval[k],
+                    "la": la_value,
+                }
+                for k, (p, w, _, _) in enumerate(pairs)
+                for la_value in las
+            ]
+        )
+        aggregated = aggregated.rename(columns={"period": "eval"})
+        aggregated["la"] = aggregated["la"].astype(object)
+        grid["la"] = grid["la"].astype(object)
+        merged = grid.merge(aggregated, on=["eval", "la"], how="left")
+        numerator = merged["numerator"].fillna(0).to_numpy(dtype="float64")
+        denominator = merged["denominator"].fillna(0).to_numpy(dtype="float64")
+        value = _values(indicator.unit, numerator, denominator)
+        out = pd.DataFrame(
+            {
+                "indicator": indicator.id,
+                "la": merged["la"].to_numpy(dtype=object),
+                "period_start": merged["period_start"],
+                "period_end": merged["period_end"],
+                "period": merged["period_label"],
+                "window": merged["window"],
+                "numerator": numerator,
+                "denominator": denominator,
+                "value": value,
+                "unit": str(indicator.unit),
+                "status": "ok" if reason is None else "not_computable",
+                "reason": reason,
+                "excluded": merged["excluded"].fillna(0).to_numpy(dtype="int64"),
+            }
+        )
+        if indicator.unit == Unit.COUNT:
+            out["denominator"] = np.nan
+        if indicator.unit != Unit.DAYS and indicator.unit != Unit.CASES:
+            out["numerator"] = out["numerator"].round()
+        if reason is not None:
+            out[["numerator", "denominator", "value"]] = np.nan
+            out["excluded"] = 0
+        out = _add_travel_and_targets(
+            out, indicator, registry, targets or {}, council_targets or {}
+        )
+        rows.append(out)
+
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=RESULT_COLUMNS)
+    for column in RESULT_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = None
+    if benchmarks:
+        frame = _add_benchmarks(frame, {i.id: i for i in chosen}, la, neighbours, warnings)
+    frame = frame.loc[:, list(RESULT_COLUMNS)]
+    frame["_w"] = frame["window"].map({w: i for i, w in enumerate(WINDOWS)})
+    frame = (
+        frame.sort_values(
+            ["indicator", "la", "period_start", "period_end", "_w"],
+            kind="stable",
+            na_position="first",
+        )
+        .drop(columns=["_w"])
+        .reset_index(drop=True)
+    )
+    bd = (
+        pd.concat(breakdowns, ignore_index=True)
+        if breakdowns
+        else pd.DataFrame(
+            columns=[
+                "indicator",
+                "la",
+                "period_start",
+                "period_end",
+                "level",
+                "group",
+                "numerator",
+                "denominator",
+                "value",
+            ]
+        )
+    )
+    return Results(
+        frame=frame,
+        cohorts=cohorts,
+        breakdown=bd,
+        dataset=dataset,
+        indicators={i.id: i for i in chosen},
+        warnings=tuple(warnings),
+    )
+
+
+def _not_computable(indicator: Indicator, dataset: Dataset) -> str | None:
+    for table in indicator.tables:
+        if table in dataset.unusable:
+            return f"table {table!r} is not usable: {dataset.unusable[table]}"
+        if not dataset.has(table):
+            return f"needs table {table!r}, which the dataset does not have"
+    return None
+
+
+def _add_travel_and_targets(
+    out: pd.DataFrame,
+    indicator: Indicator,
+    registry: Registry,
+    given: Mapping[str, Any],
+    council: Mapping[str, Any],
+) -> pd.DataFrame:
+    out = out.sort_values(["la", "window", "period_start"], kind="stable", na_position="first")
+    previous = out.groupby(["la", "window"], dropna=False, sort=False)["value"].shift(1)
+    out["previous_value"] = previous
+    out["direction"] = [
+        direction_of_travel(
+            None if _missing(v) else float(v),
+            None if _missing(p) else float(p),
+            indicator.unit,
+            str(indicator.polarity),
+        )
+        for v, p in zip(out["value"], out["previous_value"], strict=True)
+    ]
+    candidates = _resolve_targets(indicator, registry, given, council)
+    chosen_targets = []
+    for end in out["period_end"]:
+        day = np.datetime64(end, "D")
+        chosen_targets.append(next((t for t in candidates if t.applies_on(day)), None))
+    out["target"] = [None if t is None else t.value for t in chosen_targets]
+    out["target_status"] = [
+        target_status(None if _missing(v) else float(v), t, indicator.unit, str(indicator.polarity))
+        for v, t in zip(out["value"], chosen_targets, strict=True)
+    ]
+    return out
+
+
+def _add_benchmarks(
+    frame: pd.DataFrame,
+    indicators: Mapping[str, Indicator],
+    la: str | None,
+    neighbours: str,
+    warnings: list[str],
+) -> pd.DataFrame:
+    """England, region, neighbours and quartile for the measure each indicator links to."""
+    for column in ("england", "region", "neighbours", "neighbours_n", "quartile", "benchmark_year"):
+        frame[column] = None
+    try:
+        from . import benchmarks as bm
+    except ImportError:  # pragma: no cover - the benchmarks package ships with the library
+        return frame
+    lookup = getattr(bm, "benchmark", None)
+    if lookup is None:  # pragma: no cover
+        return frame
+    from .calendar import collection_year
+
+    cache: dict[tuple[str, str, int], Any] = {}
+    for i, row in frame.iterrows():
+        indicator = indicators[row["indicator"]]
+        code = row["la"] if row["la"] is not None else la
+        if indicator.benchmark is None or code is None:
+            continue
+        year = collection_year(row["period_end"])
+        key = (indicator.benchmark, str(code), year)
+        if key not in cache:
+            try:
+                cache[key] = lookup(indicator.benchmark, str(code), year, neighbours=neighbours)
+            except LookupError as exc:
+                message = f"no benchmarks for {indicator.id}: {exc}"
+                if message not in warnings:
+                    warnings.append(message)
+                cache[key] = None
+        found = cache[key]
+        if found is None:
+            continue
+        frame.at[i, "england"] = found.england
+        frame.at[i, "region"] = found.region
+        frame.at[i, "neighbours"] = found.neighbours
+        frame.at[i, "neighbours_n"] = found.neighbours_n
+        frame.at[i, "quartile"] = found.quartile
+        frame.at[i, "benchmark_year"] = year
+    return frame
+
+
+def _breakdown(indicator: Indicator, cohort: pd.DataFrame, dataset: Dataset) -> pd.DataFrame | None:
+    """Aggregate the cohort by team and by worker.
+
+    A flow record belongs to the allocations open on its event date, a snapshot record to those
+    open at the period's end; a child allocated to two workers counts under each.
+    """
+    if "worker" in cohort.columns:
+        assigned = cohort.rename(columns={"worker": "worker_id"})
+    else:
+        if not dataset.has("allocations"):
+            return None
+        alloc = dataset.view("allocations", ["worker_id", "start_date", "end_date"])
+        day = (
+            cohort["date"].to_numpy(dtype="datetime64[D]")
+            if indicator.kind == Kind.FLOW
+            else cohort["period_end"].to_numpy(dtype="datetime64[D]")
+        )
+        if indicator.kind == Kind.FLOW:
+            day = np.where(np.isnat(day), cohort["period_end"].to_numpy(dtype="datetime64[D]"), day)
+        base = cohort.assign(_day=day, _pos=np.arange(len(cohort)))
+        joined = base.merge(
+            alloc[["child", "worker_id", "start_date", "end_date"]], on="child", how="inner"
+        )
+        start = joined["start_date"].to_numpy(dtype="datetime64[D]")
+        end = joined["end_date"].to_numpy(dtype="datetime64[D]")
+        d = joined["_day"].to_numpy(dtype="datetime64[D]")
+        joined = joined.loc[(start <= d) & (np.isnat(end) | (end > d))]
+        joined = joined.drop_duplicates(["_pos", "worker_id"])
+        unallocated = base.loc[~base["_pos"].isin(joined["_pos"])].assign(worker_id=None)
+        assigned = pd.concat(
+            [joined.drop(columns=["start_date", "end_date"]), unallocated], ignore_index=True
+        )
+    if dataset.has("workers"):
+        workers = dataset.view("workers", ["worker_id", "team"])[["worker_id", "team"]]
+        workers = workers.drop_duplicates("worker_id")
+        assigned = assigned.merge(workers, on="worker_id", how="left")
+    else:
+        assigned["team"] = None
+    assigned["team"] = (
+        assigned["team"].astype(object).where(assigned["worker_id"].notna(), "Unallocated")
+    )
+    assigned["team"] = assigned["team"].where(assigned["team"].notna(), "No team recorded")
+    assigned["worker_id"] = (
+        assigned["worker_id"].astype(object).where(assigned["worker_id"].notna(), "Unallocated")
+    )
+    parts = []
+    for level, column in (("team", "team"), ("worker", "worker_id")):
+        agg = _aggregate(indicator, assigned, ["period_start", "period_end", "la", column])
+        agg = agg.rename(columns={column: "group"})
+        agg.insert(0, "level", level)
+        parts.append(agg)
+    out = pd.concat(parts, ignore_index=True)
+    out["value"] = _values(
+        indicator.unit, out["numerator"].to_numpy(), out["denominator"].to_numpy()
+    )
+    out.insert(0, "indicator", indicator.id)
+    return out.loc[
+        :,
+        [
+            "indicator",
+            "la",
+            "period_start",
+            "period_end",
+            "level",
+            "group",
+            "numerator",
+            "denominator",
+            "value",
+            "excluded",
+        ],
+    ]

@@ -1,0 +1,60 @@
+"""Hook specifications: the contract between safeguarding-metrics and its plugins.
+
+A plugin is a module (or object) whose functions are marked with :data:`hookimpl` and named
+after the specifications below. It is installed as a distribution that declares an entry point
+in the group ``safeguarding_metrics``::
+
+    [project.entry-points.safeguarding_metrics]
+    doncaster = "safeguarding_metrics_doncaster"
+
+The entry point's name is the plugin's name, and every indicator id it registers starts with
+that name and a dot (``doncaster.early_help_reviews``). The bundled plugins ``national`` and
+``rotherham`` are registered exactly this way.
+
+Hooks *register things*; they do no work. They are called once, when the registry is built, and
+must be cheap, pure and free of side effects: no file, network or database access, no logging
+of data. An implementation may take fewer arguments than its specification, so hooks can grow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pluggy
+
+from .indicator import Indicator, Target
+
+__all__ = ["PROJECT", "hookimpl", "hookspec", "register_indicators", "register_targets"]
+
+#: The project name: the pluggy marker and the entry-point group.
+PROJECT = "safeguarding_metrics"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+#: Mark a plugin's implementation of a hook: ``@hookimpl def register_indicators(): ...``.
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_indicators() -> Iterable[Indicator]:  # type: ignore[empty-body]
+    """Return the plugin's indicators.
+
+    Called once per registry build, with no arguments. Return an iterable of
+    :class:`~safeguarding_metrics.Indicator` objects (frozen values: the definition, metadata
+    and a pure ``compute`` function). Every id must start with the plugin's name and a dot and
+    be unique across all installed plugins: a clash names both plugins and stops calculation.
+
+    Must not read data, open files or touch the network. An exception raised here marks the
+    plugin as broken: ``safeguarding-metrics plugins`` shows the error, and ``calculate``
+    refuses to run all indicators until the plugin is fixed, blocked or explicitly skipped.
+    """
+
+
+@hookspec
+def register_targets() -> Iterable[Target]:  # type: ignore[empty-body]
+    """Return default targets (and tolerances) for indicators, the plugin's own or others'.
+
+    Called once per registry build. Return an iterable of :class:`~safeguarding_metrics.Target`.
+    Precedence, first found wins: targets passed to ``calculate``, the council's targets file,
+    ``register_targets`` (plugins in name order), the indicator's own ``target``. A target with
+    ``valid_from``/``valid_to`` applies to periods ending within those dates.
+    """

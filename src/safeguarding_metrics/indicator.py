@@ -1,0 +1,276 @@
+"""What an indicator is: its definition and metadata, as a frozen value.
+
+A plugin registers :class:`Indicator` objects (hook ``register_indicators``). The object
+carries everything a report needs to present the figure (title, definition, unit, polarity,
+source, target) and a pure function, :attr:`Indicator.compute`, that turns canonical tables
+into a *cohort*: one row per counted record per period. The engine does the arithmetic.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "COHORT_COLUMNS",
+    "Compute",
+    "Indicator",
+    "Kind",
+    "Parameter",
+    "ParameterError",
+    "Periods",
+    "Polarity",
+    "Target",
+    "Unit",
+]
+
+
+class Kind(enum.StrEnum):
+    """``flow``: counts events dated in the period. ``snapshot``: measured as at its end."""
+
+    FLOW = "flow"
+    SNAPSHOT = "snapshot"
+
+
+class Polarity(enum.StrEnum):
+    """Which way is better."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+    NEUTRAL = "neutral"
+
+
+class Unit(enum.StrEnum):
+    """How the cohort is aggregated, and how the value reads.
+
+    ``%``: ``100 * numerator / denominator``, the numerator the rows that meet the measure.
+    ``days`` and ``cases``: a mean, ``numerator / denominator``, the numerator the sum of the
+    rows' ``value``. ``count``: the number of rows that meet the measure, no denominator.
+    """
+
+    PERCENT = "%"
+    DAYS = "days"
+    CASES = "cases"
+    COUNT = "count"
+
+    @property
+    def is_mean(self) -> bool:
+        return self in (Unit.DAYS, Unit.CASES)
+
+    @property
+    def decimals(self) -> int:
+        """Display precision: per cent and cases to one decimal place, days and counts whole."""
+        return 1 if self in (Unit.PERCENT, Unit.CASES) else 0
+
+
+class ParameterError(ValueError):
+    """A parameter value an indicator does not accept."""
+
+
+@attrs.frozen(kw_only=True)
+class Parameter:
+    """A documented choice of an indicator, with its default.
+
+    ``choices`` restricts the value to a list; otherwise it is converted with ``type``.
+    """
+
+    name: str
+    default: Any
+    description: str
+    choices: tuple[Any, ...] | None = attrs.field(
+        default=None, converter=lambda v: None if v is None else tuple(v)
+    )
+    type: type = attrs.field(default=str)
+
+    def convert(self, value: Any) -> Any:
+        """The value as the indicator reads it; :class:`ParameterError` when not accepted."""
+        if isinstance(value, str) and self.type is not str:
+            text = value.strip()
+            try:
+                if self.type is bool:
+                    lowered = text.lower()
+                    if lowered not in ("true", "false", "1", "0", "yes", "no"):
+                        raise ValueError(text)
+                    value = lowered in ("true", "1", "yes")
+                else:
+                    value = self.type(text)
+            except ValueError:
+                raise ParameterError(
+                    f"parameter {self.name!r} takes a {self.type.__name__}, not {value!r}"
+                ) from None
+        if self.choices is not None and value not in self.choices:
+            allowed = ", ".join(repr(c) for c in self.choices)
+            raise ParameterError(f"parameter {self.name!r} is one of {allowed}, not {value!r}")
+        return value
+
+
+@attrs.frozen(kw_only=True)
+class Target:
+    """A target for an indicator, with the tolerance that makes a miss amber rather than red.
+
+    ``tolerance`` defaults to 2 percentage points for per cent indicators and 5% of the target
+    otherwise. ``valid_from`` / ``valid_to`` (inclusive dates) limit the periods it applies to:
+    a period is judged against the target in force on its last day.
+    """
+
+    indicator: str
+    value: float
+    tolerance: float | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+    source: str = ""
+
+    def applies_on(self, day: np.datetime64) -> bool:
+        if self.valid_from is not None and day < np.datetime64(self.valid_from, "D"):
+            return False
+        return not (self.valid_to is not None and day > np.datetime64(self.valid_to, "D"))
+
+
+@attrs.frozen(kw_only=True)
+class Periods:
+    """The periods an indicator computes over, as arrays (inclusive bounds, datetime64[D]).
+
+    Row ``i`` of the cohort belongs to period ``i`` (column ``period``).
+    """
+
+    start: np.ndarray = attrs.field(converter=lambda a: np.asarray(a, dtype="datetime64[D]"))
+    end: np.ndarray = attrs.field(converter=lambda a: np.asarray(a, dtype="datetime64[D]"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.start.shape != self.end.shape or self.start.ndim != 1:
+            raise ValueError("period starts and ends must be one-dimensional and the same length")
+        if (self.end < self.start).any():
+            raise ValueError("a period ends before it starts")
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+
+#: ``compute(tables, periods, params) -> cohort``.
+Compute = Callable[[Mapping[str, pd.DataFrame], Periods, Mapping[str, Any]], pd.DataFrame]
+
+#: Columns every cohort has. ``met`` (bool) for per cent and count indicators; ``value``
+#: (float) for means; ``excluded``: the reason a row is listed but left out, else missing.
+COHORT_COLUMNS = ("period", "child", "record", "date", "met", "value", "excluded")
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+
+
+def _parameters(value: Any) -> tuple[Parameter, ...]:
+    return tuple(value)
+
+
+def _tables(value: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
+    return {str(t): tuple(cols) for t, cols in value.items()}
+
+
+@attrs.frozen(kw_only=True)
+class Indicator:
+    """An indicator: metadata and a pure function from canonical tables to a cohort.
+
+    Attributes
+    ----------
+    id
+        ``<plugin>.<name>``, lower case, unique across plugins.
+    title
+        A short name for tables and charts.
+    description
+        The definition in words: numerator, denominator, exclusions.
+    kind, unit, polarity
+        See :class:`Kind`, :class:`Unit`, :class:`Polarity`.
+    tables
+        The canonical tables it reads and, for each, the columns it reads. A record with a
+        faulty value in one of those columns is left out; a missing table makes the indicator
+        not computable.
+    compute
+        ``compute(tables, periods, params) -> cohort``; see :data:`COHORT_COLUMNS`.
+    parameters
+        Its choices, with defaults.
+    source
+        Where the definition comes from (guidance, year).
+    definition_version
+        A label for the definition's version (e.g. the collection year it follows).
+    target
+        The indicator's own default target, if any.
+    benchmark
+        The key of the DfE published measure it compares with, if any.
+    drilldown
+        Whether its cohort is a list a team manager can work from (child-level rows).
+    """
+
+    id: str = attrs.field()
+    title: str
+    description: str
+    kind: Kind = attrs.field(converter=Kind)
+    unit: Unit = attrs.field(converter=Unit)
+    polarity: Polarity = attrs.field(converter=Polarity)
+    tables: Mapping[str, tuple[str, ...]] = attrs.field(converter=_tables)
+    compute: Compute = attrs.field(repr=False, eq=False)
+    parameters: tuple[Parameter, ...] = attrs.field(default=(), converter=_parameters)
+    source: str = ""
+    definition_version: str = "1"
+    target: float | None = None
+    benchmark: str | None = None
+    drilldown: bool = True
+
+    @id.validator
+    def _check_id(self, _: Any, value: str) -> None:
+        if not _ID.match(value):
+            raise ValueError(
+                f"indicator id {value!r} must be '<plugin>.<name>' in lower case "
+                "(letters, digits, underscores)"
+            )
+
+    @property
+    def plugin(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.id.split(".", 1)[1]
+
+    def resolve_params(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Defaults overlaid with ``given``, each converted and checked."""
+        known = {p.name: p for p in self.parameters}
+        params = {p.name: p.default for p in self.parameters}
+        for name, value in (given or {}).items():
+            if name not in known:
+                accepted = ", ".join(known) or "none"
+                raise ParameterError(
+                    f"{self.id} has no parameter {name!r} (its parameters: {accepted})"
+                )
+            params[name] = known[name].convert(value)
+        return params
+
+    def metadata(self) -> dict[str, Any]:
+        """Everything but the function, as plain JSON-ready values."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "kind": str(self.kind),
+            "unit": str(self.unit),
+            "polarity": str(self.polarity),
+            "tables": {t: list(c) for t, c in self.tables.items()},
+            "parameters": [
+                {
+                    "name": p.name,
+                    "default": p.default,
+                    "choices": None if p.choices is None else list(p.choices),
+                    "type": p.type.__name__,
+                    "description": p.description,
+                }
+                for p in self.parameters
+            ],
+            "source": self.source,
+            "definition_version": self.definition_version,
+            "target": self.target,
+            "benchmark": self.benchmark,
+            "drilldown": self.drilldown,
+        }

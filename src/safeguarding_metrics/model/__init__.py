@@ -1,0 +1,56 @@
+"""Typed case-event models, the canonical tables, and validated datasets."""
+
+from .dataset import Dataset, load_dataset
+from .quality import Action, DataError, Fault, Severity
+from .records import (
+    RECORD_TYPES,
+    Adoption,
+    Allocation,
+    Assessment,
+    CareEpisode,
+    CareLeaver,
+    CarePlan,
+    Child,
+    CinPlan,
+    ClaReview,
+    Contact,
+    CpPlan,
+    CpReview,
+    Missing,
+    Referral,
+    Section47,
+    Visit,
+    Worker,
+)
+from .tables import Column, TableSpec, table_spec, table_specs
+
+__all__ = [
+    "RECORD_TYPES",
+    "Action",
+    "Adoption",
+    "Allocation",
+    "Assessment",
+    "CareEpisode",
+    "CareLeaver",
+    "CarePlan",
+    "Child",
+    "CinPlan",
+    "ClaReview",
+    "Column",
+    "Contact",
+    "CpPlan",
+    "CpReview",
+    "DataError",
+    "Dataset",
+    "Fault",
+    "Missing",
+    "Referral",
+    "Section47",
+    "Severity",
+    "TableSpec",
+    "Visit",
+    "Worker",
+    "load_dataset",
+    "table_spec",
+    "table_specs",
+]

@@ -1,0 +1,339 @@
+"""Parse and validate one canonical table, vectorised over its rows.
+
+:func:`clean_table` turns a raw table (text from a CSV file, or typed columns from Parquet or
+from Python objects) into typed columns, and lists every fault it finds as a data-quality row.
+The rules are those of the data contract:
+
+* a record with an empty or unparseable *required* field, or sharing its key with a different
+  record, or repeating another record exactly, is **set aside** from everything;
+* a fault in an *optional* field (an unparseable date, a negative interval) leaves the record
+  out only of the indicators that read that field (it is marked in ``field_faults``);
+* an unknown code is a **warning**: the record is kept as it is.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from .quality import Action, Severity, faults_frame
+from .tables import Column, TableSpec
+
+__all__ = ["CleanTable", "clean_table"]
+
+_TRUE = frozenset({"true", "t", "1", "y", "yes"})
+_FALSE = frozenset({"false", "f", "0", "n", "no"})
+#: Dates outside these years are taken as data-entry errors (e.g. 1900-01-01 placeholders are
+#: kept, 0001-01-01 or 9999-12-31 are not).
+YEAR_RANGE = (1900, 2100)
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class CleanTable:
+    """A validated table: its usable rows, the fields to leave out, and its faults."""
+
+    frame: pd.DataFrame
+    field_faults: dict[str, np.ndarray]
+    faults: pd.DataFrame
+    read: int
+    set_aside: int
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Values as stripped text (object dtype), ``None`` where missing or empty."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        out = values.dt.strftime("%Y-%m-%d").astype(object)
+    else:
+        out = values.astype(object)
+    mask = pd.isna(out)
+    out = out.where(mask, out.astype(str).str.strip())
+    out = out.where(~mask & (out != ""), None)
+    return out
+
+
+class _Faults:
+    """Collects faults of one table as columnar chunks."""
+
+    def __init__(self, spec: TableSpec, file: str, rows: np.ndarray) -> None:
+        self.spec = spec
+        self.file = file
+        self.rows = rows
+        self.chunks: list[pd.DataFrame] = []
+
+    def add(
+        self,
+        mask: np.ndarray,
+        column: str | None,
+        reason: str | pd.Series,
+        severity: Severity,
+        action: Action,
+    ) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        n = int(mask.sum())
+        reasons = reason[mask].to_numpy() if isinstance(reason, pd.Series) else [reason] * n
+        self.chunks.append(
+            pd.DataFrame(
+                {
+                    "table": self.spec.name,
+                    "file": self.file,
+                    "row": self.rows[mask],
+                    "column": column,
+                    "severity": str(severity),
+                    "action": str(action),
+                    "reason": reasons,
+                }
+            )
+        )
+
+
+def _parse_dates(text: pd.Series, with_time: bool) -> pd.Series:
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert("Europe/London").dt.tz_localize(None)
+    if not with_time:
+        parsed = parsed.dt.normalize()
+    return parsed
+
+
+def _parse_column(
+    column: Column, raw: pd.Series, faults: _Faults, unusable: np.ndarray, field_bad: np.ndarray
+) -> pd.Series:
+    """Parse one column; mark rows to set aside (``unusable``) or fields to leave out."""
+    name, kind = column.name, column.kind
+    if kind in ("date", "datetime") and pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        parsed = raw
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_convert("Europe/London").dt.tz_localize(None)
+        present = parsed.notna().to_numpy()
+        bad = np.zeros(len(raw), dtype=bool)
+        text = None
+    elif kind == "bool" and pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.astype("boolean")
+    else:
+        text = _text(raw)
+        present = text.notna().to_numpy()
+        bad = np.zeros(len(raw), dtype=bool)
+
+    if column.required:
+        missing = ~present
+        faults.add(missing, name, "required value is empty", Severity.ERROR, Action.SET_ASIDE)
+        unusable |= missing
+
+    if kind in ("id", "text"):
+        return text
+    if kind == "code":
+        assert text is not None
+        out = text.where(~present, text.str.replace(r"\s+", "", regex=True))
+        if column.codes is not None:
+            unknown = present & ~out.isin(column.codes).to_numpy()
+            faults.add(
+                unknown,
+                name,
+                "unknown code " + out.astype(str).str.slice(0, 20).map(repr) + "; record kept",
+                Severity.WARNING,
+                Action.KEPT,
+            )
+        return out
+
+    if kind in ("date", "datetime"):
+        if text is not None:
+            parsed = _parse_dates(text, with_time=kind == "datetime")
+            bad = present & parsed.isna().to_numpy()
+            reason = (
+                "unparseable date "
+                + text.astype(str).str.slice(0, 30).map(repr)
+                + (" (expected YYYY-MM-DD)" if kind == "date" else " (expected ISO 8601)")
+            )
+        else:
+            reason = pd.Series("", index=raw.index)
+        years = parsed.dt.year.to_numpy(dtype="float64", na_value=np.nan)
+        out_of_range = present & ~bad & ((years < YEAR_RANGE[0]) | (years > YEAR_RANGE[1]))
+        parsed = parsed.where(~out_of_range)
+        range_reason = (
+            "date out of range (year "
+            + pd.Series(years, index=raw.index).map(lambda y: f"{y:.0f}" if y == y else "?")
+            + f"; accepted {YEAR_RANGE[0]}-{YEAR_RANGE[1]})"
+        )
+        bad_reason = reason.where(bad, range_reason)
+        bad = bad | out_of_range
+        parsed = parsed.where(~bad).astype("datetime64[ns]")
+        if kind == "date":
+            parsed = parsed.dt.normalize()
+    elif kind == "bool":
+        assert text is not None
+        low = text.str.lower()
+        parsed = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+        parsed[low.isin(_TRUE).to_numpy()] = True
+        parsed[low.isin(_FALSE).to_numpy()] = False
+        bad = present & parsed.isna().to_numpy()
+        bad_reason = (
+            "not a boolean "
+            + text.astype(str).str.slice(0, 20).map(repr)
+            + (" (expected true/false, 1/0 or Y/N)")
+        )
+    elif kind in ("int", "float"):
+        assert text is not None
+        numbers = pd.to_numeric(text, errors="coerce")
+        bad = present & numbers.isna().to_numpy()
+        if kind == "int":
+            fractional = present & ~bad & (numbers.fillna(0) % 1 != 0).to_numpy()
+            bad = bad | fractional
+            numbers = numbers.where(~bad)
+            parsed = numbers.round().astype("Int64")
+        else:
+            parsed = numbers.astype("float64")
+        bad_reason = f"not a {'whole ' if kind == 'int' else ''}number " + text.astype(
+            str
+        ).str.slice(0, 20).map(repr)
+    else:  # pragma: no cover - KINDS is closed
+        raise AssertionError(kind)
+
+    if column.required:
+        faults.add(bad, name, bad_reason, Severity.ERROR, Action.SET_ASIDE)
+        unusable |= bad
+    else:
+        faults.add(
+            bad,
+            name,
+            bad_reason + "; left out of the indicators that read this column",
+            Severity.ERROR,
+            Action.FIELD_LEFT_OUT,
+        )
+        field_bad |= bad
+    return parsed
+
+
+def clean_table(
+    spec: TableSpec, raw: pd.DataFrame, *, file: str, rows: np.ndarray | None = None
+) -> CleanTable:
+    """Validate one raw table against its spec.
+
+    Parameters
+    ----------
+    spec
+        The canonical table.
+    raw
+        Its rows, with column names already normalised (stripped, lower case). Text or typed.
+    file
+        How the source is named in messages (a file path, or ``"referrals (in memory)"``).
+    rows
+        The row number of each record as the user sees it (for a CSV file, the line number with
+        the header as row 1). Defaults to 1, 2, 3, ...
+
+    Returns
+    -------
+    CleanTable
+        Usable rows (typed), per-column masks of fields to leave out, and the faults.
+    """
+    n = len(raw)
+    rows = np.arange(1, n + 1) if rows is None else np.asarray(rows)
+    faults = _Faults(spec, file, rows)
+    unusable = np.zeros(n, dtype=bool)
+    field_faults: dict[str, np.ndarray] = {}
+    data: dict[str, pd.Series] = {}
+    raw = raw.reset_index(drop=True)
+
+    for column in spec.columns:
+        if column.name not in raw.columns:
+            data[column.name] = pd.Series([None] * n, dtype=object)
+            if column.kind in ("date", "datetime"):
+                data[column.name] = data[column.name].astype("datetime64[ns]")
+            elif column.kind == "bool":
+                data[column.name] = data[column.name].astype("boolean")
+            elif column.kind == "int":
+                data[column.name] = data[column.name].astype("Int64")
+            elif column.kind == "float":
+                data[column.name] = data[column.name].astype("float64")
+            continue
+        bad = np.zeros(n, dtype=bool)
+        data[column.name] = _parse_column(column, raw[column.name], faults, unusable, bad)
+        if bad.any():
+            field_faults[column.name] = bad
+
+    extra = [c for c in raw.columns if c not in data]
+    frame = pd.DataFrame(data)
+    for c in extra:
+        frame[c] = raw[c].to_numpy()
+    frame.insert(0, "_row", rows)
+
+    # Negative intervals: the fault belongs to the later field, so the record still counts for
+    # indicators that read only its start (a referral whose closure precedes it is a referral).
+    for start, end in spec.intervals:
+        negative = (frame[end] < frame[start]).fillna(False).to_numpy(dtype=bool) & ~unusable
+        faults.add(
+            negative,
+            end,
+            f"{end} is before {start}; left out of the indicators that read {end}",
+            Severity.ERROR,
+            Action.FIELD_LEFT_OUT,
+        )
+        if negative.any():
+            field_faults[end] = field_faults.get(end, np.zeros(n, dtype=bool)) | negative
+
+    # Exact duplicates count once; the repeats are listed as set aside.
+    compare = [c for c in frame.columns if c != "_row"]
+    candidates = ~unusable
+    if candidates.any() and compare:
+        sub = frame.loc[candidates, compare]
+        repeat = sub.duplicated(keep="first").to_numpy()
+        if repeat.any():
+            first_row = (
+                frame.loc[candidates, "_row"]
+                .groupby(
+                    [sub[c].astype(object).where(sub[c].notna(), "\x00") for c in compare],
+                    sort=False,
+                )
+                .transform("first")
+            )
+            where = np.flatnonzero(candidates)[repeat]
+            mask = np.zeros(n, dtype=bool)
+            mask[where] = True
+            reasons = pd.Series("", index=frame.index)
+            reasons.iloc[where] = (
+                "exact duplicate of row "
+                + first_row.to_numpy()[repeat].astype(str)
+                + "; counted once"
+            )
+            faults.add(mask, None, reasons, Severity.WARNING, Action.SET_ASIDE)
+            unusable |= mask
+
+    # Different records sharing a key: nothing says which is right, so all are set aside.
+    if spec.key:
+        key = list(spec.key)
+        if "la" in frame.columns and frame["la"].notna().any():
+            key = ["la", *key]
+        candidates = ~unusable
+        sub = frame.loc[candidates, key]
+        clash = sub.duplicated(keep=False).to_numpy() & sub.notna().all(axis=1).to_numpy()
+        if clash.any():
+            where = np.flatnonzero(candidates)[clash]
+            mask = np.zeros(n, dtype=bool)
+            mask[where] = True
+            groups = frame.loc[where, [*key, "_row"]]
+            count = groups.groupby(key, sort=False)["_row"].transform("size").to_numpy()
+            first = groups.groupby(key, sort=False)["_row"].transform("min").to_numpy()
+            reasons = pd.Series("", index=frame.index)
+            reasons.iloc[where] = (
+                f"duplicate key ({', '.join(spec.key)}): "
+                + pd.Series(count).astype(str)
+                + " different records share it (first at row "
+                + pd.Series(first).astype(str)
+                + "); all set aside"
+            ).to_numpy()
+            faults.add(mask, spec.key[-1], reasons, Severity.ERROR, Action.SET_ASIDE)
+            unusable |= mask
+
+    keep = ~unusable
+    frame = frame.loc[keep].reset_index(drop=True)
+    field_faults = {c: m[keep] for c, m in field_faults.items() if m[keep].any()}
+
+    return CleanTable(
+        frame=frame,
+        field_faults=field_faults,
+        faults=faults_frame(faults.chunks),
+        read=n,
+        set_aside=int(unusable.sum()),
+    )

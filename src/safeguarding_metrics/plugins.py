@@ -1,0 +1,208 @@
+"""Plugin discovery: entry points, isolation of a broken plugin, and the environment switches.
+
+Environment variables (read when a registry is built):
+
+``SAFEGUARDING_METRICS_PLUGINS``
+    Comma-separated plugin names: load only these (bundled ones included).
+``SAFEGUARDING_METRICS_DISABLE_PLUGIN_AUTOLOAD``
+    Set to ``1``: load no installed plugin except those named in ``SAFEGUARDING_METRICS_PLUGINS``.
+``SAFEGUARDING_METRICS_BLOCK_PLUGINS``
+    Comma-separated plugin names never to load (they are listed as blocked).
+
+Nothing is loaded at import time and there is no global plugin manager: each registry build
+makes its own, so installed plugins never leak into tests that build their own registry.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from importlib import metadata
+from typing import Any
+
+import attrs
+import pluggy
+
+from . import hookspecs
+from .hookspecs import PROJECT
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "ENV_BLOCK",
+    "ENV_DISABLE_AUTOLOAD",
+    "ENV_PLUGINS",
+    "LoadedPlugins",
+    "PluginInfo",
+    "PluginSettings",
+    "load_plugins",
+]
+
+ENTRY_POINT_GROUP = PROJECT
+ENV_PLUGINS = "SAFEGUARDING_METRICS_PLUGINS"
+ENV_DISABLE_AUTOLOAD = "SAFEGUARDING_METRICS_DISABLE_PLUGIN_AUTOLOAD"
+ENV_BLOCK = "SAFEGUARDING_METRICS_BLOCK_PLUGINS"
+
+
+def _names(value: str | None) -> frozenset[str] | None:
+    if value is None or not value.strip():
+        return None
+    return frozenset(n.strip() for n in value.split(",") if n.strip())
+
+
+@attrs.frozen(kw_only=True)
+class PluginSettings:
+    """Which installed plugins to load (from the environment, or given directly)."""
+
+    autoload: bool = True
+    only: frozenset[str] | None = None
+    block: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> PluginSettings:
+        env = os.environ if environ is None else environ
+        disable = env.get(ENV_DISABLE_AUTOLOAD, "").strip().lower() in ("1", "true", "yes")
+        return cls(
+            autoload=not disable,
+            only=_names(env.get(ENV_PLUGINS)),
+            block=_names(env.get(ENV_BLOCK)) or frozenset(),
+        )
+
+    def wants(self, name: str) -> bool:
+        if name in self.block:
+            return False
+        if self.only is not None:
+            return name in self.only
+        return self.autoload
+
+
+@attrs.frozen(kw_only=True)
+class PluginInfo:
+    """One plugin as discovered: where it comes from, its hooks, and any load error."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    module: str | None
+    hooks: tuple[str, ...] = ()
+    error: str | None = None
+    blocked: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.blocked
+
+    def as_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class LoadedPlugins:
+    """A plugin manager with the plugins that loaded, and what was found about each."""
+
+    manager: pluggy.PluginManager
+    infos: tuple[PluginInfo, ...]
+
+
+def _error(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _hooks(manager: pluggy.PluginManager, plugin: object) -> tuple[str, ...]:
+    callers = manager.get_hookcallers(plugin) or []
+    return tuple(sorted(c.name for c in callers))
+
+
+def load_plugins(
+    *,
+    settings: PluginSettings | None = None,
+    extra: Iterable[tuple[str, object]] = (),
+    entry_points: bool = True,
+) -> LoadedPlugins:
+    """Discover and register plugins, isolating any that fail.
+
+    Parameters
+    ----------
+    settings
+        Which installed plugins to load; defaults to :meth:`PluginSettings.from_env`.
+    extra
+        ``(name, plugin)`` pairs registered directly (tests, notebooks), after the entry points.
+    entry_points
+        Whether to look at installed entry points at all.
+    """
+    settings = PluginSettings.from_env() if settings is None else settings
+    manager = pluggy.PluginManager(PROJECT)
+    manager.add_hookspecs(hookspecs)
+    infos: list[PluginInfo] = []
+
+    found = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+    for ep in found if entry_points else []:
+        dist = getattr(ep, "dist", None)
+        base: dict[str, Any] = dict(
+            name=ep.name,
+            distribution=dist.name if dist is not None else None,
+            version=dist.version if dist is not None else None,
+            module=ep.value,
+        )
+        if not settings.wants(ep.name):
+            infos.append(PluginInfo(**base, blocked=True))
+            continue
+        if any(i.name == ep.name for i in infos):
+            infos.append(PluginInfo(**base, error="another installed plugin has the same name"))
+            continue
+        try:
+            plugin = ep.load()
+            manager.register(plugin, name=ep.name)
+        except Exception as exc:  # a broken plugin is isolated and reported
+            infos.append(PluginInfo(**base, error=f"cannot be loaded: {_error(exc)}"))
+            continue
+        infos.append(PluginInfo(**base, hooks=_hooks(manager, plugin)))
+
+    for name, plugin in extra:
+        if name in settings.block:
+            infos.append(
+                PluginInfo(name=name, distribution=None, version=None, module=None, blocked=True)
+            )
+            continue
+        try:
+            manager.register(plugin, name=name)
+        except Exception as exc:
+            infos.append(
+                PluginInfo(
+                    name=name,
+                    distribution=None,
+                    version=None,
+                    module=getattr(plugin, "__name__", None),
+                    error=f"cannot be registered: {_error(exc)}",
+                )
+            )
+            continue
+        infos.append(
+            PluginInfo(
+                name=name,
+                distribution=None,
+                version=None,
+                module=getattr(plugin, "__name__", type(plugin).__name__),
+                hooks=_hooks(manager, plugin),
+            )
+        )
+
+    # A misspelt hook name is an error of that plugin, not of the whole tool.
+    checked: list[PluginInfo] = []
+    for info in infos:
+        plugin = manager.get_plugin(info.name) if info.ok else None
+        if plugin is not None:
+            unknown = [
+                name
+                for name in dir(plugin)
+                if manager.parse_hookimpl_opts(plugin, name) is not None
+                and not getattr(manager.hook, name).has_spec()
+            ]
+            if unknown:
+                manager.unregister(plugin)
+                info = attrs.evolve(
+                    info, error=f"implements unknown hook(s): {', '.join(sorted(unknown))}"
+                )
+        checked.append(info)
+    manager.check_pending()
+    return LoadedPlugins(manager=manager, infos=tuple(sorted(checked, key=lambda i: i.name)))

@@ -1,0 +1,207 @@
+"""The indicator registry: built once from the plugins, ordered by id, with provenance.
+
+:func:`default_registry` builds the registry of the installed plugins (as the environment
+switches allow) the first time it is asked for, and caches it. :func:`build_registry` builds one
+from explicit plugins, for tests and notebooks.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
+
+import attrs
+import pluggy
+
+from .indicator import Indicator, Target
+from .plugins import (
+    ENV_BLOCK,
+    ENV_DISABLE_AUTOLOAD,
+    ENV_PLUGINS,
+    PluginInfo,
+    PluginSettings,
+    load_plugins,
+)
+
+__all__ = [
+    "PluginError",
+    "Provenance",
+    "Registry",
+    "UnknownIndicatorError",
+    "build_registry",
+    "default_registry",
+]
+
+
+class PluginError(RuntimeError):
+    """A plugin failed, or two plugins clash: numbers would be incomplete or ambiguous."""
+
+
+class UnknownIndicatorError(KeyError):
+    """No registered indicator has that id."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@attrs.frozen(kw_only=True)
+class Provenance:
+    """Which plugin, distribution and version supplied an indicator."""
+
+    plugin: str
+    distribution: str | None
+    version: str | None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Registry:
+    """Every registered indicator by id (sorted), where each came from, and plugin problems."""
+
+    indicators: Mapping[str, Indicator]
+    provenance: Mapping[str, Provenance]
+    targets: tuple[Target, ...]
+    plugins: tuple[PluginInfo, ...]
+    problems: tuple[str, ...]
+
+    def __iter__(self) -> Iterator[Indicator]:
+        return iter(self.indicators.values())
+
+    def __len__(self) -> int:
+        return len(self.indicators)
+
+    def __contains__(self, indicator_id: object) -> bool:
+        return indicator_id in self.indicators
+
+    def get(self, indicator_id: str) -> Indicator:
+        """The indicator with that id; an error suggesting close ids otherwise."""
+        try:
+            return self.indicators[indicator_id]
+        except KeyError:
+            close = difflib.get_close_matches(indicator_id, list(self.indicators), n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise UnknownIndicatorError(
+                f"no indicator {indicator_id!r} is registered.{hint} "
+                "'safeguarding-metrics indicators' lists them."
+            ) from None
+
+    @property
+    def broken(self) -> tuple[PluginInfo, ...]:
+        return tuple(p for p in self.plugins if p.error is not None)
+
+    def check(self) -> None:
+        """Raise :class:`PluginError` describing every broken plugin and clash, if any."""
+        if self.problems:
+            raise PluginError(
+                "; ".join(self.problems)
+                + ". The results would be incomplete. Fix or uninstall the plugin, block it "
+                f"with {ENV_BLOCK}=NAME, or choose to go on without it "
+                "(--skip-broken-plugins, or allow_broken_plugins=True)."
+            )
+
+
+def _collect(loaded_infos: tuple[PluginInfo, ...], manager: pluggy.PluginManager) -> Registry:
+    infos = {i.name: i for i in loaded_infos}
+    by_id: dict[str, Indicator] = {}
+    owner: dict[str, str] = {}
+    clashes: dict[str, set[str]] = {}
+    targets: list[Target] = []
+
+    def fail(name: str, message: str) -> None:
+        info = infos[name]
+        infos[name] = attrs.evolve(info, error=info.error or message)
+
+    impls = sorted(
+        manager.hook.register_indicators.get_hookimpls(), key=lambda impl: impl.plugin_name
+    )
+    for impl in impls:
+        name = impl.plugin_name
+        try:
+            produced = list(impl.function() or ())
+        except Exception as exc:  # isolate: the plugin is reported, the others go on
+            fail(name, f"register_indicators() raised {type(exc).__name__}: {exc}")
+            continue
+        bad = [x for x in produced if not isinstance(x, Indicator)]
+        if bad:
+            fail(name, f"register_indicators() returned {type(bad[0]).__name__}, not Indicator")
+            continue
+        wrong = [x.id for x in produced if x.plugin != name]
+        if wrong:
+            fail(name, f"indicator id {wrong[0]!r} does not start with the plugin's name '{name}.'")
+            continue
+        for indicator in produced:
+            if indicator.id in by_id or indicator.id in clashes:
+                clashes.setdefault(indicator.id, {owner.get(indicator.id, name)}).add(name)
+                by_id.pop(indicator.id, None)
+                continue
+            by_id[indicator.id] = indicator
+            owner[indicator.id] = name
+
+    target_impls = sorted(
+        manager.hook.register_targets.get_hookimpls(), key=lambda impl: impl.plugin_name
+    )
+    for impl in target_impls:
+        try:
+            produced_targets = list(impl.function() or ())
+        except Exception as exc:
+            fail(impl.plugin_name, f"register_targets() raised {type(exc).__name__}: {exc}")
+            continue
+        if any(not isinstance(t, Target) for t in produced_targets):
+            fail(impl.plugin_name, "register_targets() returned something other than Target")
+            continue
+        targets.extend(produced_targets)
+
+    problems = [f"plugin {i.name!r} is broken ({i.error})" for i in infos.values() if i.error]
+    for indicator_id, names in sorted(clashes.items()):
+        problems.append(
+            f"indicator id {indicator_id!r} is registered by more than one plugin: "
+            f"{' and '.join(sorted(names))}"
+        )
+    ordered = dict(sorted(by_id.items()))
+    provenance = {
+        i: Provenance(
+            plugin=owner[i],
+            distribution=infos[owner[i]].distribution,
+            version=infos[owner[i]].version,
+        )
+        for i in ordered
+    }
+    return Registry(
+        indicators=MappingProxyType(ordered),
+        provenance=MappingProxyType(provenance),
+        targets=tuple(targets),
+        plugins=tuple(sorted(infos.values(), key=lambda i: i.name)),
+        problems=tuple(problems),
+    )
+
+
+def build_registry(
+    plugins: Iterable[tuple[str, object]] = (),
+    *,
+    entry_points: bool = False,
+    settings: PluginSettings | None = None,
+) -> Registry:
+    """Build a registry from explicit ``(name, plugin)`` pairs, and optionally entry points.
+
+    >>> import safeguarding_metrics_national as national
+    >>> registry = build_registry([("national", national)])
+    """
+    if settings is None:
+        settings = PluginSettings.from_env() if entry_points else PluginSettings()
+    loaded = load_plugins(settings=settings, extra=plugins, entry_points=entry_points)
+    return _collect(loaded.infos, loaded.manager)
+
+
+@functools.cache
+def _cached(only: str | None, disable: str | None, block: str | None) -> Registry:
+    env = {ENV_PLUGINS: only or "", ENV_DISABLE_AUTOLOAD: disable or "", ENV_BLOCK: block or ""}
+    return build_registry(entry_points=True, settings=PluginSettings.from_env(env))
+
+
+def default_registry() -> Registry:
+    """The registry of the installed plugins, built once per set of environment switches."""
+    return _cached(
+        os.environ.get(ENV_PLUGINS), os.environ.get(ENV_DISABLE_AUTOLOAD), os.environ.get(ENV_BLOCK)
+    )
