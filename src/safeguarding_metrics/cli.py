@@ -107,7 +107,19 @@ def _write(text: str, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
 
 
+def _day(text: str) -> str:
+    """An argparse type: a calendar date written YYYY-MM-DD."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
 def cmd_calculate(args: argparse.Namespace) -> int:
+    if args.end < args.start:
+        raise CliError(f"--end {args.end} is before --start {args.start}")
     try:
         targets = load_targets(args.targets) if args.targets else None
     except TargetsFileError as exc:
@@ -149,7 +161,10 @@ def cmd_calculate(args: argparse.Namespace) -> int:
         for indicator in results.cohorts:
             path = folder / f"{indicator}.csv"
             write_csv(results.drilldown(indicator), path)
-        _say(f"drill-down lists (they contain child identifiers) written to {folder}")
+        _say(
+            f"drill-down lists written to {folder}: they are personal data (they contain "
+            "child identifiers); keep and share them accordingly"
+        )
     return 0
 
 
@@ -280,8 +295,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("calculate", help="compute indicators over periods")
     p.add_argument("dataset", help="a canonical dataset folder")
-    p.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
-    p.add_argument("--end", required=True, help="last day, YYYY-MM-DD")
+    p.add_argument("--start", required=True, type=_day, help="first day, YYYY-MM-DD")
+    p.add_argument("--end", required=True, type=_day, help="last day, YYYY-MM-DD")
     p.add_argument(
         "--every",
         choices=("month", "quarter", "year"),
@@ -362,7 +377,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its one-paragraph usage error
+        return int(exc.code or 0)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s: %(message)s",

@@ -476,6 +476,9 @@ def calculate(
     if benchmarks:
         frame = _add_benchmarks(frame, {i.id: i for i in chosen}, la, neighbours, warnings)
     frame = frame.loc[:, list(RESULT_COLUMNS)]
+    for column in ("la", "reason", "direction", "target_status", "quartile"):
+        values = frame[column].astype(object)
+        frame[column] = values.where(values.notna(), None)
     frame["_w"] = frame["window"].map({w: i for i, w in enumerate(WINDOWS)})
     frame = (
         frame.sort_values(

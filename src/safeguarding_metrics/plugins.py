@@ -147,8 +147,16 @@ def load_plugins(
         if not settings.wants(ep.name):
             infos.append(PluginInfo(**base, blocked=True))
             continue
-        if any(i.name == ep.name for i in infos):
-            infos.append(PluginInfo(**base, error="another installed plugin has the same name"))
+        first = next((i for i in infos if i.name == ep.name), None)
+        if first is not None:
+            infos.append(
+                PluginInfo(
+                    **base,
+                    error=f"its name clashes: distributions {first.distribution} and "
+                    f"{base['distribution']} both declare a plugin {ep.name!r}; only the "
+                    f"first ({first.distribution}) was loaded",
+                )
+            )
             continue
         try:
             plugin = ep.load()

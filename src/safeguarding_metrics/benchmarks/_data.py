@@ -87,34 +87,39 @@ class MeasureYear:
     councils : dict
         Old council code to value, for every council row published that year. Joint rows
         (``"314 / 318"``) keep their joint key.
+    codes : dict
+        Old council code to the published suppression code, for the councils whose value is
+        missing (``"c"``, ``"x"``, ...).
     """
 
     england: float | None
     regions: dict[str, float | None]
     councils: dict[str, float | None]
+    codes: dict[str, str]
 
 
 @functools.cache
 def value_index() -> dict[tuple[str, int], MeasureYear]:
     """Every (measure, year) published, with its national, regional and council values."""
     frame = value_table()
-    parts: dict[tuple[str, int], tuple[list[float | None], dict[str, float | None], dict]] = {}
+    parts: dict[tuple[str, int], MeasureYear] = {}
+    national: dict[tuple[str, int], float | None] = {}
     columns = ("measure", "time_period", "geographic_level", "region_code", "old_la_code")
-    for measure, year, level, region, council, value in zip(
-        *(frame[c] for c in columns), frame["value"], strict=True
+    for measure, year, level, region, council, value, code in zip(
+        *(frame[c] for c in columns), frame["value"], frame["code"], strict=True
     ):
-        england, regions, councils = parts.setdefault((measure, int(year)), ([], {}, {}))
+        key = (measure, int(year))
+        part = parts.setdefault(key, MeasureYear(england=None, regions={}, councils={}, codes={}))
         number = _number(value)
         if level == "National":
-            england.append(number)
+            national[key] = number
         elif level == "Regional":
-            regions[region] = number
+            part.regions[region] = number
         else:
-            councils[council] = number
-    return {
-        key: MeasureYear(england=england[0] if england else None, regions=r, councils=c)
-        for key, (england, r, c) in parts.items()
-    }
+            part.councils[council] = number
+            if code:
+                part.codes[council] = code
+    return {key: attrs.evolve(part, england=national.get(key)) for key, part in parts.items()}
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from collections.abc import Iterable
 
 import attrs
 
@@ -31,6 +32,11 @@ __all__ = [
 
 NEIGHBOUR_MODELS: tuple[str, ...] = ("2021", "2025")
 """The statistical neighbour models shipped: the DfE's April 2021 groupings and its 2025 model."""
+
+
+def _str_tuple(items: Iterable[str]) -> tuple[str, ...]:
+    """Converter: any iterable of strings to a tuple (typed for mypy)."""
+    return tuple(items)
 
 
 def _codes(text: str) -> tuple[str, ...]:
@@ -56,8 +62,9 @@ class LocalAuthority:
     region_code, region_name : str
         Government office region (``E12...``). London councils belong to London
         (``E12000007``); the DfE tables also place them in Inner or Outer London.
-    former_new_codes : tuple of str
-        Earlier ONS codes of the same council, also accepted by :func:`resolve_la`.
+    other_new_codes : tuple of str
+        Other ONS codes the tables use for the same council (earlier codes, or a newer code
+        only some tables use yet), also accepted by :func:`resolve_la`.
     aliases : tuple of str
         Other spellings found in the DfE files (``"Bournemouth, Christchurch & Poole"``).
     created, abolished : str
@@ -73,12 +80,12 @@ class LocalAuthority:
     name: str
     region_code: str
     region_name: str
-    former_new_codes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    aliases: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    other_new_codes: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     created: str = ""
     abolished: str = ""
-    predecessors: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    successors: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    predecessors: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    successors: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     note: str = ""
 
     def __str__(self) -> str:
@@ -120,7 +127,7 @@ def authorities() -> tuple[LocalAuthority, ...]:
             name=row.name,
             region_code=row.region_code,
             region_name=row.region_name,
-            former_new_codes=_codes(row.former_new_codes),
+            other_new_codes=_codes(row.other_new_codes),
             aliases=_names(row.aliases),
             created=row.created,
             abolished=row.abolished,
@@ -154,7 +161,7 @@ def _index() -> tuple[dict[str, LocalAuthority], dict[str, tuple[LocalAuthority,
     by_code: dict[str, LocalAuthority] = {}
     by_name: dict[str, list[LocalAuthority]] = {}
     for la in authorities():
-        for code in (la.old_code, la.new_code, *la.former_new_codes):
+        for code in (la.old_code, la.new_code, *la.other_new_codes):
             by_code[code.upper()] = la
         for key in _name_keys(la):
             by_name.setdefault(key, []).append(la)

@@ -22,6 +22,7 @@ from safeguarding_metrics.benchmarks.authorities import (
     NEIGHBOUR_MODELS,
     LocalAuthority,
     _check_model,
+    _str_tuple,
     default_model,
     neighbour_codes,
     resolve_la,
@@ -53,6 +54,10 @@ def _optional_float(x: SupportsFloat | None) -> float | None:
         return None
     number = float(x)
     return None if math.isnan(number) else number
+
+
+def _int_tuple(items: Iterable[int]) -> tuple[int, ...]:
+    return tuple(items)
 
 
 def _split(text: str, sep: str) -> tuple[str, ...]:
@@ -102,11 +107,11 @@ class Measure:
     notes: str = ""
     dfe_ref: str = ""
     source_column: str = ""
-    filters: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    filters: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     definition: str = ""
     publication: str = ""
     period_end: str = "03-31"
-    years: tuple[int, ...] = attrs.field(default=(), converter=tuple)
+    years: tuple[int, ...] = attrs.field(default=(), converter=_int_tuple)
 
 
 @functools.cache
@@ -223,9 +228,7 @@ def parse_year(year: int | str) -> int:
     return result
 
 
-def quartile_band(
-    value: float | None, values: Iterable[float | None], polarity: str
-) -> str | None:
+def quartile_band(value: float | None, values: Iterable[float | None], polarity: str) -> str | None:
     """The quartile band of ``value`` among ``values``: ``"A"`` best to ``"D"`` worst.
 
     Parameters
@@ -317,8 +320,8 @@ class Benchmark:
         validator=attrs.validators.optional(attrs.validators.in_(("A", "B", "C", "D")))
     )
     councils_n: int = 0
-    neighbour_codes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    notes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    neighbour_codes: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
 
 
 def _council_value(
@@ -440,7 +443,7 @@ def benchmark(
     data = _data.value_index().get((m.key, y))
     if data is None:
         span = f"{m.years[0]} to {m.years[-1]}" if m.years else "no year"
-        notes.insert(0, f"{m.key} is not published for {y} (packaged: {span}).")
+        notes.insert(0, f"Not published for {y} (packaged: {span}).")
         return Benchmark(
             measure=m.key,
             year=y,
@@ -463,6 +466,10 @@ def benchmark(
     existence = _existence_note(authority, m, y)
     if existence and la_value is None:
         notes.insert(0, existence)
+    elif la_value is None:
+        code = data.codes.get(joint or authority.old_code)
+        published = f"code {code}" if code else "no row"
+        notes.insert(0, f"No value published for {authority.name} ({published}).")
     values = [v for code in codes if (v := _council_value(data.councils, code)[0]) is not None]
     if codes and len(values) < len(codes):
         missing = [c for c in codes if _council_value(data.councils, c)[0] is None]

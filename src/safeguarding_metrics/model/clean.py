@@ -13,6 +13,9 @@ The rules are those of the data contract:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import attrs
 import numpy as np
 import pandas as pd
@@ -65,7 +68,7 @@ class _Faults:
         self,
         mask: np.ndarray,
         column: str | None,
-        reason: str | pd.Series,
+        reason: str | pd.Series | Callable[[np.ndarray], Any],
         severity: Severity,
         action: Action,
     ) -> None:
@@ -73,7 +76,12 @@ class _Faults:
         if not mask.any():
             return
         n = int(mask.sum())
-        reasons = reason[mask].to_numpy() if isinstance(reason, pd.Series) else [reason] * n
+        if isinstance(reason, pd.Series):
+            reasons: Any = reason[mask].to_numpy()
+        elif callable(reason):
+            reasons = list(reason(mask))  # built for the faulty rows only
+        else:
+            reasons = [reason] * n
         self.chunks.append(
             pd.DataFrame(
                 {
@@ -87,6 +95,17 @@ class _Faults:
                 }
             )
         )
+
+
+def _quoted(text: pd.Series | None, prefix: str, suffix: str, width: int = 30) -> Any:
+    """Reasons quoting the offending value, built only for the rows at fault."""
+
+    def build(mask: np.ndarray) -> list[str]:
+        if text is None:
+            return [prefix + suffix] * int(mask.sum())
+        return [f"{prefix}{str(v)[:width]!r}{suffix}" for v in text.to_numpy()[mask]]
+
+    return build
 
 
 def _parse_dates(text: pd.Series, with_time: bool) -> pd.Series:
@@ -132,7 +151,7 @@ def _parse_column(
             faults.add(
                 unknown,
                 name,
-                "unknown code " + out.astype(str).str.slice(0, 20).map(repr) + "; record kept",
+                _quoted(out, "unknown code ", "; record kept", 20),
                 Severity.WARNING,
                 Action.KEPT,
             )
@@ -142,22 +161,22 @@ def _parse_column(
         if text is not None:
             parsed = _parse_dates(text, with_time=kind == "datetime")
             bad = present & parsed.isna().to_numpy()
-            reason = (
-                "unparseable date "
-                + text.astype(str).str.slice(0, 30).map(repr)
-                + (" (expected YYYY-MM-DD)" if kind == "date" else " (expected ISO 8601)")
-            )
-        else:
-            reason = pd.Series("", index=raw.index)
         years = parsed.dt.year.to_numpy(dtype="float64", na_value=np.nan)
         out_of_range = present & ~bad & ((years < YEAR_RANGE[0]) | (years > YEAR_RANGE[1]))
-        parsed = parsed.where(~out_of_range)
-        range_reason = (
-            "date out of range (year "
-            + pd.Series(years, index=raw.index).map(lambda y: f"{y:.0f}" if y == y else "?")
-            + f"; accepted {YEAR_RANGE[0]}-{YEAR_RANGE[1]})"
-        )
-        bad_reason = reason.where(bad, range_reason)
+        expected = " (expected YYYY-MM-DD)" if kind == "date" else " (expected ISO 8601)"
+        unparseable = bad.copy()
+
+        def bad_reason(mask: np.ndarray) -> list[str]:
+            quoted = _quoted(text, "unparseable date ", expected)(mask)
+            year_text = [f"{y:.0f}" for y in np.nan_to_num(years[mask])]
+            range_text = [
+                f"date out of range (year {y}; accepted {YEAR_RANGE[0]}-{YEAR_RANGE[1]})"
+                for y in year_text
+            ]
+            return [
+                q if u else r for q, r, u in zip(quoted, range_text, unparseable[mask], strict=True)
+            ]
+
         bad = bad | out_of_range
         parsed = parsed.where(~bad).astype("datetime64[ns]")
         if kind == "date":
@@ -169,11 +188,7 @@ def _parse_column(
         parsed[low.isin(_TRUE).to_numpy()] = True
         parsed[low.isin(_FALSE).to_numpy()] = False
         bad = present & parsed.isna().to_numpy()
-        bad_reason = (
-            "not a boolean "
-            + text.astype(str).str.slice(0, 20).map(repr)
-            + (" (expected true/false, 1/0 or Y/N)")
-        )
+        bad_reason = _quoted(text, "not a boolean ", " (expected true/false, 1/0 or Y/N)", 20)
     elif kind in ("int", "float"):
         assert text is not None
         numbers = pd.to_numeric(text, errors="coerce")
@@ -185,9 +200,7 @@ def _parse_column(
             parsed = numbers.round().astype("Int64")
         else:
             parsed = numbers.astype("float64")
-        bad_reason = f"not a {'whole ' if kind == 'int' else ''}number " + text.astype(
-            str
-        ).str.slice(0, 20).map(repr)
+        bad_reason = _quoted(text, f"not a {'whole ' if kind == 'int' else ''}number ", "", 20)
     else:  # pragma: no cover - KINDS is closed
         raise AssertionError(kind)
 
@@ -198,7 +211,9 @@ def _parse_column(
         faults.add(
             bad,
             name,
-            bad_reason + "; left out of the indicators that read this column",
+            lambda mask: [
+                r + "; left out of the indicators that read this column" for r in bad_reason(mask)
+            ],
             Severity.ERROR,
             Action.FIELD_LEFT_OUT,
         )
