@@ -278,13 +278,13 @@ _ROLES_W = (55.0, 20.0, 10.0, 15.0)
 
 # Episode types of a referral (the CIN episode it starts)
 _NFA, _ASSESS, _CIN, _S47, _CP, _CARE = range(6)
-_EPISODE_W = (10.0, 48.5, 12.0, 14.0, 12.0, 3.5)
+_EPISODE_W = (10.0, 50.0, 12.0, 14.0, 10.5, 3.5)
 # Paths through care
 _SHORT, _MEDIUM, _LONG, _ADOPT = range(4)
 
 # Scale-1 volumes
 _ARRIVALS_PER_YEAR = 2_620.0  # children referred for the first time
-_OTHER_CONTACTS_PER_YEAR = 7_600.0  # contacts that do not become referrals
+_OTHER_CONTACTS_PER_YEAR = 8_300.0  # contacts that do not become referrals
 _SHORT_BREAK_STARTS_PER_YEAR = 12.0
 _CASELOAD_TARGET = 20.0
 
@@ -300,32 +300,34 @@ _P_MASH_24H = (
     ("2015-12-15", 0.986),
     ("2016-12-31", 0.985),
 )
-_P_ASSESS_45WD = (  # by expected authorisation date
+_P_ASSESS_45WD = (  # by the referral date
     ("2011-01-01", 0.80),
     ("2013-06-01", 0.77),
-    ("2014-09-01", 0.74),
-    ("2015-03-15", 0.68),
-    ("2015-05-15", 0.90),
-    ("2015-08-15", 0.965),
-    ("2015-10-01", 0.93),
-    ("2015-12-15", 0.85),
-    ("2016-12-31", 0.86),
+    ("2014-09-01", 0.72),
+    ("2014-12-15", 0.62),
+    ("2015-02-01", 0.93),
+    ("2015-05-15", 0.99),
+    ("2015-08-01", 0.97),
+    ("2015-09-15", 0.80),
+    ("2016-12-31", 0.84),
 )
 _P_ICPC_15WD = (("2011-01-01", 0.80), ("2014-06-01", 0.79), ("2015-06-01", 0.84))
 _P_ICPC_15WD += (("2016-12-31", 0.86),)
 _DROP_CP_VISIT = (("2011-01-01", 0.30), ("2014-09-01", 0.35), ("2015-06-01", 0.06))
-_DROP_CP_VISIT += (("2015-12-01", 0.02), ("2016-12-31", 0.02))
+_DROP_CP_VISIT += (("2015-12-01", 0.06), ("2016-12-31", 0.06))
 _DROP_CLA_VISIT = (("2011-01-01", 0.22), ("2014-09-01", 0.28), ("2015-06-01", 0.06))
-_DROP_CLA_VISIT += (("2015-12-01", 0.02), ("2016-12-31", 0.02))
+_DROP_CLA_VISIT += (("2015-12-01", 0.04), ("2016-12-31", 0.04))
 _DROP_CIN_VISIT = (("2011-01-01", 0.35), ("2014-09-01", 0.40), ("2015-12-01", 0.08))
 _DROP_CIN_VISIT += (("2016-12-31", 0.08),)
 _DROP_PLAN = {
     "cp": (("2011-01-01", 0.15), ("2014-12-31", 0.30), ("2015-09-01", 0.0)),
-    "cla": (("2011-01-01", 0.12), ("2014-12-31", 0.26), ("2015-10-01", 0.03)),
+    "cla": (("2011-01-01", 0.15), ("2014-12-31", 0.34), ("2015-10-01", 0.03)),
     "cin": (("2011-01-01", 0.55), ("2014-12-31", 0.80), ("2015-12-01", 0.10)),
 }
 _P_REVIEW_LATE = (("2011-01-01", 0.08), ("2014-06-01", 0.10), ("2015-06-01", 0.03))
 _P_REVIEW_LATE += (("2016-12-31", 0.03),)
+_P_SOON_BACK = (("2011-01-01", 0.48), ("2014-01-01", 0.50), ("2015-06-01", 0.58))
+_P_SOON_BACK += (("2016-12-31", 0.58),)  # share of closed cases referred again soon
 _CP_CAP_FROM = "2015-04-01"  # the council reviewed every plan open over two years ...
 _CP_CAP_TO = "2015-11-30"  # ... and closed or escalated almost all of them by December
 
@@ -444,12 +446,6 @@ class _Council:
     def years(self, lo: int, hi: int) -> float:
         return (hi - lo) / 365.25
 
-    def uniform_days(self, lo: Arr | int, hi: Arr | int) -> Arr:
-        """Integer days uniform in ``[lo, hi]`` (arrays broadcast)."""
-        lo_a = np.asarray(lo, dtype=np.int64)
-        hi_a = np.asarray(hi, dtype=np.int64)
-        return lo_a + np.floor(self.rng.random(np.broadcast(lo_a, hi_a).shape) * (hi_a - lo_a + 1))
-
     def ui(self, lo: int, hi: int, n: int) -> Arr:
         return self.rng.integers(lo, hi + 1, size=n).astype(np.int64)
 
@@ -485,19 +481,17 @@ class _Council:
                 break
             ep = self.episode_batch(child, ref[child], rank)
             batches.append(ep)
-            if ep["care"].any():
-                pocs.append(self.care_batch(ep))
-                adopted = pocs[-1]["child"][pocs[-1]["path"] == _ADOPT]
-                alive[adopted] = False
+            pocs.append(self.care_batch(ep))
+            alive[pocs[-1]["child"][pocs[-1]["path"] == _ADOPT]] = False
             # the next referral follows the closure after a gap
             gap = np.where(
-                rng.random(child.size) < 0.46,
+                rng.random(child.size) < _curve(_P_SOON_BACK, ep["closure"]),
                 1 + rng.exponential(75.0, child.size),
                 1 + rng.exponential(800.0, child.size),
             ).astype(np.int64)
             nxt = np.full(n, NEVER)
             nxt[child] = np.minimum(ep["closure"] + gap, NEVER)
-            ref = np.where(np.isin(np.arange(n), child), nxt, NEVER)
+            ref = nxt
         self.ep = {key: np.concatenate([b[key] for b in batches]) for key in batches[0]}
         self.poc = {key: np.concatenate([p[key] for p in pocs]) for key in pocs[0]}
         self.n_ref_children = n
@@ -517,7 +511,7 @@ class _Council:
 
         nfa = typ == _NFA
         asm_start = np.where(nfa, NEVER, ref + np.where(rng.random(n) < 0.55, 0, self.ui(1, 5, n)))
-        on_time = rng.random(n) < _curve(_P_ASSESS_45WD, ref + 63)
+        on_time = rng.random(n) < _curve(_P_ASSESS_45WD, ref)
         asm_wd = np.where(on_time, self.ui(8, 45, n), self.ui(46, 125, n))
         asm_auth = self.wd_after(asm_start, asm_wd)
 
@@ -537,7 +531,7 @@ class _Council:
 
         has_cp = has_icpc & (rng.random(n) < 0.88)
         cp_start = np.where(has_cp, icpc, NEVER)
-        cp_dur = np.maximum(30, rng.lognormal(np.log(265.0), 0.66, n)).astype(np.int64)
+        cp_dur = np.maximum(30, rng.lognormal(np.log(250.0), 0.74, n)).astype(np.int64)
         cp_end = self.cap_cp_plans(cp_start, cp_start + cp_dur)
         cp_end = np.where(has_cp, np.minimum(cp_end, b18), NEVER)
         cp_to_care = has_cp & (rng.random(n) < 0.12) & (cp_end < b18 - 60)
@@ -624,7 +618,7 @@ class _Council:
         dob, b18 = self.dob[child], self.b18[child]
         age = (cs - dob) / 365.25
         u = rng.random(n)
-        adopt = (age < 4) & ~self.adopt_path[child] & (u < 0.52)
+        adopt = (age < 5) & ~self.adopt_path[child] & (u < 0.6)
         pw = np.where((age >= 16)[:, None], [[0.45, 0.2, 0.35]], [[0.36, 0.34, 0.30]])
         path = np.where(adopt, _ADOPT, _draw_rows(rng, pw, np.arange(n)))
         remand = (age >= 12) & (rng.random(n) < 0.05) & (path != _ADOPT)
@@ -752,6 +746,12 @@ class _Council:
         add(all_, np.zeros(n, dtype=np.int64), ls0, pl0, 1, 0)
         add(all_[has1], o1[has1], c1[has1], -1, 0, -1)
         add(all_[has2], o2[has2], _C2, -1, 0, -1)
+        # some moves happen on the day the legal status changes (rne U or B)
+        mv1 = has1 & (rng.random(n) < 0.12)
+        grp1 = np.digitize(age[mv1], [5.0, 12.0, 16.0])
+        add(all_[mv1], o1[mv1], -1, _draw_rows(rng, _PL_W, grp1), 1, 0)
+        mv1 = has1 & ~mv1 & (rng.random(n) < 0.05)
+        add(all_[mv1], o1[mv1], -1, -2, 0, 1)  # long-term with the same carers
         hpo = p["po"] < NEVER
         add(all_[hpo], po_off[hpo], _E1, -1, 0, -1)
         hpl = p["placed"] < NEVER
@@ -789,6 +789,8 @@ class _Council:
         pl = np.concatenate(ev_pl)
         carer = np.concatenate(ev_carer)
         lt = np.concatenate(ev_lt)
+        inside = off < dur[poc]
+        poc, off, ls, pl, carer, lt = (a[inside] for a in (poc, off, ls, pl, carer, lt))
         order = np.lexsort((np.arange(poc.size), off, poc))
         poc, off, ls, pl, carer, lt = (a[order] for a in (poc, off, ls, pl, carer, lt))
 
@@ -878,7 +880,8 @@ class _Council:
         rec = np.where(last, p["rec"][g_poc], _R["X1"])
         long_term = (s_lt == 1) | np.isin(s_pl, [_P["U1"], _P["U4"]])
         cin_cat = self.choice(_CIN_CATEGORY_W, n)[g_poc]
-        provider = _draw_rows(rng, _PROV_W, s_pl)
+        # the provider changes with the placement, not with the legal status
+        provider = _ffill(_draw_rows(rng, _PROV_W, s_pl), rne != 2)
         rpc_from = _day("2015-04-01")
         rpc = np.where(
             np.isin(rne, [1, 5]) & (e_start >= rpc_from), self.choice(_RPC_W, rne.size), -1
@@ -910,11 +913,12 @@ class _Council:
         v4 = rng.random(n) < 0.4
         # V3: one episode per stay, every 3-6 weeks, 1-4 nights
         span = np.where(v4, 0, sb_end - sb_start)
-        cnt = np.maximum(span // 21, 0) + 1
-        owner = np.repeat(np.arange(n), np.where(v4, 0, cnt))
+        cnt = np.where(v4, 0, span // 21 + 1)
+        owner = np.repeat(np.arange(n), cnt)
         gaps = self.ui(21, 42, owner.size)
-        gaps[_starts(np.where(v4, 0, cnt))[np.where(v4, 0, cnt) > 0]] = self.ui(0, 20, int((~v4).sum()))
-        off = _grouped_cumsum(gaps, np.where(v4, 0, cnt))
+        heads = _starts(cnt)[cnt > 0]
+        gaps[heads] = self.ui(0, 20, heads.size)
+        off = _grouped_cumsum(gaps, cnt)
         keep = off < span[owner]
         owner, off = owner[keep], off[keep]
         e_start = sb_start[owner] + off
@@ -1172,8 +1176,8 @@ def generate(
         },
     )
 
-    s_sel = np.flatnonzero((ep["s47_start"] <= end_d) | (ep["icpc"] <= end_d))
-    s_sel = s_sel[np.lexsort((ep["child"][s_sel], np.minimum(ep["s47_start"], ep["icpc"])[s_sel]))]
+    s_sel = np.flatnonzero(ep["s47_start"] <= end_d)
+    s_sel = s_sel[np.lexsort((ep["child"][s_sel], ep["s47_start"][s_sel]))]
     s_start = ep["s47_start"][s_sel]
     s_icpc = ep["icpc"][s_sel]
     s_nr = ep["s47_nr"][s_sel]
@@ -1185,7 +1189,7 @@ def generate(
         {
             "s47_id": _ids("S", s_sel.size, 7),
             "child_id": child_ids[ep["child"][s_sel]],
-            "start_date": _dates(np.minimum(s_start, end_d)),
+            "start_date": _dates(s_start),
             "icpc_date": _dates(s_icpc, end_d),
             "icpc_not_required": _bool(s_nr == 1, s_nr < 0),
         },
@@ -1505,8 +1509,7 @@ def generate(
     if dirty:
         _inject_faults(frames, rng)
     if la is not None:
-        for t, df in frames.items():
-            frames[t] = df.assign(la=pd.Series([la] * len(df), dtype=object, index=df.index).astype(df["child_id"].dtype if "child_id" in df else object))
+        frames = {t: df.assign(la=la) for t, df in frames.items()}
     return frames
 
 
@@ -1534,7 +1537,7 @@ def _workforce(
 
     def seg(mask: Arr, team: Arr | int, s: Arr, e: Arr) -> None:
         m = mask & (e > s)
-        segs_child.append(child[m] if m.size == n else m)
+        segs_child.append(child[m])
         segs_team.append(np.broadcast_to(np.asarray(team), (n,))[m])
         segs_start.append(s[m])
         segs_end.append(e[m])
@@ -1659,7 +1662,6 @@ def _inject_faults(frames: dict[str, pd.DataFrame], rng: np.random.Generator) ->
     taken: set[int] = set()
     r1 = pick(ref["referral_date"].notna(), taken)
     r2 = pick(ref["closure_date"].notna(), taken)
-    ref["closure_date"] = ref["closure_date"].astype("datetime64[ns]")
     ref.loc[r2, "closure_date"] = ref.loc[r2, "referral_date"] - pd.Timedelta(days=5)
     ref["referral_date"] = iso(ref["referral_date"])
     ref.loc[r1, "referral_date"] = "2015-02-30"
@@ -1667,7 +1669,11 @@ def _inject_faults(frames: dict[str, pd.DataFrame], rng: np.random.Generator) ->
     asm = frames["assessments"]
     taken = set()
     a1 = pick(asm["authorised_date"].notna(), taken)
-    a2 = pick(np.ones(len(asm), dtype=bool), taken)
+    # the copy starts a day later: keep it clear of a negative interval
+    safe = asm["authorised_date"].isna() | (
+        asm["authorised_date"] - asm["start_date"] > pd.Timedelta(days=1)
+    )
+    a2 = pick(safe, taken)
     dup = asm.iloc[[a2]].copy()
     dup["start_date"] = dup["start_date"] + pd.Timedelta(days=1)
     asm["authorised_date"] = iso(asm["authorised_date"])
@@ -1688,6 +1694,7 @@ def _inject_faults(frames: dict[str, pd.DataFrame], rng: np.random.Generator) ->
     c1 = pick(np.ones(len(ct), dtype=bool), set())
     dup = ct.iloc[[c1]].copy()
     dup["received_at"] = dup["received_at"] + pd.Timedelta(hours=1)
+    dup["decision_at"] = dup["decision_at"] + pd.Timedelta(hours=1)
     frames["contacts"] = pd.concat([ct, dup], ignore_index=True)
 
     ce = frames["care_episodes"]

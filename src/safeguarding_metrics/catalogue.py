@@ -1,0 +1,97 @@
+"""Documentation generated from the code: the definitions catalogue and the data contract.
+
+``make docs`` (``scripts/make_docs.py``) writes ``docs/indicators.md`` and
+``docs/data-contract.md`` from these functions, and a test fails when the files in the
+repository differ from what the code says, so the docs cannot drift from the definitions.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from .model import table_specs
+from .registry import Registry
+
+__all__ = ["catalogue_markdown", "contract_markdown"]
+
+
+def _first_paragraph(text: str) -> str:
+    return inspect.cleandoc(text).split("\n\n", 1)[0].replace("\n", " ")
+
+
+def catalogue_markdown(registry: Registry) -> str:
+    """The definitions catalogue: every registered indicator with its metadata."""
+    lines = [
+        "# Definitions catalogue",
+        "",
+        "Generated from the indicator registry by `make docs`; do not edit by hand.",
+        "Each indicator's full definition (numerator, denominator, exclusions, notes on",
+        "boundaries, references) is the docstring of its function, reproduced below.",
+        "",
+        "| id | title | kind | unit | polarity | plugin |",
+        "|---|---|---|---|---|---|",
+    ]
+    for indicator in registry:
+        prov = registry.provenance[indicator.id]
+        lines.append(
+            f"| [`{indicator.id}`](#{indicator.id.replace('.', '')}) | {indicator.title} | "
+            f"{indicator.kind} | {indicator.unit} | {indicator.polarity} | {prov.plugin} |"
+        )
+    for indicator in registry:
+        prov = registry.provenance[indicator.id]
+        lines += ["", f"## {indicator.id}", "", f"**{indicator.title}**", ""]
+        lines.append(indicator.description)
+        lines.append("")
+        lines.append(f"- Kind: {indicator.kind}; unit: {indicator.unit}; "
+                     f"better: {indicator.polarity}")
+        tables = "; ".join(f"`{t}` ({', '.join(c)})" for t, c in indicator.tables.items())
+        lines.append(f"- Reads: {tables}")
+        lines.append(f"- Source: {indicator.source or 'not stated'}")
+        lines.append(f"- Definition version: {indicator.definition_version}")
+        if indicator.target is not None:
+            lines.append(f"- Default target: {indicator.target:g}")
+        if indicator.benchmark:
+            lines.append(f"- Benchmark: DfE published measure `{indicator.benchmark}`")
+        lines.append(f"- Plugin: `{prov.plugin}` ({prov.distribution or 'not installed'})")
+        if indicator.parameters:
+            lines += ["", "| parameter | default | choices | meaning |", "|---|---|---|---|"]
+            for p in indicator.parameters:
+                choices = ", ".join(f"`{c}`" for c in p.choices) if p.choices else p.type.__name__
+                lines.append(f"| `{p.name}` | `{p.default!r}` | {choices} | {p.description} |")
+        doc = inspect.getdoc(indicator.compute)
+        if doc:
+            lines += ["", "<details><summary>Full definition</summary>", "", "```text", doc,
+                      "```", "", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def contract_markdown() -> str:
+    """The canonical tables, column by column, from the record classes."""
+    lines = [
+        "# The data contract: canonical tables",
+        "",
+        "Generated from `safeguarding_metrics.model.records` by `make docs`; do not edit by",
+        "hand. The rules of the contract (CSV format, identifiers, open records, negative",
+        "intervals, what bad input gets) are in [data-quality.md](data-quality.md).",
+        "",
+        "A dataset is a folder with one file per table, `<table>.csv` or `<table>.parquet`.",
+        "Every table is optional; columns marked **required** must be present and filled.",
+        "Every table may carry `la` (the local authority) for pooled datasets.",
+    ]
+    for spec in table_specs().values():
+        lines += ["", f"## `{spec.name}`", "", spec.description, ""]
+        lines += ["| column | kind | required | meaning | codes |", "|---|---|---|---|---|"]
+        for c in spec.columns:
+            codes = ", ".join(sorted(c.codes)) if c.codes else ""
+            lines.append(
+                f"| `{c.name}` | {c.kind} | {'**required**' if c.required else ''} | "
+                f"{c.doc} | {codes} |"
+            )
+        notes = []
+        if spec.key:
+            notes.append(f"Key (unique): {', '.join(spec.key)}.")
+        for start, end in spec.intervals:
+            notes.append(f"`{end}` before `{start}` is a negative interval (a data error).")
+        if notes:
+            lines += ["", *notes]
+    return "\n".join(lines) + "\n"
