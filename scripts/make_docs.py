@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import safeguarding_metrics_national as national
-
 from safeguarding_metrics import build_registry
 from safeguarding_metrics.catalogue import catalogue_markdown, contract_markdown
 

@@ -27,9 +27,7 @@ def _clean_plugin_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
 
 
 @pytest.fixture
-def install_plugin(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Path]:
+def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
     """Install a plugin distribution for this test only: a module and a .dist-info with an
     entry point in the ``safeguarding_metrics`` group, on ``sys.path``."""
     site = tmp_path / "site"
@@ -58,7 +56,7 @@ def install_plugin(
     return install
 
 
-REFERRAL_COUNT_PLUGIN = '''
+REFERRAL_COUNT_PLUGIN = """
 from safeguarding_metrics import Indicator, hookimpl
 from safeguarding_metrics.cohort import cohort_frame, days, rows_in_periods
 
@@ -89,4 +87,4 @@ def register_indicators():
             compute=compute,
         )
     ]
-'''
+"""

@@ -99,9 +99,10 @@ def test_windows_ytd_and_rolling12() -> None:
     frame = calc(
         ds, start="2015-06-01", end="2015-06-30", windows=("period", "ytd", "rolling12")
     ).frame
-    got = {w: (n, d) for w, n, d in frame[["window", "numerator", "denominator"]].itertuples(
-        index=False
-    )}
+    got = {
+        w: (n, d)
+        for w, n, d in frame[["window", "numerator", "denominator"]].itertuples(index=False)
+    }
     assert got == {"period": (0, 1), "ytd": (1, 2), "rolling12": (1, 3)}
     assert frame["period_start"].nunique() == 1  # the row names the period, not the window
 
@@ -127,8 +128,9 @@ def test_a_failing_indicator_is_reported_not_raised() -> None:
 
     bad = attrs.evolve(REREFERRALS_12M, id="national.exploding", compute=explode)
     ds = sm.Dataset.from_records(referrals(("R1", "A", "2015-04-01")))
-    results = sm.calculate(ds, start="2015-04-01", end="2015-04-30", indicators=[bad, RR],
-                           registry=REGISTRY)
+    results = sm.calculate(
+        ds, start="2015-04-01", end="2015-04-30", indicators=[bad, RR], registry=REGISTRY
+    )
     by_id = results.frame.set_index("indicator")
     assert by_id.loc["national.exploding", "status"] == "not_computable"
     assert "ZeroDivisionError" in by_id.loc["national.exploding", "reason"]
@@ -155,14 +157,19 @@ def test_targets_first_found_wins() -> None:
     )  # April: 1 of 2 = 50%
     given = {RR: 49.0}
     council = {RR: [Target(indicator=RR, value=60.0, tolerance=5.0)]}
-    frame = calc(ds, start="2015-04-01", end="2015-04-30", targets=given,
-                 council_targets=council).frame
+    frame = calc(
+        ds, start="2015-04-01", end="2015-04-30", targets=given, council_targets=council
+    ).frame
     assert frame["target"].tolist() == [49.0]
     assert frame["target_status"].tolist() == ["amber"]  # lower is better, 1 point over
     frame = calc(ds, start="2015-04-01", end="2015-04-30", council_targets=council).frame
     assert frame["target"].tolist() == [60.0] and frame["target_status"].tolist() == ["green"]
-    dated = {RR: [Target(indicator=RR, value=10.0, valid_to="2015-03-31"),
-                  Target(indicator=RR, value=45.0, valid_from="2015-04-01")]}
+    dated = {
+        RR: [
+            Target(indicator=RR, value=10.0, valid_to="2015-03-31"),
+            Target(indicator=RR, value=45.0, valid_from="2015-04-01"),
+        ]
+    }
     frame = calc(ds, start="2015-04-01", end="2015-04-30", council_targets=dated).frame
     assert frame["target"].tolist() == [45.0] and frame["target_status"].tolist() == ["red"]
 
@@ -170,15 +177,20 @@ def test_targets_first_found_wins() -> None:
 def test_breakdown_by_team_and_worker_counts_a_shared_child_under_each() -> None:
     ds = sm.Dataset.from_records(
         [
-            *referrals(("R1", "A", "2014-05-01"), ("R2", "A", "2015-04-10"),
-                       ("R3", "B", "2015-04-20"), ("R4", "C", "2015-04-21")),
+            *referrals(
+                ("R1", "A", "2014-05-01"),
+                ("R2", "A", "2015-04-10"),
+                ("R3", "B", "2015-04-20"),
+                ("R4", "C", "2015-04-21"),
+            ),
             Worker(worker_id="W1", team="North"),
             Worker(worker_id="W2", team="South"),
             Allocation(child_id="A", worker_id="W1", start_date=D(2015, 4, 1)),
             Allocation(child_id="A", worker_id="W2", start_date=D(2015, 4, 1)),
             # B's allocation ended the day before the referral: B is unallocated on its date
-            Allocation(child_id="B", worker_id="W1", start_date=D(2015, 1, 1),
-                       end_date=D(2015, 4, 20)),
+            Allocation(
+                child_id="B", worker_id="W1", start_date=D(2015, 1, 1), end_date=D(2015, 4, 20)
+            ),
             Allocation(child_id="C", worker_id="W2", start_date=D(2015, 4, 21)),
         ]
     )
@@ -224,8 +236,9 @@ def test_pooled_dataset_gives_one_row_per_authority() -> None:
 
 def test_results_are_ordered_by_indicator_then_period() -> None:
     ds = sm.Dataset.from_records(referrals(("R1", "A", "2015-04-01")))
-    frame = calc(ds, start="2015-04-01", end="2015-09-30", every="quarter",
-                 windows=("ytd", "period")).frame
+    frame = calc(
+        ds, start="2015-04-01", end="2015-09-30", every="quarter", windows=("ytd", "period")
+    ).frame
     assert frame["period"].tolist() == ["2015-16 Q1"] * 2 + ["2015-16 Q2"] * 2
     assert frame["window"].tolist() == ["period", "ytd"] * 2
     starts = frame["period_start"].to_numpy()

@@ -108,7 +108,11 @@ def test_faults_are_listed_with_file_row_and_column(tmp_path: Path) -> None:
     assert counts["fields_left_out"] == 2
     counts_add_up(ds)
     # the record with a bad closure date still counts as a referral...
-    assert sorted(ds.view("referrals", ["referral_id", "referral_date"])["referral_id"]) == ["R1", "R4", "R6"]
+    assert sorted(ds.view("referrals", ["referral_id", "referral_date"])["referral_id"]) == [
+        "R1",
+        "R4",
+        "R6",
+    ]
     # ...but not for indicators that read the closure date
     assert sorted(ds.view("referrals", ["referral_id", "closure_date"])["referral_id"]) == ["R6"]
 

@@ -28,7 +28,7 @@ def test_bundled_plugin_is_registered_through_its_entry_point() -> None:
     assert (prov.plugin, prov.distribution) == ("national", "safeguarding-metrics")
     assert prov.version == sm.__version__
     info = next(p for p in registry.plugins if p.name == "national")
-    assert info.ok and info.hooks == ("register_indicators",) or "register_targets" in info.hooks
+    assert (info.ok and info.hooks == ("register_indicators",)) or "register_targets" in info.hooks
 
 
 def test_registry_is_built_once_and_cached() -> None:
@@ -69,9 +69,7 @@ def test_a_broken_plugin_is_isolated_reported_and_stops_a_full_run(
     )
     assert any("broken" in w for w in ok.warnings)
     # choosing to go on without it
-    skipped = sm.calculate(
-        DATA, start="2015-04-01", end="2015-04-30", allow_broken_plugins=True
-    )
+    skipped = sm.calculate(DATA, start="2015-04-01", end="2015-04-30", allow_broken_plugins=True)
     assert "national.rereferrals_12m" in set(skipped.frame["indicator"])
     # the diagnosis command still works and says what is wrong
     assert main(["plugins"]) == 1
@@ -134,9 +132,9 @@ def test_plugin_name_clash_names_both_distributions(
         "alpha", REFERRAL_COUNT_PLUGIN.format(name="alpha"), module="other_alpha", dist="zz-alpha"
     )
     registry = sm.default_registry()
-    assert any(
-        "sm-test-alpha" in p and "zz-alpha" in p for p in registry.problems
-    ), registry.problems
+    assert any("sm-test-alpha" in p and "zz-alpha" in p for p in registry.problems), (
+        registry.problems
+    )
     with pytest.raises(PluginError, match="zz-alpha"):
         sm.calculate(DATA, start="2015-04-01", end="2015-04-30")
 

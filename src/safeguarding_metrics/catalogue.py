@@ -42,8 +42,9 @@ def catalogue_markdown(registry: Registry) -> str:
         lines += ["", f"## {indicator.id}", "", f"**{indicator.title}**", ""]
         lines.append(indicator.description)
         lines.append("")
-        lines.append(f"- Kind: {indicator.kind}; unit: {indicator.unit}; "
-                     f"better: {indicator.polarity}")
+        lines.append(
+            f"- Kind: {indicator.kind}; unit: {indicator.unit}; better: {indicator.polarity}"
+        )
         tables = "; ".join(f"`{t}` ({', '.join(c)})" for t, c in indicator.tables.items())
         lines.append(f"- Reads: {tables}")
         lines.append(f"- Source: {indicator.source or 'not stated'}")
@@ -60,8 +61,16 @@ def catalogue_markdown(registry: Registry) -> str:
                 lines.append(f"| `{p.name}` | `{p.default!r}` | {choices} | {p.description} |")
         doc = inspect.getdoc(indicator.compute)
         if doc:
-            lines += ["", "<details><summary>Full definition</summary>", "", "```text", doc,
-                      "```", "", "</details>"]
+            lines += [
+                "",
+                "<details><summary>Full definition</summary>",
+                "",
+                "```text",
+                doc,
+                "```",
+                "",
+                "</details>",
+            ]
     return "\n".join(lines) + "\n"
 
 

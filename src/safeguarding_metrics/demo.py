@@ -21,7 +21,8 @@ from .cli import _table
 from .engine import calculate
 from .export import write_csv
 from .model import load_dataset
-from .synthetic import generate, write_csv as write_dataset
+from .synthetic import generate
+from .synthetic import write_csv as write_dataset
 
 __all__ = ["main"]
 
@@ -61,8 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table)
     out.mkdir(parents=True, exist_ok=True)
     write_csv(results.frame, out / "results.csv")
-    (out / "results.json").write_text(json.dumps(results.to_records(), indent=2) + "\n",
-                                      encoding="utf-8")
+    (out / "results.json").write_text(
+        json.dumps(results.to_records(), indent=2) + "\n", encoding="utf-8"
+    )
     (out / "results.txt").write_text(table, encoding="utf-8")
     write_csv(dataset.quality, out / "data-quality.csv")
     elapsed = time.perf_counter() - started

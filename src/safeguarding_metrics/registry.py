@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import os
+from typing import Any
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 
@@ -119,7 +120,8 @@ def _collect(loaded_infos: tuple[PluginInfo, ...], manager: pluggy.PluginManager
     for impl in impls:
         name = impl.plugin_name
         try:
-            produced = list(impl.function() or ())
+            raw: Any = impl.function()
+            produced: list[Any] = list(raw or ())
         except Exception as exc:  # isolate: the plugin is reported, the others go on
             fail(name, f"register_indicators() raised {type(exc).__name__}: {exc}")
             continue
@@ -144,7 +146,8 @@ def _collect(loaded_infos: tuple[PluginInfo, ...], manager: pluggy.PluginManager
     )
     for impl in target_impls:
         try:
-            produced_targets = list(impl.function() or ())
+            raw_targets: Any = impl.function()
+            produced_targets: list[Any] = list(raw_targets or ())
         except Exception as exc:
             fail(impl.plugin_name, f"register_targets() raised {type(exc).__name__}: {exc}")
             continue

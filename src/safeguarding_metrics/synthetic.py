@@ -22,13 +22,15 @@ missing), booleans as the pandas ``"boolean"`` dtype, ``previous_plans`` as ``"I
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-import holidays
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+from .calendar import add_months, business_calendar
 
 __all__ = ["DIRTY_FAULTS", "HISTORY_YEARS", "TABLES", "DirtyFault", "generate", "write_csv"]
 
@@ -95,7 +97,7 @@ TABLES: dict[str, tuple[str, ...]] = {
 #: ``start - HISTORY_YEARS`` (dates of birth excepted). Visits and care-plan updates are kept
 #: from one year before ``start`` only; contacts from ``start`` (a contact's receipt may fall a
 #: few days earlier when it led to a referral on or after ``start``).
-HISTORY_YEARS = 5
+HISTORY_YEARS = 6
 
 #: Datetime columns (written with a time of day); every other datetime column is a date.
 DATETIME_COLUMNS: frozenset[tuple[str, str]] = frozenset(
@@ -103,7 +105,8 @@ DATETIME_COLUMNS: frozenset[tuple[str, str]] = frozenset(
 )
 
 
-class DirtyFault(NamedTuple):
+@dataclass(frozen=True)
+class DirtyFault:
     """One kind of fault injected by ``generate(dirty=True)``."""
 
     table: str
@@ -186,30 +189,142 @@ _DAY0 = np.datetime64("1970-01-01", "D")
 # Codes (DfE return codes) -------------------------------------------------------------------
 
 _SEX = ("1", "2")
-_ETHNICITY = ("WBRI", "WIRI", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "APKN", "AIND")
-_ETHNICITY += ("ABAN", "AOTH", "BAFR", "BCRB", "BOTH", "CHNE", "OOTH", "REFU", "NOBT")
-_ETHNICITY_W = (80.0, 0.3, 2.5, 0.8, 1.5, 0.5, 0.8, 0.8, 6.0, 0.3, 0.2, 0.4, 0.8, 0.3, 0.2)
-_ETHNICITY_W += (0.2, 0.8, 0.3, 2.5)
+_ETHNICITY: tuple[str, ...] = (
+    "WBRI",
+    "WIRI",
+    "WOTH",
+    "WROM",
+    "MWBC",
+    "MWBA",
+    "MWAS",
+    "MOTH",
+    "APKN",
+    "AIND",
+    "ABAN",
+    "AOTH",
+    "BAFR",
+    "BCRB",
+    "BOTH",
+    "CHNE",
+    "OOTH",
+    "REFU",
+    "NOBT",
+)
+_ETHNICITY_W: tuple[float, ...] = (
+    80.0,
+    0.3,
+    2.5,
+    0.8,
+    1.5,
+    0.5,
+    0.8,
+    0.8,
+    6.0,
+    0.3,
+    0.2,
+    0.4,
+    0.8,
+    0.3,
+    0.2,
+    0.2,
+    0.8,
+    0.3,
+    2.5,
+)
 _DISABILITY = ("NONE", "LD", "AUT", "COMM", "BEH", "MOB", "HAND", "PC", "HEAR", "VIS", "CON")
 _SB_DISABILITY_W = (0.0, 30.0, 30.0, 8.0, 6.0, 8.0, 5.0, 8.0, 2.0, 2.0, 1.0)
-_SOURCE = ("1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4")
-_SOURCE += ("5A", "5B", "5C", "6", "7", "8", "9", "10")
-_SOURCE_W = (5.0, 2.0, 2.0, 1.0, 16.0, 2.0, 2.0, 4.0, 1.0, 3.0, 3.0, 3.0, 2.0)
-_SOURCE_W += (6.0, 4.0, 3.0, 29.0, 2.0, 6.0, 2.0, 2.0)
+_SOURCE: tuple[str, ...] = (
+    "1A",
+    "1B",
+    "1C",
+    "1D",
+    "2A",
+    "2B",
+    "3A",
+    "3B",
+    "3C",
+    "3D",
+    "3E",
+    "3F",
+    "4",
+    "5A",
+    "5B",
+    "5C",
+    "6",
+    "7",
+    "8",
+    "9",
+    "10",
+)
+_SOURCE_W: tuple[float, ...] = (
+    5.0,
+    2.0,
+    2.0,
+    1.0,
+    16.0,
+    2.0,
+    2.0,
+    4.0,
+    1.0,
+    3.0,
+    3.0,
+    3.0,
+    2.0,
+    6.0,
+    4.0,
+    3.0,
+    29.0,
+    2.0,
+    6.0,
+    2.0,
+    2.0,
+)
 _RC = ("RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8", "RC9")
 _CATEGORY = ("NEG", "EMO", "PHY", "SAB", "MUL")
 _CATEGORY_W = (45.0, 35.0, 8.0, 5.0, 7.0)
 _CIN_CATEGORY = ("N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8")
 _CIN_CATEGORY_W = (62.0, 3.0, 4.0, 9.0, 15.0, 3.0, 1.0, 3.0)
-_OUTCOME = ("Referral", "Early Help", "Advice and Information", "No Further Action")
-_OUTCOME += ("Existing Case",)
+_OUTCOME: tuple[str, ...] = (
+    "Referral",
+    "Early Help",
+    "Advice and Information",
+    "No Further Action",
+    "Existing Case",
+)
 
 _LS = ("C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4")
 _C1, _C2, _E1, _J1, _J2, _J3, _L1, _L2, _L3, _V2, _V3, _V4 = (
     _LS.index(c) for c in ("C1", "C2", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4")
 )
-_PL = ("U1", "U2", "U3", "U4", "U5", "U6", "R1", "R2", "R3", "R5", "P1", "P2", "P3", "H5")
-_PL += ("K1", "K2", "S1", "Z1", "A3", "A4", "A5", "A6", "T0", "T1", "T2", "T3", "T4")
+_PL: tuple[str, ...] = (
+    "U1",
+    "U2",
+    "U3",
+    "U4",
+    "U5",
+    "U6",
+    "R1",
+    "R2",
+    "R3",
+    "R5",
+    "P1",
+    "P2",
+    "P3",
+    "H5",
+    "K1",
+    "K2",
+    "S1",
+    "Z1",
+    "A3",
+    "A4",
+    "A5",
+    "A6",
+    "T0",
+    "T1",
+    "T2",
+    "T3",
+    "T4",
+)
 _P = {code: i for i, code in enumerate(_PL)}
 # new placements by age group at the move: under 5, 5-11, 12-15, 16-17
 _PL_W = np.zeros((4, len(_PL)))
@@ -229,7 +344,7 @@ for _code, _weight in {"T0": 1, "T1": 3, "T2": 3, "T3": 5, "T4": 4}.items():
     _TEMP_W[_P[_code]] = _weight
 _PROVIDER = ("PR0", "PR1", "PR2", "PR3", "PR4", "PR5")
 _PROV_W = np.zeros((len(_PL), len(_PROVIDER)))
-for _codes, _pw in (
+for _group, _pw in (
     (("U1", "U2", "U3", "U4", "U5", "U6"), (0, 70, 0, 0, 30, 0)),
     (("R1", "K2"), (0, 40, 0, 0, 50, 10)),
     (("K1",), (0, 40, 60, 0, 0, 0)),
@@ -242,22 +357,70 @@ for _codes, _pw in (
     (("A3", "A4", "A5", "A6"), (0, 60, 0, 0, 0, 40)),
     (("T0", "T1", "T2", "T3", "T4"), (0, 100, 0, 0, 0, 0)),
 ):
-    for _code in _codes:
+    for _code in _group:
         _PROV_W[_P[_code]] = _pw
 _RNE = ("S", "P", "L", "T", "U", "B")
 _REC = ("X1", "E11", "E12", "E13", "E17", "E3", "E41", "E45", "E46", "E5", "E6", "E8", "E9")
 _R = {code: i for i, code in enumerate(_REC)}
-_RPC = ("CARPL", "CLOSE", "ALLEG", "STAND", "APPRR", "CREQB", "CREQO", "CHILD", "LAREQ")
-_RPC += ("PLACE", "CUSTOD", "OTHER")
+_RPC: tuple[str, ...] = (
+    "CARPL",
+    "CLOSE",
+    "ALLEG",
+    "STAND",
+    "APPRR",
+    "CREQB",
+    "CREQO",
+    "CHILD",
+    "LAREQ",
+    "PLACE",
+    "CUSTOD",
+    "OTHER",
+)
 _RPC_W = (18.0, 8.0, 4.0, 10.0, 6.0, 12.0, 6.0, 8.0, 5.0, 12.0, 1.0, 10.0)
 _IN_TOUCH = ("YES", "NO", "REFU", "DIED", "RHOM", "NREQ")
 _IN_TOUCH_W = (86.0, 7.0, 3.0, 0.3, 2.0, 1.7)
 _ACTIVITY = ("F1", "P1", "F2", "P2", "F3", "P3", "F4", "P4", "F5", "P5", "G4", "G5", "G6")
 _ACTIVITY_W = (6.0, 1.0, 18.0, 4.0, 12.0, 5.0, 3.0, 1.0, 3.0, 1.0, 9.0, 28.0, 9.0)
-_ACCOM = ("B1", "C1", "D1", "E1", "K1", "R1", "T1", "U1", "Y1")
-_ACCOM += ("B2", "D2", "K2", "S2", "U2", "V2", "W2", "X2", "Y2")
-_ACCOM_W = (12.0, 2.0, 12.0, 10.0, 4.0, 6.0, 3.0, 33.0, 4.0, 1.0, 1.0, 1.0, 3.0, 2.0, 2.0)
-_ACCOM_W += (1.5, 1.5, 1.0)
+_ACCOM: tuple[str, ...] = (
+    "B1",
+    "C1",
+    "D1",
+    "E1",
+    "K1",
+    "R1",
+    "T1",
+    "U1",
+    "Y1",
+    "B2",
+    "D2",
+    "K2",
+    "S2",
+    "U2",
+    "V2",
+    "W2",
+    "X2",
+    "Y2",
+)
+_ACCOM_W: tuple[float, ...] = (
+    12.0,
+    2.0,
+    12.0,
+    10.0,
+    4.0,
+    6.0,
+    3.0,
+    33.0,
+    4.0,
+    1.0,
+    1.0,
+    1.0,
+    3.0,
+    2.0,
+    2.0,
+    1.5,
+    1.5,
+    1.0,
+)
 
 _TEAMS = (
     "Duty and Assessment 1",
@@ -272,13 +435,17 @@ _TEAMS = (
     "Permanence",
 )
 _DA, _LOC, _CPT, _LAC, _CWD, _PERM = 0, 2, 5, 6, 8, 9
-_ROLES = ("Social Worker", "Senior Social Worker", "Advanced Practitioner")
-_ROLES += ("Newly Qualified Social Worker",)
+_ROLES: tuple[str, ...] = (
+    "Social Worker",
+    "Senior Social Worker",
+    "Advanced Practitioner",
+    "Newly Qualified Social Worker",
+)
 _ROLES_W = (55.0, 20.0, 10.0, 15.0)
 
 # Episode types of a referral (the CIN episode it starts)
 _NFA, _ASSESS, _CIN, _S47, _CP, _CARE = range(6)
-_EPISODE_W = (10.0, 50.0, 12.0, 14.0, 10.5, 3.5)
+_EPISODE_W = (10.0, 49.7, 12.0, 14.0, 10.5, 3.8)
 # Paths through care
 _SHORT, _MEDIUM, _LONG, _ADOPT = range(4)
 
@@ -308,26 +475,53 @@ _P_ASSESS_45WD = (  # by the referral date
     ("2015-02-01", 0.93),
     ("2015-05-15", 0.99),
     ("2015-08-01", 0.97),
-    ("2015-09-15", 0.80),
-    ("2016-12-31", 0.84),
+    ("2015-09-15", 0.76),
+    ("2016-12-31", 0.82),
 )
-_P_ICPC_15WD = (("2011-01-01", 0.80), ("2014-06-01", 0.79), ("2015-06-01", 0.84))
-_P_ICPC_15WD += (("2016-12-31", 0.86),)
-_DROP_CP_VISIT = (("2011-01-01", 0.30), ("2014-09-01", 0.35), ("2015-06-01", 0.06))
-_DROP_CP_VISIT += (("2015-12-01", 0.06), ("2016-12-31", 0.06))
-_DROP_CLA_VISIT = (("2011-01-01", 0.22), ("2014-09-01", 0.28), ("2015-06-01", 0.06))
-_DROP_CLA_VISIT += (("2015-12-01", 0.04), ("2016-12-31", 0.04))
-_DROP_CIN_VISIT = (("2011-01-01", 0.35), ("2014-09-01", 0.40), ("2015-12-01", 0.08))
-_DROP_CIN_VISIT += (("2016-12-31", 0.08),)
+_P_ICPC_15WD: tuple[tuple[str, float], ...] = (
+    ("2011-01-01", 0.8),
+    ("2014-06-01", 0.79),
+    ("2015-06-01", 0.84),
+    ("2016-12-31", 0.86),
+)
+_DROP_CP_VISIT: tuple[tuple[str, float], ...] = (
+    ("2011-01-01", 0.3),
+    ("2014-09-01", 0.35),
+    ("2015-06-01", 0.06),
+    ("2015-12-01", 0.14),
+    ("2016-12-31", 0.14),
+)
+_DROP_CLA_VISIT: tuple[tuple[str, float], ...] = (
+    ("2011-01-01", 0.22),
+    ("2014-09-01", 0.28),
+    ("2015-06-01", 0.06),
+    ("2015-12-01", 0.04),
+    ("2016-12-31", 0.04),
+)
+_DROP_CIN_VISIT: tuple[tuple[str, float], ...] = (
+    ("2011-01-01", 0.35),
+    ("2014-09-01", 0.4),
+    ("2015-12-01", 0.08),
+    ("2016-12-31", 0.08),
+)
 _DROP_PLAN = {
     "cp": (("2011-01-01", 0.15), ("2014-12-31", 0.30), ("2015-09-01", 0.0)),
     "cla": (("2011-01-01", 0.15), ("2014-12-31", 0.34), ("2015-10-01", 0.03)),
     "cin": (("2011-01-01", 0.55), ("2014-12-31", 0.80), ("2015-12-01", 0.10)),
 }
-_P_REVIEW_LATE = (("2011-01-01", 0.08), ("2014-06-01", 0.10), ("2015-06-01", 0.03))
-_P_REVIEW_LATE += (("2016-12-31", 0.03),)
-_P_SOON_BACK = (("2011-01-01", 0.48), ("2014-01-01", 0.50), ("2015-06-01", 0.58))
-_P_SOON_BACK += (("2016-12-31", 0.58),)  # share of closed cases referred again soon
+_P_REVIEW_LATE: tuple[tuple[str, float], ...] = (
+    ("2011-01-01", 0.08),
+    ("2014-06-01", 0.1),
+    ("2015-06-01", 0.03),
+    ("2016-12-31", 0.03),
+)
+# share of closed cases referred again soon (short gap before the next referral)
+_P_SOON_BACK: tuple[tuple[str, float], ...] = (
+    ("2011-01-01", 0.48),
+    ("2014-01-01", 0.5),
+    ("2015-06-01", 0.58),
+    ("2016-12-31", 0.58),
+)
 _CP_CAP_FROM = "2015-04-01"  # the council reviewed every plan open over two years ...
 _CP_CAP_TO = "2015-11-30"  # ... and closed or escalated almost all of them by December
 
@@ -341,14 +535,9 @@ def _day(text: str) -> int:
 
 
 def _add_months(days: Arr, months: Arr | int) -> Arr:
-    """Calendar-month arithmetic on day numbers, the day clamped to the month's end."""
+    """`calendar.add_months` on day numbers."""
     d = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
-    m = d.astype("datetime64[M]")
-    dom = (d - m.astype("datetime64[D]")).astype(np.int64)
-    m2 = m + np.asarray(months, dtype=np.int64)
-    last = ((m2 + 1).astype("datetime64[D]") - m2.astype("datetime64[D]")).astype(np.int64) - 1
-    out = m2.astype("datetime64[D]") + np.minimum(dom, last)
-    return out.astype(np.int64)
+    return np.asarray(add_months(d, months)).astype(np.int64)
 
 
 def _curve(points: tuple[tuple[str, float], ...], days: Arr) -> Arr:
@@ -400,6 +589,8 @@ def _first_of_group(keys: Arr) -> Arr:
 def _ids(prefix: str, n: int, width: int) -> Arr:
     """Identifiers ``prefix`` + zero-padded 1..n, widened when n needs more digits."""
     width = max(width, len(str(n)))
+    if n == 0:
+        return np.zeros(0, dtype=f"U{len(prefix) + width}")
     return np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), width))
 
 
@@ -428,10 +619,7 @@ class _Council:
             raise ValueError("end must be after start")
         self.origin = int(_add_months(np.array([self.start]), -12 * HISTORY_YEARS)[0])
         self.keep_from = int(_add_months(np.array([self.start]), -12)[0])
-        first_year = int(str(np.datetime64(self.origin, "D"))[:4]) - 1
-        last_year = int(str(np.datetime64(self.end, "D"))[:4]) + 25
-        bank = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year))
-        self.cal = np.busdaycalendar(holidays=np.array(sorted(bank), dtype="datetime64[D]"))
+        self.cal = business_calendar()
 
     # helpers --------------------------------------------------------------------------------
 
@@ -456,7 +644,9 @@ class _Council:
 
     def simulate(self) -> None:
         rng = self.rng
-        n = int(rng.poisson(_ARRIVALS_PER_YEAR * self.scale * self.years(self.origin, self.end)))
+        n = max(
+            1, int(rng.poisson(_ARRIVALS_PER_YEAR * self.scale * self.years(self.origin, self.end)))
+        )
         first = self.ui(self.origin, self.end, n)
         age_w = (14, 6, 6, 5.5, 5.5, 5, 5, 5, 5, 5, 5, 5, 5.5, 6, 6.5, 6.5, 5.5, 3.5)
         age = self.choice(age_w, n) * 365 + self.ui(0, 364, n)
@@ -534,7 +724,7 @@ class _Council:
         cp_dur = np.maximum(30, rng.lognormal(np.log(250.0), 0.74, n)).astype(np.int64)
         cp_end = self.cap_cp_plans(cp_start, cp_start + cp_dur)
         cp_end = np.where(has_cp, np.minimum(cp_end, b18), NEVER)
-        cp_to_care = has_cp & (rng.random(n) < 0.12) & (cp_end < b18 - 60)
+        cp_to_care = has_cp & (rng.random(n) < 0.13) & (cp_end < b18 - 60)
 
         care = ((typ == _CARE) | cp_to_care) & (ref < b18 - 120)
         direct = np.where(rng.random(n) < 0.35, 0, self.ui(1, 60, n))
@@ -618,7 +808,7 @@ class _Council:
         dob, b18 = self.dob[child], self.b18[child]
         age = (cs - dob) / 365.25
         u = rng.random(n)
-        adopt = (age < 5) & ~self.adopt_path[child] & (u < 0.6)
+        adopt = (age < 5) & ~self.adopt_path[child] & (u < 0.5)
         pw = np.where((age >= 16)[:, None], [[0.45, 0.2, 0.35]], [[0.36, 0.34, 0.30]])
         path = np.where(adopt, _ADOPT, _draw_rows(rng, pw, np.arange(n)))
         remand = (age >= 12) & (rng.random(n) < 0.05) & (path != _ADOPT)
@@ -872,7 +1062,9 @@ class _Council:
             default=-1,
         )
         keep = rne >= 0
-        g_poc, g_off, s_ls, s_pl, s_lt, rne = (a[keep] for a in (g_poc, g_off, s_ls, s_pl, s_lt, rne))
+        g_poc, g_off, s_ls, s_pl, s_lt, rne = (
+            a[keep] for a in (g_poc, g_off, s_ls, s_pl, s_lt, rne)
+        )
         last = np.append(g_poc[1:] != g_poc[:-1], True)
         nxt_off = np.append(g_off[1:], 0)
         e_start = p["start"][g_poc] + g_off
@@ -904,7 +1096,11 @@ class _Council:
     def short_breaks(self) -> dict[str, Any]:
         """Disabled children on an agreed series of short breaks (V3 episodes or V4 agreements)."""
         rng = self.rng
-        n = int(rng.poisson(_SHORT_BREAK_STARTS_PER_YEAR * self.scale * self.years(self.origin, self.end)))
+        n = int(
+            rng.poisson(
+                _SHORT_BREAK_STARTS_PER_YEAR * self.scale * self.years(self.origin, self.end)
+            )
+        )
         sb_start = self.ui(self.origin, self.end, n)
         age = self.ui(5 * 365, 14 * 365, n)
         dob = sb_start - age
@@ -923,14 +1119,9 @@ class _Council:
         owner, off = owner[keep], off[keep]
         e_start = sb_start[owner] + off
         e_end = e_start + self.ui(1, 4, owner.size)
-        # V4: one episode per agreement year
-        years = np.where(v4, (sb_end - sb_start) // 365 + 1, 0)
-        owner4 = np.repeat(np.arange(n), years)
-        k = np.arange(owner4.size) - np.repeat(_starts(years), years)
-        s4 = sb_start[owner4] + 365 * k
-        e4 = np.minimum(s4 + 365, sb_end[owner4])
-        keep4 = s4 < e4
-        owner4, s4, e4 = owner4[keep4], s4[keep4], e4[keep4]
+        # V4: one episode for the whole agreement
+        owner4 = np.flatnonzero(v4 & (sb_end > sb_start))
+        s4, e4 = sb_start[owner4], sb_end[owner4]
         o = np.concatenate([owner, owner4])
         ls = np.concatenate([np.full(owner.size, _V3), np.full(owner4.size, _V4)])
         pl = np.where(rng.random(o.size) < 0.6, _P["R1"], _P["U6"])
@@ -1068,7 +1259,7 @@ def generate(
     within 45 working days dip to about 70% in March 2015, peak near 96% in August 2015 and
     settle near 85%; about 80% of initial conferences are held within 15 working days and
     1.5% are dated before their enquiry; about 400 children are on plans, about 20 of them
-    for over two years until the council's 2015 drive leaves one or two; about 450 children
+    for over two years until the council's 2015 drive leaves none to two; about 450 children
     are looked after (plus short breaks), 25-40 are adopted a year; visits and plans are
     recorded on time far more often at the end of 2015 than at the end of 2014; caseloads
     run about 25 a worker until recruitment in 2015 brings them to about 20.
@@ -1089,21 +1280,32 @@ def generate(
     # contacts that do not lead to a referral: some for known children, most for new ones
     win_years = c.years(c.start, end_d)
     n_other = int(rng.poisson(_OTHER_CONTACTS_PER_YEAR * c.scale * win_years))
-    n_known = int(round(n_other * 0.35))
+    n_known = round(n_other * 0.35)
     n_new = n_other - n_known
     new_date = c.ui(c.start, end_d, n_new)
     new_age = c.choice((8.0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 5.5, 5, 4), n_new) * 365
     new_dob = new_date - new_age - c.ui(0, 364, n_new)
     new_dob = np.minimum(new_dob, new_date)
-    cand = rng.integers(0, max(ep["child"].size, 1), size=2 * n_known + 16)
-    k_child = ep["child"][cand] if ep["child"].size else np.zeros(0, dtype=np.int64)
-    k_date = (ep["ref"][cand] + np.where(rng.random(cand.size) < 0.5, -1, 1) * c.ui(30, 700, cand.size)) if ep["child"].size else np.zeros(0, dtype=np.int64)
-    ok = (k_date >= c.start) & (k_date <= end_d) & (k_date >= c.dob[k_child]) & (k_date < c.b18[k_child])
+    cand = rng.integers(0, ep["child"].size, size=2 * n_known + 16)
+    k_child = ep["child"][cand]
+    k_date = ep["ref"][cand] + rng.choice([-1, 1], cand.size) * c.ui(30, 700, cand.size)
+    ok = (
+        (k_date >= c.start)
+        & (k_date <= end_d)
+        & (k_date >= c.dob[k_child])
+        & (k_date < c.b18[k_child])
+    )
     k_child, k_date = k_child[ok][:n_known], k_date[ok][:n_known]
 
     total = n_ref + n_sb + n_new
     dob_all = np.concatenate([c.dob, sb["dob"], new_dob])
-    dis_all = np.concatenate([c.disability, sb["disability"], np.where(rng.random(n_new) < 0.02, c.choice(_SB_DISABILITY_W, n_new), 0)])
+    dis_all = np.concatenate(
+        [
+            c.disability,
+            sb["disability"],
+            np.where(rng.random(n_new) < 0.02, c.choice(_SB_DISABILITY_W, n_new), 0),
+        ]
+    )
     dis_missing = np.concatenate([np.zeros(n_ref + n_sb, dtype=bool), rng.random(n_new) < 0.15])
     dob_missing = np.concatenate([np.zeros(n_ref + n_sb, dtype=bool), rng.random(n_new) < 0.003])
     sb_child = n_ref + np.arange(n_sb)
@@ -1128,7 +1330,9 @@ def generate(
             "disability": _codes(_DISABILITY, dis_all, dis_missing),
         },
     )
-    frames["children"] = frames["children"].iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
+    frames["children"] = (
+        frames["children"].iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
+    )
 
     # referrals, assessments, section 47, plans ------------------------------------------
     # short-break children have one long CIN episode each, with an assessment and a CIN plan
@@ -1227,7 +1431,11 @@ def generate(
     say("cp_reviews")
     frames["cp_reviews"] = _frame(
         "cp_reviews",
-        {"plan_id": cp_ids[owner], "child_id": child_ids[cp_child[owner]], "review_date": _dates(day)},
+        {
+            "plan_id": cp_ids[owner],
+            "child_id": child_ids[cp_child[owner]],
+            "review_date": _dates(day),
+        },
     )
 
     cin_child_all = np.concatenate([ep["child"], sb_child])
@@ -1413,7 +1621,9 @@ def generate(
     nxt = np.append(d[1:], NEVER)
     same = np.append(o[1:] == o[:-1], False)
     room = np.where(same, nxt - d - 1, pc_end[o] - d)
-    length = np.choose(c.choice((45.0, 40.0, 15.0), o.size), [0 * d, c.ui(1, 2, o.size), c.ui(3, 10, o.size)])
+    length = np.choose(
+        c.choice((45.0, 40.0, 15.0), o.size), [0 * d, c.ui(1, 2, o.size), c.ui(3, 10, o.size)]
+    )
     length = np.minimum(length, np.maximum(room, 0))
     m_end = d + length
     say("missing")
@@ -1431,7 +1641,9 @@ def generate(
     # care leavers: OC3 at the 19th, 20th and 21st birthdays --------------------------------
     b14 = _add_months(c.dob[pc_child], 168)
     b16 = _add_months(c.dob[pc_child], 192)
-    eligible = (poc["path"] != _ADOPT) & (pc_end >= b16) & (pc_end - np.maximum(pc_start, b14) >= 91)
+    eligible = (
+        (poc["path"] != _ADOPT) & (pc_end >= b16) & (pc_end - np.maximum(pc_start, b14) >= 91)
+    )
     eligible &= pc_end <= end_d
     el_child = np.unique(pc_child[eligible])
     cl_child = np.repeat(el_child, 3)
@@ -1480,17 +1692,23 @@ def generate(
     ct_child = np.concatenate([ep["child"][rc_sel], o_child])
     ct_rec = np.concatenate([rec_sec_ref, rec_sec_other])
     ct_dec = np.concatenate([dec_sec, dec_sec_other])
-    ct_out = np.concatenate([np.zeros(nrc, dtype=np.int64), c.choice((30.0, 30.0, 30.0, 10.0), no) + 1])
+    ct_out = np.concatenate(
+        [np.zeros(nrc, dtype=np.int64), c.choice((30.0, 30.0, 30.0, 10.0), no) + 1]
+    )
     ct_order = np.lexsort((ct_child, ct_rec))
     ct_dec_missing = ct_dec[ct_order] >= (end_d + 1) * 86400
     rec_dt = ct_rec[ct_order].astype("datetime64[s]").astype("datetime64[ns]")
-    dec_dt = np.where(ct_dec_missing, 0, ct_dec[ct_order]).astype("datetime64[s]").astype("datetime64[ns]")
+    dec_dt = (
+        np.where(ct_dec_missing, 0, ct_dec[ct_order])
+        .astype("datetime64[s]")
+        .astype("datetime64[ns]")
+    )
     dec_dt[ct_dec_missing] = np.datetime64("NaT")
     say("contacts")
     frames["contacts"] = _frame(
         "contacts",
         {
-            "contact_id": _ids("K", ct_order.size, 7),
+            "contact_id": _ids("CT", ct_order.size, 7),
             "child_id": child_ids[ct_child[ct_order]],
             "received_at": rec_dt,
             "decision_at": dec_dt,
@@ -1507,7 +1725,7 @@ def generate(
 
     frames = {t: frames[t] for t in TABLES}
     if dirty:
-        _inject_faults(frames, rng)
+        _inject_faults(frames, rng, pd.Timestamp(start))
     if la is not None:
         frames = {t: df.assign(la=la) for t, df in frames.items()}
     return frames
@@ -1543,17 +1761,21 @@ def _workforce(
         segs_end.append(e[m])
 
     not_nfa = ~ep["nfa"]
-    seg(not_nfa, _DA + (area % 2), ref + c.ui(0, 2, n), handover)
+    seg(not_nfa, _DA + (child % 2), ref + c.ui(0, 2, n), handover)
     has_cp = ep["cp_start"] < NEVER
     care = ep["care"]
-    cp_stop = np.where(care & (ep["care_start"] == ep["cp_end"]), ep["cp_end"], np.where(ep["cin_start"] < NEVER, ep["cp_end"], closure))
+    cp_stop = np.where(
+        care & (ep["care_start"] == ep["cp_end"]),
+        ep["cp_end"],
+        np.where(ep["cin_start"] < NEVER, ep["cp_end"], closure),
+    )
     seg(has_cp, _CPT, ep["cp_start"], cp_stop)
     has_cin = ep["cin_start"] < NEVER
     seg(has_cin, _LOC + area, ep["cin_start"], closure)
     # periods of care: looked-after teams, the permanence team from the placement order
     pc = poc["child"]
     po = np.minimum(poc["po"], poc["end"])
-    lac_team = _LAC + (c.area[pc] % 2)
+    lac_team = _LAC + (pc % 2)
     segs_child += [pc, pc[po < poc["end"]]]
     segs_team += [lac_team, np.full(int((po < poc["end"]).sum()), _PERM)]
     segs_start += [poc["start"], po[po < poc["end"]]]
@@ -1575,7 +1797,9 @@ def _workforce(
     k = rng.poisson(np.maximum(length, 0) / 420.0)
     k = np.minimum(k, 8)
     owner = np.repeat(np.arange(s_child.size), k)
-    cut = s_start[owner] + np.floor(rng.random(owner.size) * np.maximum(length[owner], 1)).astype(np.int64)
+    cut = s_start[owner] + np.floor(rng.random(owner.size) * np.maximum(length[owner], 1)).astype(
+        np.int64
+    )
     b_owner = np.concatenate([np.arange(s_child.size), owner])
     b_day = np.concatenate([s_start, cut])
     order = np.lexsort((b_day, b_owner))
@@ -1599,8 +1823,10 @@ def _workforce(
         is_open = (b_day <= s) & (b_end > s)
         open_counts += np.bincount(a_team[is_open], minlength=len(_TEAMS))
     sizes = np.maximum(1, np.round(open_counts / 12 / _CASELOAD_TARGET)).astype(np.int64)
-    managers = max(1, int(round(c.scale)))
-    w_team = np.concatenate([np.repeat(np.arange(len(_TEAMS)), sizes), np.repeat(np.arange(len(_TEAMS)), managers)])
+    managers = max(1, round(c.scale))
+    w_team = np.concatenate(
+        [np.repeat(np.arange(len(_TEAMS)), sizes), np.repeat(np.arange(len(_TEAMS)), managers)]
+    )
     n_case = int(sizes.sum())
     nw = w_team.size
     w_role = np.concatenate([c.choice(_ROLES_W, n_case), np.full(nw - n_case, len(_ROLES))])
@@ -1644,8 +1870,10 @@ def _workforce(
     return workers, allocations
 
 
-def _inject_faults(frames: dict[str, pd.DataFrame], rng: np.random.Generator) -> None:
-    """Inject ``DIRTY_FAULTS`` into the frames (in place), each in a distinct record."""
+def _inject_faults(
+    frames: dict[str, pd.DataFrame], rng: np.random.Generator, start: pd.Timestamp
+) -> None:
+    """Inject ``DIRTY_FAULTS`` (in place), each in a distinct record dated from ``start``."""
 
     def iso(col: pd.Series) -> pd.Series:
         text = col.dt.strftime("%Y-%m-%d")
@@ -1654,26 +1882,30 @@ def _inject_faults(frames: dict[str, pd.DataFrame], rng: np.random.Generator) ->
     def pick(mask: Any, taken: set[int]) -> int:
         rows = np.flatnonzero(np.asarray(mask, dtype=bool))
         rows = rows[~np.isin(rows, sorted(taken))]
+        if rows.size == 0:
+            raise ValueError("dirty=True needs a larger council: raise scale")
         row = int(rows[rng.integers(0, rows.size)])
         taken.add(row)
         return row
 
     ref = frames["referrals"]
     taken: set[int] = set()
-    r1 = pick(ref["referral_date"].notna(), taken)
-    r2 = pick(ref["closure_date"].notna(), taken)
+    recent = ref["referral_date"] >= start
+    r1 = pick(recent, taken)
+    r2 = pick(recent & ref["closure_date"].notna(), taken)
     ref.loc[r2, "closure_date"] = ref.loc[r2, "referral_date"] - pd.Timedelta(days=5)
     ref["referral_date"] = iso(ref["referral_date"])
     ref.loc[r1, "referral_date"] = "2015-02-30"
 
     asm = frames["assessments"]
     taken = set()
-    a1 = pick(asm["authorised_date"].notna(), taken)
+    recent = asm["start_date"] >= start
+    a1 = pick(recent & asm["authorised_date"].notna(), taken)
     # the copy starts a day later: keep it clear of a negative interval
     safe = asm["authorised_date"].isna() | (
         asm["authorised_date"] - asm["start_date"] > pd.Timedelta(days=1)
     )
-    a2 = pick(safe, taken)
+    a2 = pick(recent & safe, taken)
     dup = asm.iloc[[a2]].copy()
     dup["start_date"] = dup["start_date"] + pd.Timedelta(days=1)
     asm["authorised_date"] = iso(asm["authorised_date"])
@@ -1683,7 +1915,7 @@ def _inject_faults(frames: dict[str, pd.DataFrame], rng: np.random.Generator) ->
 
     cp = frames["cp_plans"]
     taken = set()
-    closed = cp["end_date"].notna()
+    closed = cp["end_date"].notna() & (cp["start_date"] >= start)
     p1 = pick(closed, taken)
     p2 = pick(closed, taken)
     cp.loc[p2, "end_date"] = cp.loc[p2, "start_date"] - pd.Timedelta(days=10)
@@ -1691,18 +1923,18 @@ def _inject_faults(frames: dict[str, pd.DataFrame], rng: np.random.Generator) ->
     cp.loc[p1, "end_date"] = "31/13/2014"
 
     ct = frames["contacts"]
-    c1 = pick(np.ones(len(ct), dtype=bool), set())
+    c1 = pick(ct["received_at"] >= start, set())
     dup = ct.iloc[[c1]].copy()
     dup["received_at"] = dup["received_at"] + pd.Timedelta(hours=1)
     dup["decision_at"] = dup["decision_at"] + pd.Timedelta(hours=1)
     frames["contacts"] = pd.concat([ct, dup], ignore_index=True)
 
     ce = frames["care_episodes"]
-    e1 = pick(np.ones(len(ce), dtype=bool), set())
+    e1 = pick(ce["start_date"] >= start, set())
     ce.loc[e1, "placement"] = "Q9"
 
     vs = frames["visits"]
-    v1 = pick(np.ones(len(vs), dtype=bool), set())
+    v1 = pick(vs["visit_date"] >= start, set())
     frames["visits"] = pd.concat([vs, vs.iloc[[v1]]], ignore_index=True)
 
 

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from safeguarding_metrics import Indicator, hookimpl
+from safeguarding_metrics import Indicator, Target, hookimpl
 
+from .cin_census import CIN_CENSUS
 from .rereferrals import REREFERRALS_12M
+from .ssda903 import LOOKED_AFTER, LOOKED_AFTER_TARGETS
 
-__all__ = ["register_indicators"]
+__all__ = ["register_indicators", "register_targets"]
 
 
 @hookimpl
 def register_indicators() -> Iterable[Indicator]:
     """The national measures."""
-    return [REREFERRALS_12M]
+    return [REREFERRALS_12M, *CIN_CENSUS, *LOOKED_AFTER]
+
+
+@hookimpl
+def register_targets() -> Iterable[Target]:
+    """The adoption scorecard thresholds, each for the periods of its scorecard."""
+    return list(LOOKED_AFTER_TARGETS)

@@ -11,14 +11,19 @@ import pandas as pd
 from safeguarding_metrics import ParameterError, Periods
 from safeguarding_metrics.calendar import add_working_days, collection_year, is_working_day, wd
 from safeguarding_metrics.calendar import wd_inclusive as _wd_inclusive
-from safeguarding_metrics.cohort import cohort_frame, days, rows_in_periods, rows_open_at_period_ends
+from safeguarding_metrics.cohort import (
+    cohort_frame,
+    days,
+    rows_in_periods,
+    rows_open_at_period_ends,
+)
 
 __all__ = [
     "CollectionYear",
+    "bool_column",
     "count_flow",
     "count_open",
     "deadline",
-    "bool_column",
     "int_column",
     "nullable_int",
     "referrals_once_per_day",
@@ -60,9 +65,7 @@ def deadline(start: np.ndarray, n: int, count_start_day: bool) -> np.ndarray:
         )
         steps = np.where(first_counts, n - 1, n).astype(np.int64)
         # n - 1 == 0 only for n == 1: the start day itself is then the deadline.
-        out[ok] = np.where(
-            steps > 0, add_working_days(start[ok], np.maximum(steps, 1)), start[ok]
-        )
+        out[ok] = np.where(steps > 0, add_working_days(start[ok], np.maximum(steps, 1)), start[ok])
     return out
 
 
@@ -172,7 +175,6 @@ def bool_column(frame: pd.DataFrame, column: str) -> np.ndarray:
 def int_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     """A nullable integer column as int64, a missing value 0."""
     return frame[column].astype("Int64").to_numpy(dtype=np.int64, na_value=0)
-
 
 
 def nullable_int(values: np.ndarray, present: np.ndarray) -> pd.arrays.IntegerArray:

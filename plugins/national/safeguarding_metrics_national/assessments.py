@@ -67,9 +67,10 @@ def assessments_45wd(
     Notes
     -----
     Working days are Monday to Friday except England and Wales bank holidays, substitute days
-    included: an assessment started Thursday 2015-04-02 (Good Friday 2015-04-03 and Easter
-    Monday 2015-04-06 are holidays) and authorised on Friday 2015-06-05 took 45 working days
-    and is on time; authorised Monday 2015-06-08 it took 46 and is late. An authorisation on
+    included: an assessment started Thursday 2015-04-02 (Good Friday 2015-04-03, Easter
+    Monday 2015-04-06, 4 and 25 May 2015 are holidays) and authorised on Wednesday 2015-06-10
+    took 45 working days and is on time; authorised Thursday 2015-06-11 it took 46 and is
+    late. An authorisation on
     a weekend day after the 45th working day still counts 45 working days and is on time.
     With ``clock_start="referral"`` an authorisation dated before the referral gives a
     negative count and is on time, the formula read to the letter. The detail columns

@@ -1,0 +1,349 @@
+"""The children in need (CIN) census XML return, every schema from 2014-15 to 2025-26.
+
+One ``<Child>`` element at a time is read and mapped (the file is streamed: see
+:func:`~safeguarding_metrics.io.common.iter_xml_records`), so a national file never sits in
+memory as a tree. Element names are matched without regard to case or namespace prefix.
+
+Mapping (element -> canonical table.column):
+
+- ``ChildIdentifiers``: ``LAchildID`` -> ``children.child_id`` (and ``child_id`` of every
+  record of the child), ``PersonBirthDate`` -> ``date_of_birth``, ``GenderCurrent`` (to
+  2022-23) or ``Sex`` (from 2023-24) -> ``sex`` (``M``/``F``/``U`` written as the numeric
+  codes 1/2/0 used by the earlier censuses and the SSDA903, so that returns of different years
+  agree); ``ChildCharacteristics``: ``Ethnicity`` -> ``ethnicity``, every ``Disability`` ->
+  ``disability`` (codes joined with commas).
+- each ``CINdetails`` -> a ``referrals`` row: ``CINreferralDate`` -> ``referral_date``,
+  ``ReferralSource`` -> ``source``, ``ReferralNFA`` -> ``nfa``, ``CINclosureDate`` ->
+  ``closure_date``, ``ReasonForClosure`` -> ``closure_reason``.
+- each ``Assessments`` -> ``assessments``: ``AssessmentActualStartDate`` -> ``start_date``,
+  ``AssessmentAuthorisationDate`` -> ``authorised_date``; ``referral_id`` is its CINdetails'.
+- each ``CINPlanDates`` (from 2021-22) -> ``cin_plans``: ``CINPlanStartDate``,
+  ``CINPlanEndDate``.
+- each ``Section47`` -> ``section47``: ``S47ActualStartDate`` -> ``start_date``,
+  ``DateOfInitialCPC`` -> ``icpc_date``, ``ICPCnotRequired`` -> ``icpc_not_required``.
+- each ``ChildProtectionPlans`` -> ``cp_plans``: ``CPPstartDate``, ``CPPendDate``,
+  ``InitialCategoryOfAbuse``, ``NumberOfPreviousCPP`` -> ``previous_plans``; each
+  ``Reviews/CPPreviewDate`` -> a ``cp_reviews`` row of that plan.
+
+The census carries no identifiers for referrals, assessments, enquiries or plans. They are
+synthesised, deterministically, from the child, the record's start date and an ordinal:
+``<child>/R/<yyyymmdd>`` (referral), ``/A/`` (assessment), ``/S47/``, ``/CP/``, ``/CIN/``,
+with ``-2``, ``-3``... for a second record of the same kind, child and date in the file (in file
+order). The same record in two years' returns therefore gets the same identifier and the two
+are merged (see :mod:`.combine`). A record whose start date is missing gets ``L<line>``
+instead of the date (it is set aside anyway: the date is required).
+
+Not imported (no canonical column): UPN and former UPN, expected date of birth, date of death,
+primary need code, the CINdetails-level ``DateOfInitialCPC``, assessment factors and internal
+review date, ``InitialCPCtarget``, latest category of abuse, pre-proceedings and family group
+decision making (2025-26). The reader lists those it met in its notes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .common import Extract, Node, Progress, fault, iter_xml_records, normalise_dates
+
+__all__ = ["read_cin_census"]
+
+#: Element (lower case) -> canonical column, per record level.
+_CHILD = {
+    "lachildid": "child_id",
+    "personbirthdate": "date_of_birth",
+    "gendercurrent": "sex",
+    "sex": "sex",
+    "ethnicity": "ethnicity",
+}
+_REFERRAL = {
+    "cinreferraldate": "referral_date",
+    "referralsource": "source",
+    "referralnfa": "nfa",
+    "cinclosuredate": "closure_date",
+    "reasonforclosure": "closure_reason",
+}
+_ASSESSMENT = {
+    "assessmentactualstartdate": "start_date",
+    "assessmentauthorisationdate": "authorised_date",
+}
+_CIN_PLAN = {"cinplanstartdate": "start_date", "cinplanenddate": "end_date"}
+_S47 = {
+    "s47actualstartdate": "start_date",
+    "dateofinitialcpc": "icpc_date",
+    "icpcnotrequired": "icpc_not_required",
+}
+_CP_PLAN = {
+    "cppstartdate": "start_date",
+    "cppenddate": "end_date",
+    "initialcategoryofabuse": "initial_category",
+    "numberofpreviouscpp": "previous_plans",
+}
+_CONTAINERS = {
+    "assessments": ("assessments", _ASSESSMENT, "/A"),
+    "cinplandates": ("cin_plans", _CIN_PLAN, "/CIN"),
+    "section47": ("section47", _S47, "/S47"),
+    "childprotectionplans": ("cp_plans", _CP_PLAN, "/CP"),
+}
+_STRUCTURE = {
+    "child",
+    "childidentifiers",
+    "childcharacteristics",
+    "disabilities",
+    "disability",
+    "cindetails",
+    "reviews",
+    "cppreviewdate",
+}
+_KNOWN = (
+    set(_CHILD) | set(_REFERRAL) | set(_ASSESSMENT) | set(_CIN_PLAN) | set(_S47) | set(_CP_PLAN)
+) | set(_CONTAINERS) | _STRUCTURE
+#: Canonical column -> the element named in messages, per table.
+_SOURCE_NAMES: dict[str, dict[str, str]] = {
+    "children": {
+        "child_id": "LAchildID",
+        "date_of_birth": "PersonBirthDate",
+        "sex": "Sex/GenderCurrent",
+        "ethnicity": "Ethnicity",
+        "disability": "Disability",
+    },
+    "referrals": {
+        "child_id": "LAchildID",
+        "referral_date": "CINreferralDate",
+        "source": "ReferralSource",
+        "nfa": "ReferralNFA",
+        "closure_date": "CINclosureDate",
+        "closure_reason": "ReasonForClosure",
+    },
+    "assessments": {
+        "child_id": "LAchildID",
+        "start_date": "AssessmentActualStartDate",
+        "authorised_date": "AssessmentAuthorisationDate",
+    },
+    "cin_plans": {
+        "child_id": "LAchildID",
+        "start_date": "CINPlanStartDate",
+        "end_date": "CINPlanEndDate",
+    },
+    "section47": {
+        "child_id": "LAchildID",
+        "start_date": "S47ActualStartDate",
+        "icpc_date": "DateOfInitialCPC",
+        "icpc_not_required": "ICPCnotRequired",
+    },
+    "cp_plans": {
+        "child_id": "LAchildID",
+        "start_date": "CPPstartDate",
+        "end_date": "CPPendDate",
+        "initial_category": "InitialCategoryOfAbuse",
+        "previous_plans": "NumberOfPreviousCPP",
+    },
+    "cp_reviews": {"child_id": "LAchildID", "review_date": "CPPreviewDate"},
+}
+#: 2023-24 ``Sex`` codes -> the numeric codes of ``GenderCurrent`` and the SSDA903.
+SEX_CODES = {"M": "1", "F": "2", "U": "0", "MALE": "1", "FEMALE": "2", "UNKNOWN": "0"}
+
+
+def _fields(node: Node, mapping: dict[str, str], stop: set[str], rec: dict[str, Any]) -> None:
+    """Fill ``rec`` with the first value (and its line) of each mapped element below ``node``,
+    not looking inside elements named in ``stop``."""
+    stack = list(reversed(node.children))
+    while stack:
+        item = stack.pop()
+        tag = item.tag.lower()
+        if tag in stop:
+            continue
+        column = mapping.get(tag)
+        if column is not None and column not in rec:
+            rec[column] = item.text
+            rec[f"_at_{column}"] = item.line
+        stack.extend(reversed(item.children))
+
+
+def read_cin_census(
+    path: str | Path, *, progress: Progress | None = None, la: str | None = None
+) -> Extract:
+    """Read one CIN census XML file into canonical rows (not yet validated).
+
+    Parameters
+    ----------
+    path
+        The XML file.
+    progress
+        Called as the file is read, with the file name, bytes read and the file's size.
+    la
+        When given, every record gets this ``la``; ``"header"`` takes the ``LEA`` of the
+        file's header (pooled returns of several authorities).
+
+    Raises
+    ------
+    ReturnFileError
+        The file cannot be read or is not well-formed XML (file and line in the message).
+    """
+    path = Path(path)
+    file = str(path)
+    extract = Extract(kind="cin", label=file)
+    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in _SOURCE_NAMES}
+    unmapped: dict[str, str] = {}
+    header: dict[str, str] = {}
+    children_seen = 0
+    for node in iter_xml_records(
+        path, {"header", "child"}, progress=progress, warnings=extract.faults
+    ):
+        if node.tag.lower() == "header":
+            for item in node.iter():
+                if item.text:
+                    header.setdefault(item.tag.lower(), item.text)
+            header["_line"] = str(node.line)
+            continue
+        children_seen += 1
+        _read_child(node, rows, unmapped)
+    if children_seen == 0:
+        extract.faults.append(
+            fault(file, "no <Child> element found: the file holds no children", table="children")
+        )
+    code = None
+    if la == "header":
+        code = header.get("lea")
+        if not code:
+            extract.faults.append(
+                fault(
+                    file,
+                    "pooled import, but the header has no LEA code: the records carry no la",
+                    column="LEA",
+                )
+            )
+    elif la:
+        code = la
+        if header.get("lea") and header["lea"] != la:
+            extract.faults.append(
+                fault(
+                    file,
+                    f"the header's LEA code {header['lea']!r} differs from the authority given "
+                    f"({la!r}); {la!r} was used",
+                    row=int(header["_line"]),
+                    column="LEA",
+                )
+            )
+    frames = {
+        table: pd.DataFrame.from_records(records)
+        for table, records in rows.items()
+        if records
+    }
+    for table, frame in synthesise(frames).items():
+        frame["_file"] = file
+        if code:
+            frame["la"] = code
+        extract.add(table, frame, file, _SOURCE_NAMES[table])
+    extra = sorted(name for low, name in unmapped.items() if low not in _KNOWN)
+    if extra:
+        extract.note(
+            path,
+            "elements with no canonical column, not imported: "
+            + ", ".join(extra[:30])
+            + (" ..." if len(extra) > 30 else ""),
+        )
+    year = header.get("referencedate") or header.get("year")
+    if year:
+        extract.note(path, f"CIN census, reference date {year}")
+    return extract
+
+
+def _read_child(
+    node: Node, rows: dict[str, list[dict[str, Any]]], unmapped: dict[str, str]
+) -> None:
+    for item in node.iter():
+        unmapped.setdefault(item.tag.lower(), item.tag)
+    child: dict[str, Any] = {"_row": node.line}
+    _fields(node, _CHILD, {"cindetails"}, child)
+    if child.get("sex") is not None:
+        child["sex"] = SEX_CODES.get(child["sex"].strip().upper(), child["sex"])
+    disabilities = [
+        d.text
+        for d in node.iter()
+        if d.tag.lower() == "disability" and d.text
+    ]
+    if disabilities:
+        child["disability"] = ",".join(disabilities)
+        child["_at_disability"] = next(d.line for d in node.iter() if d.tag.lower() == "disability")
+    child_id = child.get("child_id")
+    at_child = child.get("_at_child_id", node.line)
+    rows["children"].append(child)
+    base = {"child_id": child_id, "_at_child_id": at_child}
+    for cin in node.findall("CINdetails"):
+        referral: dict[str, Any] = {**base, "_row": cin.line}
+        _fields(cin, _REFERRAL, set(_CONTAINERS), referral)
+        # the ids are synthesised later; number each referral and plan to link their records
+        referral["_ref"] = len(rows["referrals"])
+        rows["referrals"].append(referral)
+        for container, (table, mapping, _) in _CONTAINERS.items():
+            for item in cin.findall(container):
+                rec: dict[str, Any] = {**base, "_row": item.line, "_ref": referral["_ref"]}
+                _fields(item, mapping, {"reviews"}, rec)
+                if table == "cp_plans":
+                    rec["_plan"] = len(rows[table])
+                rows[table].append(rec)
+                if table == "cp_plans":
+                    for review in item.iter():
+                        if review.tag.lower() == "cppreviewdate":
+                            rows["cp_reviews"].append(
+                                {
+                                    **base,
+                                    "_row": review.line,
+                                    "review_date": review.text,
+                                    "_at_review_date": review.line,
+                                    "_plan": rec["_plan"],
+                                }
+                            )
+
+
+def synthesise(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Add synthesised ids to the CIN census frames (see the module docstring)."""
+    out = dict(frames)
+    refs: pd.Series | None = None
+    plans: pd.Series | None = None
+    specs = {
+        "referrals": ("referral_id", "referral_date", "/R"),
+        "assessments": ("assessment_id", "start_date", "/A"),
+        "cin_plans": ("plan_id", "start_date", "/CIN"),
+        "section47": ("s47_id", "start_date", "/S47"),
+        "cp_plans": ("plan_id", "start_date", "/CP"),
+    }
+    for table, (column, date_column, kind) in specs.items():
+        frame = out.get(table)
+        if frame is None or frame.empty:
+            continue
+        frame = frame.copy()
+        child = frame["child_id"].astype(object).where(frame["child_id"].notna(), "")
+        child = child.astype(str).str.strip()
+        day = normalise_dates(frame[date_column]) if date_column in frame else None
+        stamp = (
+            day.where(day.astype(str).str.match(r"^\d{4}-\d{2}-\d{2}$").fillna(False))
+            if day is not None
+            else pd.Series(None, index=frame.index, dtype=object)
+        )
+        stamp = stamp.astype(object).where(
+            stamp.notna(), "L" + frame["_row"].astype(str)
+        )
+        stamp = stamp.astype(str).str.replace("-", "", regex=False)
+        base = child + kind + "/" + stamp
+        ordinal = base.groupby(base, sort=False).cumcount() + 1
+        frame[column] = base.where(ordinal == 1, base + "-" + ordinal.astype(str))
+        out[table] = frame
+        if table == "referrals":
+            refs = pd.Series(frame[column].to_numpy(), index=frame["_ref"].to_numpy())
+        if table == "cp_plans":
+            plans = pd.Series(frame[column].to_numpy(), index=frame["_plan"].to_numpy())
+    if refs is not None and "assessments" in out and not out["assessments"].empty:
+        frame = out["assessments"].copy()
+        frame["referral_id"] = frame["_ref"].map(refs)
+        out["assessments"] = frame
+    if plans is not None and "cp_reviews" in out and not out["cp_reviews"].empty:
+        frame = out["cp_reviews"].copy()
+        frame["plan_id"] = frame["_plan"].map(plans)
+        out["cp_reviews"] = frame
+    for table, frame in out.items():
+        out[table] = frame.drop(columns=[c for c in ("_ref", "_plan") if c in frame.columns])
+    return out

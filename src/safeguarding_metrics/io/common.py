@@ -1,0 +1,576 @@
+"""What every importer needs: reading text files and XML safely, parsing the values real returns
+hold, and the provenance that lets every message point into the return.
+
+Values are normalised to the text the canonical CSV files hold (ISO dates, ``true``/``false``,
+codes without surrounding spaces) so that records from different returns compare equal when they
+say the same thing. What cannot be normalised is passed through *verbatim*: the loader then
+reports it (an unparseable date is an error naming file, row and column; it never becomes a
+blank, which would read as "still open").
+
+Dates accepted (see :func:`normalise_dates`): ISO ``YYYY-MM-DD`` (with or without a time of
+day), ``DD/MM/YYYY`` (also with ``-`` or ``.`` and without leading zeros, optionally followed
+by a time), ``YYYYMMDD``, ``1 Jan 2017`` / ``01-January-2017``, Excel serial day numbers
+between 10000 and 73050 (1927-05-18 to 2099-12-31) and spreadsheet date cells. Two-digit years
+and US ``MM/DD/YYYY`` are not accepted: English returns are day first.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from xml.parsers import expat
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from ..model.quality import Action, DataError, Fault, Severity
+from ..model.tables import table_spec
+
+__all__ = [
+    "Extract",
+    "Node",
+    "Progress",
+    "ReturnFileError",
+    "iter_xml_records",
+    "normalise_bools",
+    "normalise_dates",
+    "normalise_frame",
+    "normalise_ids",
+    "read_csv_text",
+]
+
+#: ``progress(label, done, total)``: called while a file is read (bytes or rows so far, of total).
+Progress = Callable[[str, int, int], None]
+
+#: How many bytes the XML reader feeds the parser at a time.
+CHUNK = 1 << 20
+
+#: The CSV reader's cell options: every cell as text, nothing guessed as missing but a blank.
+_CSV_KW: dict[str, Any] = dict(dtype=str, keep_default_na=False, na_filter=False)
+
+
+class ReturnFileError(DataError):
+    """A return file that cannot be read at all: unreadable, not CSV/XML/XLSX, malformed or
+    truncated XML, or a CSV that is no known table of the return.
+
+    The message names the file and, where known, the line (XML) or row (CSV, XLSX); it never
+    contains a child's identifier. It is a :class:`~safeguarding_metrics.DataError`, so the
+    command line reports it in one paragraph and exits with status 1.
+    """
+
+    def __init__(
+        self,
+        file: str | Path,
+        reason: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        table: str = "",
+    ) -> None:
+        super().__init__(
+            Fault(
+                table=table,
+                file=str(file),
+                row=row,
+                column=column,
+                severity=Severity.ERROR,
+                action=Action.SET_ASIDE,
+                reason=reason,
+            )
+        )
+
+
+def fault(
+    file: str | Path,
+    reason: str,
+    *,
+    table: str = "",
+    row: int | None = None,
+    column: str | None = None,
+    severity: Severity = Severity.WARNING,
+    action: Action = Action.KEPT,
+) -> Fault:
+    """A data-quality finding about a source file (no child identifier in ``reason``)."""
+    return Fault(
+        table=table,
+        file=str(file),
+        row=row,
+        column=column,
+        severity=severity,
+        action=action,
+        reason=reason,
+    )
+
+
+@attrs.define
+class Extract:
+    """What one reader took out of one return (one file, or one SSDA903 set of files).
+
+    ``frames`` holds, per canonical table, chunks of rows: the canonical columns (as read, not
+    yet normalised), ``_file`` and ``_row`` (the source file and the record's row or XML line),
+    and for XML ``_at_<column>``, the line of the element that supplied ``<column>``.
+    ``columns`` names, per (table, file), the source column or element of each canonical
+    column, so that messages use the return's own names.
+    """
+
+    kind: str
+    label: str
+    frames: dict[str, list[pd.DataFrame]] = attrs.field(factory=dict)
+    columns: dict[tuple[str, str], dict[str, str]] = attrs.field(factory=dict)
+    faults: list[Fault] = attrs.field(factory=list)
+    notes: list[str] = attrs.field(factory=list)
+    #: (table, file, records) read but set aside whole (a required column absent)
+    dropped: list[tuple[str, str, int]] = attrs.field(factory=list)
+
+    def add(
+        self, table: str, frame: pd.DataFrame, file: str, columns: dict[str, str] | None = None
+    ) -> None:
+        """Add rows of a canonical table read from ``file`` (``columns``: canonical->source)."""
+        if columns:
+            self.columns.setdefault((table, file), {}).update(columns)
+        self.frames.setdefault(table, []).append(frame)
+
+    def note(self, file: str | Path, text: str) -> None:
+        """A note on what the return holds but the canonical tables do not (not a fault)."""
+        self.notes.append(f"{Path(file).name}: {text}")
+
+
+# -- reading text --------------------------------------------------------------------------------
+
+
+def read_csv_text(path: Path, *, table: str = "") -> tuple[pd.DataFrame, list[Fault]]:
+    """A CSV file as text cells, header names stripped; UTF-8 (BOM or not), else Windows-1252.
+
+    Raises
+    ------
+    ReturnFileError
+        The file cannot be opened, is empty, or is not well-formed CSV.
+    """
+    faults: list[Fault] = []
+    try:
+        try:
+            frame = pd.read_csv(path, encoding="utf-8-sig", **_CSV_KW)
+        except UnicodeDecodeError:
+            frame = pd.read_csv(path, encoding="cp1252", **_CSV_KW)
+            faults.append(
+                fault(path, "the file is not UTF-8; it was read as Windows-1252", table=table)
+            )
+    except pd.errors.EmptyDataError:
+        raise ReturnFileError(path, "the file is empty: no header row", table=table) from None
+    except pd.errors.ParserError as exc:
+        detail = str(exc).strip().splitlines()[-1][:200]
+        line = re.search(r"line (\d+)", detail)
+        raise ReturnFileError(
+            path,
+            f"not a well-formed CSV file ({detail})",
+            row=int(line.group(1)) if line else None,
+            table=table,
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ReturnFileError(
+            path, f"cannot read the file ({getattr(exc, 'strerror', None) or type(exc).__name__})"
+        ) from None
+    names = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
+    frame.columns = pd.Index(names)
+    if any("\x00" in n for n in names):
+        raise ReturnFileError(path, "not a text CSV file (it holds NUL bytes)", row=1)
+    return frame, faults
+
+
+# -- reading XML ---------------------------------------------------------------------------------
+
+
+class Node:
+    """One XML element of a record: local tag name, start line, text, children."""
+
+    __slots__ = ("children", "line", "tag", "text")
+
+    def __init__(self, tag: str, line: int) -> None:
+        self.tag = tag
+        self.line = line
+        self.text = ""
+        self.children: list[Node] = []
+
+    def find(self, tag: str) -> Node | None:
+        """The first child called ``tag`` (case-insensitive), or ``None``."""
+        tag = tag.lower()
+        for child in self.children:
+            if child.tag.lower() == tag:
+                return child
+        return None
+
+    def findall(self, tag: str) -> list[Node]:
+        """Every child called ``tag`` (case-insensitive)."""
+        tag = tag.lower()
+        return [c for c in self.children if c.tag.lower() == tag]
+
+    def iter(self) -> Iterator[Node]:
+        """This node and every node below it, in document order."""
+        yield self
+        for child in self.children:
+            yield from child.iter()
+
+
+def _local(name: str) -> str:
+    return name.rsplit(":", 1)[-1].rsplit("}", 1)[-1]
+
+
+def _declared_encoding(head: bytes) -> str | None:
+    match = re.match(rb"\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']", head)
+    return match.group(1).decode("ascii").lower() if match else None
+
+
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def iter_xml_records(
+    path: Path,
+    record_tags: set[str],
+    *,
+    progress: Progress | None = None,
+    warnings: list[Fault] | None = None,
+) -> Iterator[Node]:
+    """Stream the elements called one of ``record_tags`` (lower-case local names) as small trees.
+
+    The file is fed to the expat parser (the one under :mod:`xml.etree.ElementTree`) a chunk
+    at a time and each record is handed over as soon as its end tag is read, then forgotten:
+    a national file never sits in memory, and every element knows its line number (which
+    ``iterparse`` cannot tell). Namespace prefixes are ignored. Entity declarations are refused
+    (no entity expansion attacks). A file that is not UTF-8 and declares no other encoding is
+    read again as Windows-1252, with a warning appended to ``warnings``.
+
+    Raises
+    ------
+    ReturnFileError
+        The file cannot be opened, is not well-formed XML (the line and the parser's reason are
+        given), or ends before its root element is closed (truncated).
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(200)
+        total = path.stat().st_size
+    except OSError as exc:
+        raise ReturnFileError(path, f"cannot open the file ({exc.strerror or exc})") from None
+    if not head.strip():
+        raise ReturnFileError(path, "the file is empty: no XML root element")
+    declared = _declared_encoding(head)
+    recode = False
+    if declared in (None, "utf-8", "utf8") and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        recode = not _is_utf8(path)
+        if recode and warnings is not None:
+            warnings.append(fault(path, "the file is not UTF-8; it was read as Windows-1252"))
+    yield from _parse(path, record_tags, total, recode, progress)
+
+
+def _parse(
+    path: Path, record_tags: set[str], total: int, recode: bool, progress: Progress | None
+) -> Iterator[Node]:
+    parser = expat.ParserCreate(encoding="UTF-8" if recode else None)
+    parser.buffer_text = True
+    done: list[Node] = []
+    stack: list[Node] = []
+    depth = [0, 0]  # open elements, elements closed at root level
+
+    def start(name: str, attrs_: Any) -> None:
+        tag = _local(name)
+        depth[0] += 1
+        if stack or tag.lower() in record_tags:
+            node = Node(tag, parser.CurrentLineNumber)
+            if stack:
+                stack[-1].children.append(node)
+            stack.append(node)
+
+    def end(name: str) -> None:
+        depth[0] -= 1
+        if stack:
+            node = stack.pop()
+            node.text = node.text.strip()
+            if not stack:
+                done.append(node)
+        if depth[0] == 0:
+            depth[1] += 1
+
+    def text(data: str) -> None:
+        if stack:
+            stack[-1].text += data
+
+    def refuse(*_: Any) -> None:
+        raise _Refused("the file declares XML entities, which are not accepted in a return")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    parser.EntityDeclHandler = refuse
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    decoder = codecs.getincrementaldecoder("cp1252")(errors="replace") if recode else None
+    read = 0
+    try:
+        with path.open("rb") as handle:
+            while True:
+                chunk = handle.read(CHUNK)
+                final = not chunk
+                data = chunk
+                if decoder is not None:
+                    data = decoder.decode(chunk, final=final).encode("utf-8")
+                parser.Parse(data, final)
+                read += len(chunk)
+                if progress is not None:
+                    progress(str(path), read, total)
+                yield from done
+                done.clear()
+                if final:
+                    break
+    except expat.ExpatError as exc:
+        reason = expat.ErrorString(exc.code) if exc.code else str(exc)
+        if exc.code == expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS] and depth[1]:
+            reason = "the file ends before its root element is closed (truncated?)"
+        elif exc.code == expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS]:
+            reason = "no XML element found (empty, truncated or not an XML file)"
+        elif exc.code == expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_TOKEN] or (
+            depth[0] > 0 and read >= total
+        ):
+            reason = f"the file ends inside an element (truncated?): {reason}"
+        raise ReturnFileError(
+            path,
+            f"not well-formed XML: {reason} (line {exc.lineno}, column {exc.offset + 1})",
+            row=exc.lineno,
+        ) from None
+    except _Refused as exc:
+        raise ReturnFileError(
+            path, str(exc), row=parser.CurrentLineNumber
+        ) from None
+    except OSError as exc:
+        raise ReturnFileError(path, f"cannot read the file ({exc.strerror or exc})") from None
+
+
+class _Refused(Exception):
+    pass
+
+
+# -- values --------------------------------------------------------------------------------------
+
+_ISO = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
+    r"(?:Z|[+-]\d{2}:?\d{2})?$"
+)
+_DMY = re.compile(
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$"
+)
+_YMD8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_NAMED = re.compile(r"^(\d{1,2})[ -]([A-Za-z]{3,9})\.?[ ,-]+(\d{4})$")
+_ZONED = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$")
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+_MONTHS = {
+    name: i + 1
+    for i, names in enumerate(
+        zip(
+            "jan feb mar apr may jun jul aug sep oct nov dec".split(),
+            "january february march april may june july august september october november december"
+            .split(),
+            strict=True,
+        )
+    )
+    for name in names
+}
+_MONTHS["sept"] = 9
+#: Excel's day zero (serial 1 is 1900-01-01; the 1900 leap-year bug is past by serial 61).
+_EXCEL_EPOCH = np.datetime64("1899-12-30")
+SERIAL_RANGE = (10000, 73050)
+
+
+def _from_parts(parts: pd.DataFrame) -> pd.Series:
+    """Timestamps from year/month/day[/hour/minute/second] text columns; NaT where invalid."""
+    frame = pd.DataFrame(
+        {
+            name: pd.to_numeric(parts[i], errors="coerce")
+            for i, name in enumerate(["year", "month", "day", "hour", "minute", "second"])
+            if i in parts.columns
+        }
+    ).fillna({"hour": 0, "minute": 0, "second": 0})
+    if frame.empty:
+        return pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
+    return pd.to_datetime(frame, errors="coerce")
+
+
+def normalise_dates(values: pd.Series, *, with_time: bool = False) -> pd.Series:
+    """Dates as ISO text (``YYYY-MM-DD``, or ``YYYY-MM-DDTHH:MM:SS`` when ``with_time``).
+
+    Accepts the forms listed in the module docstring, as text, spreadsheet date cells or
+    numbers (Excel serials). Blank cells become missing (``None``); anything else that is not a
+    date is returned unchanged (stripped), for the loader to report.
+    """
+    obj = values.astype(object)
+    out = pd.Series(None, index=values.index, dtype=object)
+    stamps = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    kind = obj.map(_value_kind)
+    is_time = (kind == "time").to_numpy()
+    if is_time.any():
+        stamps[is_time] = pd.to_datetime(obj[is_time], errors="coerce").to_numpy()
+    numeric = (kind == "number").to_numpy()
+    if numeric.any():
+        serial = obj[numeric].astype(float)
+        ok = (serial >= SERIAL_RANGE[0]) & (serial <= SERIAL_RANGE[1])
+        days = (serial.where(ok) * 86400).round()
+        stamps[numeric] = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="s")).to_numpy()
+        obj[numeric & ~stamps.notna().to_numpy()] = obj[numeric].map(_plain_number)
+    text_mask = (kind == "text").to_numpy()
+    if text_mask.any():
+        text = obj[text_mask].astype(str).str.strip()
+        obj[text_mask] = text.where(text != "", None)
+        zoned = text.str.match(_ZONED).fillna(False)
+        if zoned.any():
+            local = pd.to_datetime(text[zoned], utc=True, errors="coerce", format="ISO8601")
+            local = local.dt.tz_convert("Europe/London").dt.tz_localize(None)
+            stamps.loc[local.index] = local.to_numpy()
+        for pattern, order in ((_ISO, None), (_DMY, (2, 1, 0)), (_YMD8, None)):
+            todo = text_mask & stamps.isna().to_numpy()
+            if not todo.any():
+                break
+            parts = obj[todo].astype(str).str.extract(pattern)
+            if order is not None:
+                parts = parts.rename(columns={2: 0, 0: 2})
+            hit = parts[0].notna()
+            if hit.any():
+                stamps.loc[hit[hit].index] = _from_parts(parts[hit]).to_numpy()
+        todo = text_mask & stamps.isna().to_numpy()
+        if todo.any():
+            parts = obj[todo].astype(str).str.extract(_NAMED)
+            hit = parts[0].notna()
+            if hit.any():
+                month = parts.loc[hit, 1].str.lower().map(_MONTHS)
+                named = pd.DataFrame({0: parts.loc[hit, 2], 1: month, 2: parts.loc[hit, 0]})
+                stamps.loc[hit[hit].index] = _from_parts(named).to_numpy()
+        todo = text_mask & stamps.isna().to_numpy()
+        if todo.any():
+            cells = obj[todo].astype(str)
+            serial_text = cells.str.match(_SERIAL).fillna(False)
+            if serial_text.any():
+                serial = pd.to_numeric(cells[serial_text], errors="coerce")
+                ok = (serial >= SERIAL_RANGE[0]) & (serial <= SERIAL_RANGE[1])
+                days = (serial.where(ok) * 86400).round()
+                stamps.loc[serial[serial_text].index] = (
+                    _EXCEL_EPOCH + pd.to_timedelta(days, unit="s")
+                ).to_numpy()
+    good = stamps.notna().to_numpy()
+    if good.any():
+        fmt = "%Y-%m-%dT%H:%M:%S" if with_time else "%Y-%m-%d"
+        out[good] = stamps[good].dt.strftime(fmt).to_numpy(dtype=object)
+    rest = ~good & obj.notna().to_numpy()
+    if rest.any():
+        out[rest] = obj[rest].map(lambda v: str(v).strip() or None).to_numpy(dtype=object)
+    return out
+
+
+def _value_kind(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return "missing"
+    if isinstance(value, (dt.date, np.datetime64)):
+        return "time"
+    if isinstance(value, bool | np.bool_):
+        return "other"
+    if isinstance(value, int | float | np.integer | np.floating):
+        return "number"
+    return "text"
+
+
+def _plain_number(value: Any) -> str:
+    number = float(value)
+    return str(int(number)) if number.is_integer() else str(value)
+
+
+_TRUE = {"true", "t", "1", "y", "yes", "-1"}
+_FALSE = {"false", "f", "0", "n", "no"}
+
+
+def normalise_bools(values: pd.Series) -> pd.Series:
+    """Booleans as ``"true"``/``"false"`` from true/false, 1/0, Y/N, Yes/No (also ``"a) Yes"``,
+    spreadsheet booleans and numbers); blank -> missing; anything else unchanged."""
+    obj = values.astype(object)
+    text = obj.map(_text_or_none)
+    low = text.str.lower().str.replace(r"^[a-z]{1,2}\)\s*", "", regex=True).str.strip()
+    low = low.str.replace(r"\.0+$", "", regex=True)
+    out = text.astype(object)
+    out[low.isin(_TRUE).to_numpy()] = "true"
+    out[low.isin(_FALSE).to_numpy()] = "false"
+    return out
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d")
+    text = str(value).strip()
+    return text or None
+
+
+def text_values(values: pd.Series) -> pd.Series:
+    """Cells as stripped text (object dtype), ``None`` where blank; ``9212044.0`` -> ``"9212044"``."""
+    return values.astype(object).map(_text_or_none).astype(object)
+
+
+def normalise_ids(values: pd.Series) -> pd.Series:
+    """Identifiers as stripped text; spreadsheet numbers without a trailing ``.0``."""
+    return text_values(values)
+
+
+def _normalise_ints(values: pd.Series) -> pd.Series:
+    text = text_values(values)
+    whole = text.str.fullmatch(r"[+-]?\d+(?:\.0*)?").fillna(False).to_numpy(dtype=bool)
+    out = text.copy()
+    if whole.any():
+        out[whole] = text[whole].str.replace(r"\.0*$", "", regex=True).map(
+            lambda s: str(int(s))
+        )
+    return out
+
+
+def normalise_frame(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The canonical columns of ``frame`` normalised to canonical CSV text, by column kind.
+
+    Ids and text are stripped; codes stripped of spaces and upper-cased (lower-cased where the
+    code list is lower case, as ``visit_type``); dates and datetimes to ISO; booleans to
+    true/false; whole numbers without decimals. Provenance columns are kept as they are.
+    """
+    spec = table_spec(table)
+    out = frame.copy()
+    for column in spec.columns:
+        if column.name not in out.columns:
+            continue
+        values = out[column.name]
+        if column.kind in ("id", "text"):
+            out[column.name] = text_values(values)
+        elif column.kind == "code":
+            text = text_values(values).str.replace(r"\s+", "", regex=True)
+            lower = column.codes is not None and all(c == c.lower() for c in column.codes)
+            out[column.name] = (text.str.lower() if lower else text.str.upper()).astype(object)
+        elif column.kind in ("date", "datetime"):
+            out[column.name] = normalise_dates(values, with_time=column.kind == "datetime")
+        elif column.kind == "bool":
+            out[column.name] = normalise_bools(values)
+        elif column.kind == "int":
+            out[column.name] = _normalise_ints(values)
+        else:
+            out[column.name] = text_values(values)
+        out[column.name] = out[column.name].astype(object).where(out[column.name].notna(), None)
+    return out

@@ -1,0 +1,94 @@
+"""The public test kit for indicator plugins: hypothesis strategies and ``check_indicator``.
+
+A plugin author (a neighbouring council adding its own measures) tests an indicator with the
+same checks the bundled indicators pass::
+
+    from safeguarding_metrics.testing import check_indicator
+    from safeguarding_metrics_doncaster import EARLY_HELP_REVIEWS
+
+    def test_early_help_reviews_properties():
+        check_indicator(EARLY_HELP_REVIEWS)
+
+and writes worked examples and its own properties on coherent generated case histories::
+
+    from hypothesis import given
+    from safeguarding_metrics.testing import case_histories, make_dataset, run_indicator
+
+    @given(case_histories(tables=EARLY_HELP_REVIEWS, max_children=5))
+    def test_never_more_than_the_children(history):
+        results = run_indicator(EARLY_HELP_REVIEWS, make_dataset(history),
+                                start="2015-04-01", end="2016-03-31")
+        ...
+
+The pytest fixtures (``indicator_checker``, ``make_dataset``, ``indicator_registry``) are
+opt-in, never registered automatically: add
+``pytest_plugins = ["safeguarding_metrics.testing.pytest_plugin"]`` to the plugin's top-level
+``conftest.py``.
+
+The kit needs the test extra (``pip install "safeguarding-metrics[test]"``, for hypothesis).
+"""
+
+from __future__ import annotations
+
+try:
+    import hypothesis  # noqa: F401
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        'safeguarding_metrics.testing needs hypothesis: pip install "safeguarding-metrics[test]"'
+    ) from exc
+
+from .check import (
+    OPTIONAL_PROPERTIES,
+    PROPERTIES,
+    CheckReport,
+    IndicatorCheckError,
+    assert_result_bounds,
+    check_indicator,
+    run_indicator,
+)
+from .strategies import (
+    DEFAULT_END,
+    DEFAULT_START,
+    History,
+    boundary_dates,
+    case_histories,
+    child_ids,
+    datasets,
+    dates,
+    dates_after,
+    describe_history,
+    history_frames,
+    history_tables,
+    make_dataset,
+    period_ranges,
+    referrals,
+    shuffled,
+    split_children,
+)
+
+__all__ = [
+    "DEFAULT_END",
+    "DEFAULT_START",
+    "OPTIONAL_PROPERTIES",
+    "PROPERTIES",
+    "CheckReport",
+    "History",
+    "IndicatorCheckError",
+    "assert_result_bounds",
+    "boundary_dates",
+    "case_histories",
+    "check_indicator",
+    "child_ids",
+    "datasets",
+    "dates",
+    "dates_after",
+    "describe_history",
+    "history_frames",
+    "history_tables",
+    "make_dataset",
+    "period_ranges",
+    "referrals",
+    "run_indicator",
+    "shuffled",
+    "split_children",
+]
