@@ -146,11 +146,7 @@ def cla_3plus_placements(records: Sequence[Any], end: dt.date) -> Figures:
         if not looked_after(eps, end):
             continue
         den += 1
-        kept = [
-            e
-            for e in eps
-            if e.placement not in TEMPORARY and any(is_open(e, d) for d in span)
-        ]
+        kept = [e for e in eps if e.placement not in TEMPORARY and any(is_open(e, d) for d in span)]
         count = sum(1 for i, e in enumerate(kept) if i == 0 or e.rne in {"S", "P", "B", "T", "U"})
         num += count >= 3
     return num, den, 0
@@ -213,10 +209,8 @@ def cla_visits_on_time(records: Sequence[Any], end: dt.date) -> Figures:
             due = ps + 7 * DAY
         else:
             v = max(seen)
-            if v < add_months(ps, 12) or not long_term:
-                due = v + 42 * DAY
-            else:
-                due = add_months(v, 3)
+            six_weeks = v < add_months(ps, 12) or not long_term
+            due = v + 42 * DAY if six_weeks else add_months(v, 3)
         num += end <= due
     return num, den, excluded
 
@@ -322,9 +316,7 @@ def shobpa_waiting(records: Sequence[Any], end: dt.date, looked_after_only: bool
             continue
         eps = history.get(ad.child_id, [])
         adoptive = [
-            e.start_date
-            for e in eps
-            if e.placement in ADOPTIVE and e.start_date >= ad.shobpa_date
+            e.start_date for e in eps if e.placement in ADOPTIVE and e.start_date >= ad.shobpa_date
         ]
         stops = [
             ad.shobpa_reversed_date,
@@ -402,25 +394,46 @@ def _optional_day(lo: dt.date = FIRST, hi: dt.date = LAST) -> st.SearchStrategy[
     return st.one_of(st.none(), _day(lo, hi))
 
 
+def _chain(draw: st.DrawFn, first: dt.date, steps: Sequence[int], most: int) -> list[dt.date]:
+    """Dates from ``first`` at intervals drawn from ``steps`` (up to ``most``, before LAST)."""
+    out, day = [], first
+    for _ in range(draw(st.integers(0, most))):
+        if day > LAST:
+            break
+        out.append(day)
+        day += draw(st.sampled_from(steps)) * DAY
+    return out
+
+
+def _after(draw: st.DrawFn, day: dt.date | None, lo: int, hi: int) -> dt.date | None:
+    """``day`` plus a drawn number of days, or None (a step of the journey not taken)."""
+    if day is None or draw(st.integers(0, 5)) == 0:
+        return None
+    return day + draw(st.integers(lo, hi)) * DAY
+
+
 @st.composite
 def child_history(draw: st.DrawFn, child: str) -> list[Any]:
-    """One child's coherent-ish history: sequential episodes (contiguous or with gaps, the
-    last possibly open), visits, reviews, missing episodes, an adoption journey, OC3 rows."""
+    """One child's history: sequential episodes (contiguous or with gaps, the last possibly
+    open), visits and reviews at irregular but plausible intervals, missing episodes, an
+    adoption journey in order (any step possibly missing), OC3 rows."""
     records: list[Any] = []
-    if draw(st.booleans()) or draw(st.booleans()):
-        records.append(Child(child_id=child, date_of_birth=draw(_optional_day(dt.date(1995, 1, 1)))))
-    day = draw(_day(FIRST, dt.date(2016, 3, 1)))
-    n = draw(st.integers(1, 5))
+    if draw(st.integers(0, 4)) > 0:
+        dob = draw(st.one_of(_day(dt.date(1997, 1, 1), dt.date(2014, 12, 31)), st.none()))
+        records.append(Child(child_id=child, date_of_birth=dob))
+    day = first = draw(_day(FIRST, dt.date(2016, 3, 1)))
+    n = draw(st.integers(1, 6))
     short_breaks = draw(st.integers(0, 4)) == 0
     for i in range(n):
-        length = draw(st.sampled_from([1, 20, 45, 200, 400, 800]) | st.integers(1, 900))
-        rne = draw(st.sampled_from("SSSS" if i == 0 else "SPPPLLTUB"))
-        legal = draw(st.sampled_from(["V3", "V4", "C2"] if short_breaks else ["C1", "C2", "E1", "V2"]))
-        placement = draw(
-            st.sampled_from(["U1", "U4", "U6", "U3", "A5", "A6", "A3", "P1", "T0", "T4", "R1", "K2"])
+        length = draw(st.sampled_from([1, 20, 45, 90, 200, 400, 800]) | st.integers(1, 900))
+        rne = draw(st.sampled_from("SSSSSSP" if i == 0 else "SPPPLLTUB"))
+        legal = draw(
+            st.sampled_from(["V3", "V4", "C2"] if short_breaks else ["C1", "C2", "E1", "V2"])
         )
-        is_last = i == n - 1
-        end = None if is_last and draw(st.booleans()) else day + length * DAY
+        placement = draw(
+            st.sampled_from(["U1", "U4", "U6", "U3", "A5", "A6", "A3", "P1", "T0", "T4", "R1"])
+        )
+        end = None if i == n - 1 and draw(st.booleans()) else day + length * DAY
         records.append(
             CareEpisode(
                 child_id=child,
@@ -435,25 +448,34 @@ def child_history(draw: st.DrawFn, child: str) -> list[Any]:
         if end is None:
             break
         day = end + draw(st.sampled_from([0, 0, 0, 1, 30])) * DAY
-    for v in draw(st.lists(_day(), max_size=6)):
-        records.append(
-            Visit(child_id=child, visit_date=v, visit_type=draw(st.sampled_from(["cla", "cla", "cp"])))
-        )
-    for r in draw(st.lists(_day(), max_size=6, unique=True)):
+    recent = max(first, dt.date(2014, 6, 1)) + draw(st.integers(0, 60)) * DAY
+    for v in _chain(draw, recent, [7, 30, 41, 42, 43, 60, 92, 120], 12):
+        kind = draw(st.sampled_from(["cla", "cla", "cla", "cp"]))
+        records.append(Visit(child_id=child, visit_date=v, visit_type=kind))
+    start = draw(st.sampled_from([first, recent]))
+    reviews = _chain(draw, start + draw(st.integers(5, 40)) * DAY, [80, 91, 92, 170, 183, 200], 8)
+    for r in reviews:
         records.append(ClaReview(child_id=child, review_date=r))
-    for m in draw(st.lists(_day(), max_size=3)):
+    for m in draw(st.lists(_day(dt.date(2014, 1, 1)), max_size=3)):
         records.append(Missing(child_id=child, start_date=m, kind=draw(st.sampled_from("MA"))))
     if draw(st.booleans()):
+        shobpa = _after(draw, first, 30, 400)
+        order = _after(draw, shobpa, 0, 200)
+        matched = _after(draw, order or shobpa, -60, 300)
+        placed = _after(draw, matched, 0, 90)
+        adopted = _after(draw, placed or matched, 90, 500)
         records.append(
             Adoption(
                 child_id=child,
-                shobpa_date=draw(_optional_day()),
-                placement_order_date=draw(_optional_day()),
-                matched_date=draw(_optional_day()),
-                placed_date=draw(_optional_day()),
-                adoption_order_date=draw(_optional_day(dt.date(2011, 1, 1))),
+                shobpa_date=shobpa,
+                placement_order_date=order,
+                matched_date=matched,
+                placed_date=placed,
+                adoption_order_date=adopted,
                 foster_carer=draw(st.sampled_from([None, True, False])),
-                shobpa_reversed_date=draw(st.one_of(st.none(), st.none(), _day())),
+                shobpa_reversed_date=_after(draw, shobpa, 1, 600)
+                if draw(st.integers(0, 4)) == 0
+                else None,
             )
         )
     for recorded in draw(st.lists(_day(dt.date(2014, 1, 1)), max_size=2, unique=True)):
@@ -475,4 +497,113 @@ def case_histories(draw: st.DrawFn, max_children: int = 5) -> list[Any]:
     records: list[Any] = []
     for k in range(n):
         records.extend(draw(child_history(f"C{k}")))
+    return records
+
+
+# -- running the indicators ----------------------------------------------------------------------
+
+
+def registry() -> Any:
+    import safeguarding_metrics as sm
+    import safeguarding_metrics_national as national
+
+    return sm.build_registry([("national", national)])
+
+
+REGISTRY = registry()
+
+
+def run(
+    records: Sequence[Any],
+    indicators: Sequence[str],
+    *,
+    start: str | dt.date | None = None,
+    end: str | dt.date | None = None,
+    every: str | None = None,
+    periods: Sequence[Any] | None = None,
+    params: dict[str, dict[str, Any]] | None = None,
+) -> Any:
+    """``calculate`` through the national plugin (no benchmarks, no breakdown)."""
+    import safeguarding_metrics as sm
+
+    return sm.calculate(
+        sm.Dataset.from_records(records),
+        start=start,
+        end=end,
+        every=every,
+        periods=periods,
+        indicators=list(indicators),
+        params=params,
+        registry=REGISTRY,
+        benchmarks=False,
+        breakdown=False,
+    )
+
+
+def figures(results: Any, indicator: str) -> list[tuple[float, float, float, int]]:
+    """(numerator, denominator, value, excluded) per period, NaN as None-free floats."""
+    frame = results.frame
+    rows = frame.loc[frame["indicator"] == indicator]
+    return [
+        (float(n), float(d), float(v), int(x))
+        for n, d, v, x in zip(
+            rows["numerator"], rows["denominator"], rows["value"], rows["excluded"], strict=True
+        )
+    ]
+
+
+def computed(
+    dataset: Any, indicator: str, bounds: Sequence[tuple[dt.date, dt.date]]
+) -> list[Figures]:
+    """The indicator's cohort aggregated per period as the engine does (numerator: met rows,
+    or the sum of values for means; denominator: rows not excluded), without the engine's
+    other work: fast enough for many generated examples."""
+    from safeguarding_metrics import Periods
+
+    found = REGISTRY.get(indicator)
+    tables = {t: dataset.view(t, cols) for t, cols in found.tables.items()}
+    periods = Periods(start=[b[0] for b in bounds], end=[b[1] for b in bounds])
+    cohort = found.compute(tables, periods, found.resolve_params())
+    out = []
+    for k in range(len(bounds)):
+        rows = cohort.loc[cohort["period"] == k]
+        excluded = rows["excluded"].notna()
+        used = rows.loc[~excluded]
+        if found.unit.is_mean:
+            value = used["value"].astype("Float64").dropna()
+            out.append((float(value.sum()), len(value), int(excluded.sum())))
+        elif str(found.unit) == "count":
+            out.append((int(used["met"].astype(bool).sum()), 0, int(excluded.sum())))
+        else:
+            out.append((int(used["met"].astype(bool).sum()), len(used), int(excluded.sum())))
+    return out
+
+
+@st.composite
+def long_stays(draw: st.DrawFn, max_children: int = 5) -> list[Any]:
+    """Children under 16 in care for years, their last placement open, some placed for
+    adoption (A3-A6, by new carers with RNE P or by their foster carers with T or U): the
+    population of the long-term stability measure."""
+    records: list[Any] = []
+    for k in range(draw(st.integers(1, max_children))):
+        child = f"L{k}"
+        dob = draw(_day(dt.date(1999, 1, 1), dt.date(2012, 12, 31)))
+        records.append(Child(child_id=child, date_of_birth=None if k == 4 else dob))
+        day = draw(_day(dt.date(2010, 1, 1), dt.date(2014, 6, 30)))
+        n = draw(st.integers(1, 4))
+        for i in range(n):
+            length = draw(st.sampled_from([30, 200, 400, 700, 900]) | st.integers(1, 900))
+            end = None if i == n - 1 else day + length * DAY
+            records.append(
+                CareEpisode(
+                    child_id=child,
+                    start_date=day,
+                    end_date=end,
+                    rne="S" if i == 0 else draw(st.sampled_from("PTULB")),
+                    legal_status=draw(st.sampled_from(["C2", "E1"])),
+                    placement=draw(st.sampled_from(["U4", "U6", "A5", "A6", "A3"])),
+                )
+            )
+            if end is not None:
+                day = end + draw(st.sampled_from([0, 0, 0, 0, 2])) * DAY
     return records

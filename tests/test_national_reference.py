@@ -9,6 +9,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import attrs
+import pandas as pd
+
 import safeguarding_metrics as sm
 import safeguarding_metrics_national as national
 from safeguarding_metrics.model import (
@@ -17,6 +20,7 @@ from safeguarding_metrics.model import (
     CpReview,
     Referral,
     Section47,
+    table_spec,
 )
 from safeguarding_metrics_national.cin_census import CIN_CENSUS
 
@@ -26,19 +30,62 @@ REGISTRY = sm.build_registry([("national", national)])
 CIN_IDS = tuple(i.id for i in CIN_CENSUS)
 COUNTS = tuple(i.id for i in CIN_CENSUS if i.unit == "count")
 FLOWS = tuple(i.id for i in CIN_CENSUS if i.kind == "flow")
+CIN_TABLES = ("referrals", "assessments", "section47", "cp_plans", "cp_reviews")
 
 #: England and Wales bank holidays 2012-2017, copied from the indicator reference (spec).
 HOLIDAYS = frozenset(
     D(d)
-    for d in (
-        "2012-01-02 2012-04-06 2012-04-09 2012-05-07 2012-06-04 2012-06-05 2012-08-27 "
-        "2012-12-25 2012-12-26 2013-01-01 2013-03-29 2013-04-01 2013-05-06 2013-05-27 "
-        "2013-08-26 2013-12-25 2013-12-26 2014-01-01 2014-04-18 2014-04-21 2014-05-05 "
-        "2014-05-26 2014-08-25 2014-12-25 2014-12-26 2015-01-01 2015-04-03 2015-04-06 "
-        "2015-05-04 2015-05-25 2015-08-31 2015-12-25 2015-12-28 2016-01-01 2016-03-25 "
-        "2016-03-28 2016-05-02 2016-05-30 2016-08-29 2016-12-26 2016-12-27 2017-01-02 "
-        "2017-04-14 2017-04-17 2017-05-01 2017-05-29 2017-08-28 2017-12-25 2017-12-26"
-    ).split()
+    for d in [
+        "2012-01-02",
+        "2012-04-06",
+        "2012-04-09",
+        "2012-05-07",
+        "2012-06-04",
+        "2012-06-05",
+        "2012-08-27",
+        "2012-12-25",
+        "2012-12-26",
+        "2013-01-01",
+        "2013-03-29",
+        "2013-04-01",
+        "2013-05-06",
+        "2013-05-27",
+        "2013-08-26",
+        "2013-12-25",
+        "2013-12-26",
+        "2014-01-01",
+        "2014-04-18",
+        "2014-04-21",
+        "2014-05-05",
+        "2014-05-26",
+        "2014-08-25",
+        "2014-12-25",
+        "2014-12-26",
+        "2015-01-01",
+        "2015-04-03",
+        "2015-04-06",
+        "2015-05-04",
+        "2015-05-25",
+        "2015-08-31",
+        "2015-12-25",
+        "2015-12-28",
+        "2016-01-01",
+        "2016-03-25",
+        "2016-03-28",
+        "2016-05-02",
+        "2016-05-30",
+        "2016-08-29",
+        "2016-12-26",
+        "2016-12-27",
+        "2017-01-02",
+        "2017-04-14",
+        "2017-04-17",
+        "2017-05-01",
+        "2017-05-29",
+        "2017-08-28",
+        "2017-12-25",
+        "2017-12-26",
+    ]
 )
 
 
@@ -49,14 +96,29 @@ def calc(
     start: str = "2015-04-01",
     end: str = "2016-03-31",
     every: str | None = None,
+    periods: Sequence[sm.Period] | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
+    all_tables: bool = False,
 ) -> sm.Results:
-    dataset = sm.Dataset.from_records(list(records))
+    """Run indicators over records; ``all_tables``: every CIN table present, empty or not."""
+    if all_tables:
+        by_table: dict[str, list[dict[str, Any]]] = {name: [] for name in CIN_TABLES}
+        for record in records:
+            by_table[type(record).table].append(attrs.asdict(record, recurse=False))
+        dataset = sm.Dataset.from_frames(
+            {
+                name: pd.DataFrame(rows, columns=list(table_spec(name).column_names))
+                for name, rows in by_table.items()
+            }
+        )
+    else:
+        dataset = sm.Dataset.from_records(list(records))
     return sm.calculate(
         dataset,
-        start=start,
-        end=end,
+        start=None if periods else start,
+        end=None if periods else end,
         every=every,
+        periods=periods,
         indicators=list(indicators),
         params=params,
         registry=REGISTRY,
@@ -74,6 +136,25 @@ def figures(results: sm.Results, indicator: str) -> list[tuple[int, int | None]]
     for num, den in zip(rows["numerator"], rows["denominator"], strict=True):
         out.append((int(num), None if den != den else int(den)))
     return out
+
+
+def figures_by_period(
+    results: sm.Results, indicator: str
+) -> dict[tuple[dt.date, dt.date], tuple[int, int | None]]:
+    """(numerator, denominator) keyed by (period start, period end)."""
+    frame = results.frame
+    rows = frame[(frame["indicator"] == indicator) & (frame["window"] == "period")]
+    assert (rows["status"] == "ok").all(), rows["reason"].tolist()
+    return {
+        (start, end): (int(num), None if den != den else int(den))
+        for start, end, num, den in zip(
+            rows["period_start"],
+            rows["period_end"],
+            rows["numerator"],
+            rows["denominator"],
+            strict=True,
+        )
+    }
 
 
 def excluded(results: sm.Results, indicator: str) -> list[int]:

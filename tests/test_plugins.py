@@ -203,3 +203,13 @@ def test_indicator_ids_are_checked() -> None:
     for bad in ("rereferrals", "National.x", "national.", "a.b.c"):
         with pytest.raises(ValueError, match="must be"):
             attrs.evolve(REREFERRALS_12M, id=bad)
+
+
+def test_every_benchmark_link_names_a_published_measure() -> None:
+    from safeguarding_metrics.benchmarks import measures
+
+    keys = {m.key for m in measures()}
+    registry = sm.default_registry()
+    links = {i.id: i.benchmark for i in registry if i.benchmark is not None}
+    assert links, "the national indicators link to DfE measures"
+    assert {i: k for i, k in links.items() if k not in keys} == {}

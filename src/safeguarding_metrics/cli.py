@@ -365,13 +365,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=cmd_template)
 
-    try:
-        from .benchmarks import cli as benchmarks_cli
-    except ImportError:  # pragma: no cover - shipped with the library
-        pass
-    else:
-        benchmarks_cli.add_parser(sub)
-        sub.choices["benchmarks"].set_defaults(func=benchmarks_cli.run)
+    from .benchmarks import cli as benchmarks_cli
+    from .io import cli as import_cli
+
+    benchmarks_cli.add_parser(sub)
+    import_cli.add_parser(sub)
     return parser
 
 

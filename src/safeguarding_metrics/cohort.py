@@ -17,6 +17,7 @@ import pandas as pd
 from .indicator import COHORT_COLUMNS, Periods
 
 __all__ = [
+    "child_day_key",
     "cohort_frame",
     "days",
     "latest_on_or_before",
@@ -37,8 +38,12 @@ def days(values: Any) -> np.ndarray:
     return np.asarray(values, dtype="datetime64[D]")
 
 
-def _key(child: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """One sortable int64 per (child, day): children first, then days."""
+def child_day_key(child: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """One sortable int64 per (child, day): sorting by it sorts by child, then day.
+
+    ``child`` are non-negative integer codes (or any integer group); ``day`` are
+    ``datetime64[D]`` without ``NaT``. Subtracting 1 gives the previous day of the same child.
+    """
     offset = (day - _EPOCH).astype(np.int64)
     return (np.asarray(child, dtype=np.int64) << _DAY_BITS) | offset
 
@@ -127,12 +132,12 @@ def latest_on_or_before(
     event_day = days(event_day)
     query_day = days(query_day)
     valid = np.flatnonzero(~np.isnat(event_day))
-    keys = _key(np.asarray(event_child)[valid], event_day[valid])
+    keys = child_day_key(np.asarray(event_child)[valid], event_day[valid])
     order = valid[np.argsort(keys, kind="stable")]
-    sorted_keys = _key(np.asarray(event_child)[order], event_day[order])
+    sorted_keys = child_day_key(np.asarray(event_child)[order], event_day[order])
     result = np.full(len(query_day), -1, dtype=np.int64)
     ok = ~np.isnat(query_day)
-    qkeys = _key(np.asarray(query_child)[ok], query_day[ok])
+    qkeys = child_day_key(np.asarray(query_child)[ok], query_day[ok])
     if strictly_before:
         qkeys = qkeys - 1
     pos = np.searchsorted(sorted_keys, qkeys, side="right") - 1

@@ -387,6 +387,13 @@ def calculate(
         cohort: pd.DataFrame | None = None
         if reason is None:
             tables = {t: dataset.view(t, cols) for t, cols in indicator.tables.items()}
+            tables.update(
+                {
+                    t: dataset.view(t, cols)
+                    for t, cols in indicator.optional_tables.items()
+                    if dataset.has(t) and t not in tables
+                }
+            )
             try:
                 raw = indicator.compute(tables, eval_periods, resolved[indicator.id])
                 cohort = _check_cohort(indicator, raw, len(eval_periods))
@@ -623,19 +630,21 @@ def _breakdown(indicator: Indicator, cohort: pd.DataFrame, dataset: Dataset) -> 
         )
         if indicator.kind == Kind.FLOW:
             day = np.where(np.isnat(day), cohort["period_end"].to_numpy(dtype="datetime64[D]"), day)
-        base = cohort.assign(_day=day, _pos=np.arange(len(cohort)))
-        joined = base.merge(
-            alloc[["child", "worker_id", "start_date", "end_date"]], on="child", how="inner"
+        base = cohort.loc[:, [c for c in cohort.columns if c != "worker_id"]].assign(
+            _day=day, _pos=np.arange(len(cohort))
         )
-        start = joined["start_date"].to_numpy(dtype="datetime64[D]")
-        end = joined["end_date"].to_numpy(dtype="datetime64[D]")
+        spans = alloc.loc[:, ["child", "worker_id", "start_date", "end_date"]].rename(
+            columns={"start_date": "_alloc_start", "end_date": "_alloc_end"}
+        )
+        joined = base.loc[:, ["_pos", "child", "_day"]].merge(spans, on="child", how="inner")
+        start = joined["_alloc_start"].to_numpy(dtype="datetime64[D]")
+        end = joined["_alloc_end"].to_numpy(dtype="datetime64[D]")
         d = joined["_day"].to_numpy(dtype="datetime64[D]")
-        joined = joined.loc[(start <= d) & (np.isnat(end) | (end > d))]
-        joined = joined.drop_duplicates(["_pos", "worker_id"])
+        joined = joined.loc[(start <= d) & (np.isnat(end) | (end > d)), ["_pos", "worker_id"]]
+        joined = joined.drop_duplicates()
+        allocated = base.merge(joined, on="_pos", how="inner")
         unallocated = base.loc[~base["_pos"].isin(joined["_pos"])].assign(worker_id=None)
-        assigned = pd.concat(
-            [joined.drop(columns=["start_date", "end_date"]), unallocated], ignore_index=True
-        )
+        assigned = pd.concat([allocated, unallocated], ignore_index=True)
     if dataset.has("workers"):
         workers = dataset.view("workers", ["worker_id", "team"])[["worker_id", "team"]]
         workers = workers.drop_duplicates("worker_id")

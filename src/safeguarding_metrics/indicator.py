@@ -188,6 +188,10 @@ class Indicator:
         The canonical tables it reads and, for each, the columns it reads. A record with a
         faulty value in one of those columns is left out; a missing table makes the indicator
         not computable.
+    optional_tables
+        Tables it reads when the dataset has them (for a parameter that needs them, or a
+        refinement); absent ones are simply not passed to ``compute``, which must then say
+        clearly (raise ``ValueError``) if the parameters chosen need one.
     compute
         ``compute(tables, periods, params) -> cohort``; see :data:`COHORT_COLUMNS`.
     parameters
@@ -212,6 +216,7 @@ class Indicator:
     polarity: Polarity = attrs.field(converter=Polarity)
     tables: Mapping[str, tuple[str, ...]] = attrs.field(converter=_tables)
     compute: Compute = attrs.field(repr=False, eq=False)
+    optional_tables: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, converter=_tables)
     parameters: tuple[Parameter, ...] = attrs.field(default=(), converter=_parameters)
     source: str = ""
     definition_version: str = "1"
@@ -258,6 +263,7 @@ class Indicator:
             "unit": str(self.unit),
             "polarity": str(self.polarity),
             "tables": {t: list(c) for t, c in self.tables.items()},
+            "optional_tables": {t: list(c) for t, c in self.optional_tables.items()},
             "parameters": [
                 {
                     "name": p.name,

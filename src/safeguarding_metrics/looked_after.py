@@ -261,9 +261,17 @@ class CareHistory:
         def text(values: np.ndarray) -> np.ndarray:
             return pd.Series(values, dtype=object).fillna("").astype(str).to_numpy()
 
+        # the other columns read (long_term, ...) break the remaining ties, so that the order,
+        # and which of two same-day episodes is in force, never depends on the input's order
+        others = [
+            text(frame[c].to_numpy(dtype=object))
+            for c in sorted(frame.columns)
+            if c not in ("_row", "child", "la", "start_date", "end_date", *codes)
+        ]
         order = np.lexsort(
             (
                 frame["_row"].to_numpy(np.int64) if "_row" in frame.columns else np.arange(n),
+                *others,
                 text(codes["placement"]),
                 text(codes["legal_status"]),
                 text(codes["rne"]),

@@ -10,9 +10,9 @@ from __future__ import annotations
 import difflib
 import functools
 import os
-from typing import Any
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
+from typing import Any
 
 import attrs
 import pluggy

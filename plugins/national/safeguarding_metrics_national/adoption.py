@@ -52,7 +52,7 @@ def month_days(months: int) -> int:
 
 
 def _window(periods: Periods, months: int) -> Periods:
-    """The ``months`` months ending at each period end: ``(months_after(end, -months), end]``."""
+    """The ``months`` months ending at each period end: ``(add_months(end, -months), end]``."""
     if months < 1:
         raise ValueError(f"window_months must be at least 1, not {months}")
     first = days_after(months_after(periods.end, -months), 1)
@@ -150,7 +150,7 @@ def adoption_a1(
         order date; ``moved_in`` is ``placed_date``, else the start of the first A3-A6
         episode in that period of care.
     Denominator
-        Children with an ``adoption_order_date`` in the 36 months ``(months_after(end, -36),
+        Children with an ``adoption_order_date`` in the 36 months ``(add_months(end, -36),
         end]`` (parameter ``window_months``), whatever the period's start.
     Exclusions
         No period of care start ("no period of care start"); neither a placed date nor an
@@ -158,7 +158,7 @@ def adoption_a1(
 
     Notes
     -----
-    An adoption on the first day of the window (the day after ``months_after(end, -36)``) and on
+    An adoption on the first day of the window (the day after ``add_months(end, -36)``) and on
     its last (``end``) are in. Values are kept unrounded; the mean is shown to the nearest
     day. Thresholds (targets): 2009-12 639 days, 2011-14 547, 2012-15 487, 2013-16 14 months
     (426 days). Detail columns: ``adoption_order_date``, ``entered_care``, ``moved_in``.
@@ -275,7 +275,7 @@ def adoption_a3(
     """Children adopted who moved in less than 14 months after entering care (A3) [%].
 
     Numerator
-        Those with ``moved_in < months_after(entered_care, months)`` (parameter ``months``,
+        Those with ``moved_in < add_months(entered_care, months)`` (parameter ``months``,
         default 14, the 2013-16 scorecard).
     Denominator
         The A1 cohort: children adopted in the window.
@@ -286,7 +286,7 @@ def adoption_a3(
     -----
     "Less than": moving in exactly 14 months after entering care (by the month rule) is not
     counted. Detail columns: ``entered_care``, ``moved_in``, ``due`` (the day by which the
-    child had to have moved in: the day before ``months_after(entered_care, months)``).
+    child had to have moved in: the day before ``add_months(entered_care, months)``).
 
     References
     ----------
@@ -492,7 +492,7 @@ ADOPTION_A3 = Indicator(
             default=14,
             type=int,
             description=(
-                "the wait counted: moved in before months_after(entered care, months); 14 is "
+                "the wait counted: moved in before add_months(entered care, months); 14 is "
                 "the 2013-16 scorecard"
             ),
         ),

@@ -119,7 +119,7 @@ CARE_LEAVERS_SUITABLE_ACCOMMODATION = Indicator(
     compute=care_leavers_suitable_accommodation,
     source=_SOURCE,
     definition_version="2015-16",
-    benchmark="care_leavers_suitable_accommodation",
+    benchmark="care_leavers_suitable_accommodation_19_21",
 )
 
 CARE_LEAVERS_EET = Indicator(
@@ -137,5 +137,5 @@ CARE_LEAVERS_EET = Indicator(
     compute=care_leavers_eet,
     source=_SOURCE,
     definition_version="2015-16",
-    benchmark="care_leavers_eet",
+    benchmark="care_leavers_eet_19_21",
 )

@@ -108,7 +108,7 @@ def cla_3plus_placements(
     """Children looked after at the period end who had three or more placements in the year [%].
 
     Numerator
-        Those with 3 or more placements in the 12 months ``(months_after(end, -12), end]``: of
+        Those with 3 or more placements in the 12 months ``(add_months(end, -12), end]``: of
         the child's episodes open on at least one day of those 12 months, leaving out
         temporary placements (T0-T4), the first counts and each later one counts when its RNE
         is S, P, B, T or U.
@@ -158,7 +158,7 @@ def cla_long_term_stability(
 
     Numerator
         Those whose placement (carer change: the latest episode with RNE S, P or B) started at
-        least 24 months before ``end``: ``months_after(placement start, 24) <= end``. A child
+        least 24 months before ``end``: ``add_months(placement start, 24) <= end``. A child
         placed for adoption (the episode open at ``end`` is A3-A6) counts the adoptive
         placement and the one before it together: the adoptive placement starts at the later
         of the carer-change placement start and the first of the unbroken run of A3-A6
@@ -166,8 +166,8 @@ def cla_long_term_stability(
         the day before it.
     Denominator
         Children looked after at ``end`` (short breaks removed), under 16 at ``end`` (the 16th
-        birthday ``months_after(date_of_birth, 192)`` after ``end``), looked after for at least
-        30 months: ``months_after(period of care start, 30) <= end``.
+        birthday ``add_months(date_of_birth, 192)`` after ``end``), looked after for at least
+        30 months: ``add_months(period of care start, 30) <= end``.
     Exclusions
         A child looked after at ``end`` with no period of care start (no episode with RNE S on
         or before ``end``: "no period of care start") or no date of birth ("no date of
@@ -241,9 +241,9 @@ def cla_visits_on_time(
     Numerator
         With ``ps`` the placement start (any change: the latest episode with an RNE other than
         L) and ``v`` the latest ``cla`` visit in ``[ps, end]``: with no visit, on time when
-        ``end <= ps + 7 days``; else, when ``v < months_after(ps, 12)``, on time when
+        ``end <= ps + 7 days``; else, when ``v < add_months(ps, 12)``, on time when
         ``end <= v + 42 days``; when ``v`` is on or after the placement's first anniversary,
-        on time when ``end <= months_after(v, 3)`` if the placement is intended to last until
+        on time when ``end <= add_months(v, 3)`` if the placement is intended to last until
         18 (the episode open at ``end`` has ``long_term`` true or placement U1/U4), else
         ``end <= v + 42 days``.
     Denominator
@@ -378,7 +378,7 @@ def cla_reviews_on_time(
     Numerator
         With the child's reviews ``r1 < r2 < ...`` in ``(period of care start, end]`` and the
         due days ``due1`` = the 20th working day after the period of care start,
-        ``due2 = months_after(r1, 3)``, ``due(i+1) = months_after(r_i, 6)`` for ``i >= 2``: every
+        ``due2 = add_months(r1, 3)``, ``due(i+1) = add_months(r_i, 6)`` for ``i >= 2``: every
         ``r_i <= due_i``, and ``end <= due(k+1)`` for the ``k`` reviews held.
     Denominator
         Children looked after at ``end`` (short breaks removed) whose period of care started

@@ -528,27 +528,57 @@ def _read_sheet(
         )
         if "cp_review" in fields:
             reviewed = col("cp_review").notna().to_numpy()
-            _add_subset(extract, base, reviewed, file, names, "cp_reviews", {
-                "plan_id": ("cpp_start", plan),
-                "review_date": ("cp_review", col("cp_review")),
-            })
+            _add_subset(
+                extract,
+                base,
+                reviewed,
+                file,
+                names,
+                "cp_reviews",
+                {
+                    "plan_id": ("cpp_start", plan),
+                    "review_date": ("cp_review", col("cp_review")),
+                },
+            )
         if "cp_visit" in fields:
             visited = col("cp_visit").notna().to_numpy()
-            _add_subset(extract, base, visited, file, names, "visits", {
-                "visit_date": ("cp_visit", col("cp_visit")),
-                "visit_type": ("cp_visit", pd.Series("cp", index=frame.index)),
-                "seen_alone": ("seen_alone", _options(col("seen_alone"))),
-            })
+            _add_subset(
+                extract,
+                base,
+                visited,
+                file,
+                names,
+                "visits",
+                {
+                    "visit_date": ("cp_visit", col("cp_visit")),
+                    "visit_type": ("cp_visit", pd.Series("cp", index=frame.index)),
+                    "seen_alone": ("seen_alone", _options(col("seen_alone"))),
+                },
+            )
     elif number == 8:
         if "cla_review" in fields:
-            _add_subset(extract, base, col("cla_review").notna().to_numpy(), file, names,
-                        "cla_reviews", {"review_date": ("cla_review", col("cla_review"))})
+            _add_subset(
+                extract,
+                base,
+                col("cla_review").notna().to_numpy(),
+                file,
+                names,
+                "cla_reviews",
+                {"review_date": ("cla_review", col("cla_review"))},
+            )
         if "cla_visit" in fields:
-            _add_subset(extract, base, col("cla_visit").notna().to_numpy(), file, names,
-                        "visits", {
-                            "visit_date": ("cla_visit", col("cla_visit")),
-                            "visit_type": ("cla_visit", pd.Series("cla", index=frame.index)),
-                        })
+            _add_subset(
+                extract,
+                base,
+                col("cla_visit").notna().to_numpy(),
+                file,
+                names,
+                "visits",
+                {
+                    "visit_date": ("cla_visit", col("cla_visit")),
+                    "visit_type": ("cla_visit", pd.Series("cla", index=frame.index)),
+                },
+            )
     elif number == 10:
         add(
             "adoptions",

@@ -98,8 +98,10 @@ _STRUCTURE = {
     "cppreviewdate",
 }
 _KNOWN = (
-    set(_CHILD) | set(_REFERRAL) | set(_ASSESSMENT) | set(_CIN_PLAN) | set(_S47) | set(_CP_PLAN)
-) | set(_CONTAINERS) | _STRUCTURE
+    (set(_CHILD) | set(_REFERRAL) | set(_ASSESSMENT) | set(_CIN_PLAN) | set(_S47) | set(_CP_PLAN))
+    | set(_CONTAINERS)
+    | _STRUCTURE
+)
 #: Canonical column -> the element named in messages, per table.
 _SOURCE_NAMES: dict[str, dict[str, str]] = {
     "children": {
@@ -228,9 +230,7 @@ def read_cin_census(
                 )
             )
     frames = {
-        table: pd.DataFrame.from_records(records)
-        for table, records in rows.items()
-        if records
+        table: pd.DataFrame.from_records(records) for table, records in rows.items() if records
     }
     for table, frame in synthesise(frames).items():
         frame["_file"] = file
@@ -254,20 +254,19 @@ def read_cin_census(
 def _read_child(
     node: Node, rows: dict[str, list[dict[str, Any]]], unmapped: dict[str, str]
 ) -> None:
+    disabilities: list[Node] = []
     for item in node.iter():
-        unmapped.setdefault(item.tag.lower(), item.tag)
+        low = item.tag.lower()
+        unmapped.setdefault(low, item.tag)
+        if low == "disability" and item.text:
+            disabilities.append(item)
     child: dict[str, Any] = {"_row": node.line}
     _fields(node, _CHILD, {"cindetails"}, child)
     if child.get("sex") is not None:
         child["sex"] = SEX_CODES.get(child["sex"].strip().upper(), child["sex"])
-    disabilities = [
-        d.text
-        for d in node.iter()
-        if d.tag.lower() == "disability" and d.text
-    ]
     if disabilities:
-        child["disability"] = ",".join(disabilities)
-        child["_at_disability"] = next(d.line for d in node.iter() if d.tag.lower() == "disability")
+        child["disability"] = ",".join(d.text for d in disabilities)
+        child["_at_disability"] = disabilities[0].line
     child_id = child.get("child_id")
     at_child = child.get("_at_child_id", node.line)
     rows["children"].append(child)
@@ -324,9 +323,7 @@ def synthesise(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             if day is not None
             else pd.Series(None, index=frame.index, dtype=object)
         )
-        stamp = stamp.astype(object).where(
-            stamp.notna(), "L" + frame["_row"].astype(str)
-        )
+        stamp = stamp.astype(object).where(stamp.notna(), "L" + frame["_row"].astype(str))
         stamp = stamp.astype(str).str.replace("-", "", regex=False)
         base = child + kind + "/" + stamp
         ordinal = base.groupby(base, sort=False).cumcount() + 1

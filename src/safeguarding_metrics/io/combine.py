@@ -79,14 +79,14 @@ def combine(extracts: Sequence[Extract]) -> Combined:
     dropped: list[tuple[str, str, int]] = []
     kinds: dict[str, tuple[str, str]] = {}
     names: dict[tuple[str, str], dict[str, str]] = {}
-    for index, extract in enumerate(extracts):
+    for extract in extracts:
         if extract.faults:
             chunks.append(_rows_frame([attrs.asdict(f) for f in extract.faults]))
         notes.extend(extract.notes)
         dropped.extend(extract.dropped)
         names.update(extract.columns)
-        for frames in extract.frames.values():
-            for frame in frames:
+        for chunk_list in extract.frames.values():
+            for frame in chunk_list:
                 for file in pd.unique(frame["_file"]):
                     kinds[str(file)] = (extract.kind, extract.label)
         for _, file, _ in extract.dropped:
@@ -157,10 +157,10 @@ def combine(extracts: Sequence[Extract]) -> Combined:
     for table, file, n in dropped:
         counts.setdefault((file, table), [0, 0, 0])[0] += n
 
-    rows = []
+    count_rows = []
     for (file, table), (read, used, merged_n) in counts.items():
         kind, label = kinds.get(file, ("", file))
-        rows.append(
+        count_rows.append(
             dict(
                 source=label,
                 kind=kind,
@@ -173,7 +173,7 @@ def combine(extracts: Sequence[Extract]) -> Combined:
             )
         )
     order = {name: i for i, name in enumerate(table_specs())}
-    counts_frame = pd.DataFrame(rows, columns=list(COUNT_COLUMNS))
+    counts_frame = pd.DataFrame(count_rows, columns=list(COUNT_COLUMNS))
     if len(counts_frame):
         counts_frame = counts_frame.sort_values(
             ["file", "table"], key=lambda s: s.map(order) if s.name == "table" else s
@@ -193,7 +193,9 @@ def _canonical(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out.astype(object).where(out.notna(), None)
 
 
-def _source_name(names: dict[tuple[str, str], dict[str, str]], table: str, file: str, col: str) -> str:
+def _source_name(
+    names: dict[tuple[str, str], dict[str, str]], table: str, file: str, col: str
+) -> str:
     return names.get((table, file), {}).get(col, col)
 
 
@@ -230,8 +232,8 @@ def _validate(
         None if c is None or c != c else _source_name(names, name, f, c)
         for f, c in zip(files, columns, strict=True)
     ]
-    out["reason"] = out["reason"].astype(str).str.replace(
-        "(expected YYYY-MM-DD)", _DATE_HINT, regex=False
+    out["reason"] = (
+        out["reason"].astype(str).str.replace("(expected YYYY-MM-DD)", _DATE_HINT, regex=False)
     )
     return usable, out
 
@@ -294,7 +296,9 @@ def _merge(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, 
     keep = ~identical
     if key and all(k in frame.columns for k in key):
         sub = frame.loc[keep]
-        shared = sub.duplicated(key, keep=False).to_numpy() & sub[key].notna().all(axis=1).to_numpy()
+        shared = (
+            sub.duplicated(key, keep=False).to_numpy() & sub[key].notna().all(axis=1).to_numpy()
+        )
         if shared.any():
             where = np.flatnonzero(keep)[shared]
             group = frame.loc[where]
@@ -306,14 +310,18 @@ def _merge(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, 
             )
             gid = grouped.ngroup().to_numpy()
             conflicted = (
-                conflict_groups.to_numpy()[gid] if len(conflict_groups) else np.zeros(len(gid), bool)
+                conflict_groups.to_numpy()[gid]
+                if len(conflict_groups)
+                else np.zeros(len(gid), bool)
             )
             first_pos = pd.Series(where).groupby(gid).transform("first").to_numpy()
             size = pd.Series(gid).map(pd.Series(gid).value_counts()).to_numpy()
             if conflicted.any():
-                differ = (distinct > 1).apply(
-                    lambda r: ", ".join(c for c, v in r.items() if v), axis=1
-                ).to_numpy()[gid]
+                differ = (
+                    (distinct > 1)
+                    .apply(lambda r: ", ".join(c for c, v in r.items() if v), axis=1)
+                    .to_numpy()[gid]
+                )
                 mask = np.zeros(n, dtype=bool)
                 mask[where[conflicted]] = True
                 reasons = (
@@ -344,10 +352,13 @@ def _merge(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, 
                 add(mask, reasons, None, Severity.WARNING)
                 merged[where[repeat]] = True
                 heads = where[agreeing & (where == first_pos)]
-                completed = group.loc[agreeing].groupby(key, sort=False)[compare].first()
-                heads_key = pd.MultiIndex.from_frame(frame.loc[heads, key].astype(object))
-                values = completed.reindex(heads_key)
-                frame.loc[heads, compare] = values.to_numpy()
+                if others:
+                    completed = (
+                        group.loc[agreeing].groupby(key, sort=False, as_index=False)[others].first()
+                    )
+                    heads_key = frame.loc[heads, key].reset_index(drop=True)
+                    values = heads_key.merge(completed, on=key, how="left", validate="1:1")
+                    frame.loc[heads, others] = values[others].to_numpy()
                 keep[where[repeat]] = False
     merged_files = frame.loc[merged, "_file"]
     kept = frame.loc[keep].reset_index(drop=True)

@@ -211,12 +211,16 @@ class Node:
 
     def iter(self) -> Iterator[Node]:
         """This node and every node below it, in document order."""
-        yield self
-        for child in self.children:
-            yield from child.iter()
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
 
 
 def _local(name: str) -> str:
+    if ":" not in name and "}" not in name:
+        return name
     return name.rsplit(":", 1)[-1].rsplit("}", 1)[-1]
 
 
@@ -349,10 +353,15 @@ def _parse(
             f"not well-formed XML: {reason} (line {exc.lineno}, column {exc.offset + 1})",
             row=exc.lineno,
         ) from None
-    except _Refused as exc:
+    except (LookupError, UnicodeError, ValueError) as exc:
+        detail = "unknown encoding" if isinstance(exc, LookupError) else type(exc).__name__
         raise ReturnFileError(
-            path, str(exc), row=parser.CurrentLineNumber
+            path,
+            f"not readable XML ({detail}; line {parser.CurrentLineNumber})",
+            row=parser.CurrentLineNumber,
         ) from None
+    except _Refused as exc:
+        raise ReturnFileError(path, str(exc), row=parser.CurrentLineNumber) from None
     except OSError as exc:
         raise ReturnFileError(path, f"cannot read the file ({exc.strerror or exc})") from None
 
@@ -372,24 +381,43 @@ _DMY = re.compile(
 )
 _YMD8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _NAMED = re.compile(r"^(\d{1,2})[ -]([A-Za-z]{3,9})\.?[ ,-]+(\d{4})$")
-_ZONED = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$")
+_ZONED = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$"
+)
 _SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
-_MONTHS = {
-    name: i + 1
-    for i, names in enumerate(
-        zip(
-            "jan feb mar apr may jun jul aug sep oct nov dec".split(),
-            "january february march april may june july august september october november december"
-            .split(),
-            strict=True,
-        )
-    )
-    for name in names
-}
+_MONTH_NAMES = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_MONTHS = {name: i + 1 for i, full in enumerate(_MONTH_NAMES) for name in (full, full[:3])}
 _MONTHS["sept"] = 9
 #: Excel's day zero (serial 1 is 1900-01-01; the 1900 leap-year bug is past by serial 61).
 _EXCEL_EPOCH = np.datetime64("1899-12-30")
 SERIAL_RANGE = (10000, 73050)
+
+
+def _bounded(stamps: pd.Series) -> np.ndarray:
+    """Timestamps as ``datetime64[ns]`` values, NaT outside 1700-2200 (no return date is; the
+    loader then reports the text as unparseable)."""
+    stamps = pd.Series(stamps)
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_convert("Europe/London").dt.tz_localize(None)
+    years = stamps.dt.year
+    ok = ((years >= 1700) & (years <= 2200)).fillna(False).to_numpy(dtype=bool)
+    out = np.full(len(stamps), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if ok.any():
+        out[ok] = stamps[ok].to_numpy().astype("datetime64[ns]")
+    return out
 
 
 def _from_parts(parts: pd.DataFrame) -> pd.Series:
@@ -401,9 +429,12 @@ def _from_parts(parts: pd.DataFrame) -> pd.Series:
             if i in parts.columns
         }
     ).fillna({"hour": 0, "minute": 0, "second": 0})
+    if "year" in frame.columns:
+        # outside what a timestamp can hold: not a date of a return (the loader says so)
+        frame.loc[(frame["year"] < 1700) | (frame["year"] > 2200), "year"] = np.nan
     if frame.empty:
         return pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
-    return pd.to_datetime(frame, errors="coerce")
+    return pd.Series(_bounded(pd.to_datetime(frame, errors="coerce")), index=parts.index)
 
 
 def normalise_dates(values: pd.Series, *, with_time: bool = False) -> pd.Series:
@@ -416,10 +447,16 @@ def normalise_dates(values: pd.Series, *, with_time: bool = False) -> pd.Series:
     obj = values.astype(object)
     out = pd.Series(None, index=values.index, dtype=object)
     stamps = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    kind = obj.map(_value_kind)
+    if pd.api.types.infer_dtype(obj, skipna=True) in ("string", "empty"):
+        kind = pd.Series(
+            np.where(obj.isna().to_numpy(), "missing", "text"), index=obj.index, dtype=object
+        )
+    else:
+        kind = obj.map(_value_kind)
     is_time = (kind == "time").to_numpy()
     if is_time.any():
-        stamps[is_time] = pd.to_datetime(obj[is_time], errors="coerce").to_numpy()
+        cells = obj[is_time].map(_naive_time)
+        stamps[is_time] = _bounded(pd.to_datetime(cells, errors="coerce"))
     numeric = (kind == "number").to_numpy()
     if numeric.any():
         serial = obj[numeric].astype(float)
@@ -431,11 +468,17 @@ def normalise_dates(values: pd.Series, *, with_time: bool = False) -> pd.Series:
     if text_mask.any():
         text = obj[text_mask].astype(str).str.strip()
         obj[text_mask] = text.where(text != "", None)
+        # the common case first, in one vectorised pass: plain ISO dates
+        plain = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).to_numpy(dtype=bool)
+        if plain.any():
+            index = text.index[plain]
+            stamps.loc[index] = _bounded(
+                pd.to_datetime(text[plain], format="%Y-%m-%d", errors="coerce")
+            )
         zoned = text.str.match(_ZONED).fillna(False)
         if zoned.any():
             local = pd.to_datetime(text[zoned], utc=True, errors="coerce", format="ISO8601")
-            local = local.dt.tz_convert("Europe/London").dt.tz_localize(None)
-            stamps.loc[local.index] = local.to_numpy()
+            stamps.loc[local.index] = _bounded(local)
         for pattern, order in ((_ISO, None), (_DMY, (2, 1, 0)), (_YMD8, None)):
             todo = text_mask & stamps.isna().to_numpy()
             if not todo.any():
@@ -471,8 +514,22 @@ def normalise_dates(values: pd.Series, *, with_time: bool = False) -> pd.Series:
         out[good] = stamps[good].dt.strftime(fmt).to_numpy(dtype=object)
     rest = ~good & obj.notna().to_numpy()
     if rest.any():
-        out[rest] = obj[rest].map(lambda v: str(v).strip() or None).to_numpy(dtype=object)
+        out[rest] = obj[rest].map(_text_or_none).to_numpy(dtype=object)
     return out
+
+
+def _naive_time(value: Any) -> Any:
+    """A date or datetime cell as a naive timestamp (UK time), NaT outside 1700-2200."""
+    try:
+        year = pd.Timestamp(value).year if isinstance(value, np.datetime64) else value.year
+        if not 1700 <= int(year) <= 2200:
+            return pd.NaT
+        stamp = pd.Timestamp(value)
+    except (ValueError, OverflowError, AttributeError, TypeError):
+        return pd.NaT
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("Europe/London").tz_localize(None)
+    return stamp
 
 
 def _value_kind(value: Any) -> str:
@@ -525,7 +582,11 @@ def _text_or_none(value: Any) -> str | None:
 
 
 def text_values(values: pd.Series) -> pd.Series:
-    """Cells as stripped text (object dtype), ``None`` where blank; ``9212044.0`` -> ``"9212044"``."""
+    """Cells as stripped text (object), ``None`` where blank; ``9212044.0`` -> ``"9212044"``."""
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        # text (CSV cells, XML element text): stripped in one vectorised pass
+        text = values.astype(object).str.strip()
+        return text.where(text.notna() & (text != ""), None).astype(object)
     return values.astype(object).map(_text_or_none).astype(object)
 
 
@@ -539,9 +600,7 @@ def _normalise_ints(values: pd.Series) -> pd.Series:
     whole = text.str.fullmatch(r"[+-]?\d+(?:\.0*)?").fillna(False).to_numpy(dtype=bool)
     out = text.copy()
     if whole.any():
-        out[whole] = text[whole].str.replace(r"\.0*$", "", regex=True).map(
-            lambda s: str(int(s))
-        )
+        out[whole] = text[whole].str.replace(r"\.0*$", "", regex=True).map(lambda s: str(int(s)))
     return out
 
 

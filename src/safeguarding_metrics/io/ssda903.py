@@ -109,7 +109,12 @@ TABLES: dict[str, tuple[str | None, dict[str, str]]] = {
     ),
     "OC3": (
         "care_leavers",
-        {"CHILD": "child_id", "IN_TOUCH": "in_touch", "ACTIV": "activity", "ACCOM": "accommodation"},
+        {
+            "CHILD": "child_id",
+            "IN_TOUCH": "in_touch",
+            "ACTIV": "activity",
+            "ACCOM": "accommodation",
+        },
     ),
     "AD1": (
         "adoptions",
@@ -476,7 +481,9 @@ def adoption_dates_from_episodes(episodes: pd.DataFrame) -> pd.DataFrame:
     orders = frame[adopted].groupby(group[adopted])["end_date"].agg(["nunique", "first"])
     frame["_adopted_on"] = group.map(orders["first"].where(orders["nunique"] == 1))
     clash = orders.index[orders["nunique"] > 1]
-    po = frame[run_start & (frame["_adopted_on"].isna() | (frame["start_date"] <= frame["_adopted_on"]))]
+    po = frame[
+        run_start & (frame["_adopted_on"].isna() | (frame["start_date"] <= frame["_adopted_on"]))
+    ]
     po_date = po.groupby(group[po.index])["start_date"].max()
     children = frame[adopted | run_start].copy()
     children["_key"] = group[children.index]

@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 
 from .clean import CleanTable, clean_table
+from .episode_rules import apply_episode_rules
 from .quality import Action, DataError, Fault, Severity, faults_frame
+from .rules import cross_table_faults
 from .tables import TableSpec, table_spec, table_specs
 
 __all__ = ["COUNT_COLUMNS", "Dataset", "load_dataset"]
@@ -379,6 +381,8 @@ def _assemble(
             )
             continue
         clean = clean_table(spec, frame, file=file, rows=rows)
+        if name == "care_episodes":
+            clean = apply_episode_rules(clean, file=file)
         errors = clean.faults[clean.faults["severity"] == str(Severity.ERROR)]
         if strict and len(errors):
             first = errors.sort_values("row", kind="stable").iloc[0]
@@ -411,6 +415,35 @@ def _assemble(
                 warnings=int((clean.faults["action"] == str(Action.KEPT)).sum()),
             )
         )
+
+    # Rules that compare records with each other (overlapping plans, a review before its plan).
+    for found in cross_table_faults(
+        {n: c.frame for n, c in cleaned.items()},
+        files={n: raws[n][1] for n in cleaned},
+        field_faults={n: c.field_faults for n, c in cleaned.items()},
+    ):
+        if strict and found.severity == Severity.ERROR:
+            first = found.faults.sort_values("row", kind="stable").iloc[0]
+            raise DataError(
+                Fault(
+                    table=found.table,
+                    file=str(first["file"]),
+                    row=None if pd.isna(first["row"]) else int(first["row"]),
+                    column=found.column,
+                    severity=found.severity,
+                    action=found.action,
+                    reason=str(first["reason"]),
+                )
+            )
+        chunks.append(found.faults)
+        entry = next(c for c in counts if c["table"] == found.table)
+        if found.leaves_out:
+            masks = cleaned[found.table].field_faults
+            previous = masks.get(found.column, np.zeros(len(found.mask), dtype=bool))
+            masks[found.column] = previous | found.mask
+            entry["fields_left_out"] = int(np.logical_or.reduce(list(masks.values())).sum())
+        else:
+            entry["warnings"] += int(found.mask.sum())
 
     quality = faults_frame([c for c in chunks if len(c)])
     child_ids, child_las, frames = _code_children(

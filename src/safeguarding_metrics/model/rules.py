@@ -137,16 +137,18 @@ def _plans_overlap(
         overlap &= ~np.asarray(already, dtype=bool)[order]
     where = order[overlap]
     mask[where] = True
-    next_row = np.zeros(n, dtype=object)
+    next_row = np.zeros(n, dtype=np.int64)
     next_row[:-1] = _rows(plans)[order][1:]
     text = np.where(np.isnat(end_sorted), "has no end date", "ends after that day")
-    reasons[where] = [
-        f"plan overlaps the same child's next plan (row {r}, starting {s}), but this plan "
-        f"{t}; end_date left out of the indicators that read it"
-        for r, s, t in zip(
-            next_row[overlap], next_start[overlap].astype(str), text[overlap], strict=True
-        )
-    ]
+    reasons[where] = (
+        "plan overlaps the same child's next plan (row "
+        + pd.Series(next_row[overlap]).astype(str)
+        + ", starting "
+        + pd.Series(next_start[overlap].astype(str))
+        + "), but this plan "
+        + pd.Series(text[overlap])
+        + "; end_date left out of the indicators that read it"
+    ).to_numpy(dtype=object)
     return mask, reasons
 
 
@@ -181,15 +183,13 @@ def _review_before_plan(
     review = _days(tables["cp_reviews"]["review_date"])
     mask = ~np.isnat(plan_start) & ~np.isnat(review) & (review < plan_start)
     reasons = np.full(len(mask), "", dtype=object)
-    reasons[mask] = [
-        f"review dated before its plan starts (cp_plans row {r}, starting {s}); review_date "
-        "left out of the indicators that read it"
-        for r, s in zip(
-            joined["plan_row"].astype("Int64").to_numpy()[mask],
-            plan_start[mask].astype(str),
-            strict=True,
-        )
-    ]
+    reasons[mask] = (
+        "review dated before its plan starts (cp_plans row "
+        + joined["plan_row"].astype("Int64").astype(str)[mask].reset_index(drop=True)
+        + ", starting "
+        + pd.Series(plan_start[mask].astype(str))
+        + "); review_date left out of the indicators that read it"
+    ).to_numpy(dtype=object)
     return mask, reasons
 
 

@@ -1,0 +1,275 @@
+"""Social workers' caseloads: the average caseload, and the workers within the agreed limit.
+
+These are worker-level measures: each cohort row is a case-holding worker (``child`` is -1),
+with a ``worker`` column that the engine uses for the breakdown by team and worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from safeguarding_metrics import Indicator, Parameter, Periods
+from safeguarding_metrics.cohort import cohort_frame, days, rows_open_at_period_ends
+
+from ._common import reason
+
+__all__ = [
+    "CASELOADS_WITHIN_LIMIT",
+    "CASELOAD_AVERAGE",
+    "UPPER_LIMIT",
+    "caseload_average",
+    "caseloads",
+    "caseloads_within_limit",
+]
+
+#: The agreed caseload limits of the seed report [cases]: averages within 18 to 22.
+LOWER_LIMIT, UPPER_LIMIT = 18, 22
+
+_ALLOCATIONS = ("worker_id", "start_date", "end_date")
+_REPORT = (
+    "Rotherham MBC, Safeguarding Children and Families Performance 2015/16 3rd Quarter Report, "
+    "3 February 2016, para 3.2.5"
+)
+
+
+def _la_key(frame: pd.DataFrame) -> np.ndarray:
+    """The authority of each row as text ('' for a single-authority dataset)."""
+    if "la" not in frame.columns:
+        return np.full(len(frame), "", dtype=object)
+    return frame["la"].astype(object).where(frame["la"].notna(), "").to_numpy(dtype=object)
+
+
+def caseloads(allocations: pd.DataFrame, periods: Periods) -> pd.DataFrame:
+    """Each case-holding worker's caseload at each period's end.
+
+    A worker's caseload is the number of distinct children with an allocation to that worker
+    open on ``end`` (``start_date <= end`` and ``end_date`` missing or after ``end``); a child
+    allocated to two workers counts for each, and a child with two open allocations to one
+    worker counts once.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period``, ``la`` (``None`` for a single authority), ``worker`` and ``caseload``
+        (at least 1), one row per worker holding a case, sorted by period, authority, worker.
+    """
+    start, end = days(allocations["start_date"]), days(allocations["end_date"])
+    period, row = rows_open_at_period_ends(start, end, periods)
+    frame = pd.DataFrame(
+        {
+            "period": period,
+            "la": _la_key(allocations)[row],
+            "worker": allocations["worker_id"].astype(str).to_numpy(dtype=object)[row],
+            "child": allocations["child"].to_numpy(np.int64)[row],
+        }
+    ).drop_duplicates()
+    held = frame.groupby(["period", "la", "worker"], sort=True).size()
+    out = held.rename("caseload").reset_index()
+    out["caseload"] = out["caseload"].to_numpy(np.int64)
+    return out
+
+
+def _la_values(key: np.ndarray) -> np.ndarray:
+    out = key.astype(object).copy()
+    out[out == ""] = None
+    return out
+
+
+def caseload_average(
+    tables: Mapping[str, pd.DataFrame], periods: Periods, params: Mapping[str, Any]
+) -> pd.DataFrame:
+    """The average caseload of the social workers holding cases at the end [cases].
+
+    Numerator
+        The sum of the caseloads: for each worker with an allocation open at the period's end
+        ``end``, the number of distinct children allocated to them (a child allocated to two
+        workers counts for each).
+    Denominator
+        The workers holding at least one case at ``end``; with ``per_fte``, their summed
+        full-time equivalent (``workers.fte``) instead.
+    Exclusions
+        With ``per_fte``: a case holder with no FTE recorded (not in ``workers``, or ``fte``
+        missing) or an FTE of zero is listed ("no FTE recorded", "FTE not above zero") and left
+        out of both sums. Without it, nothing: FTE is ignored and the ``workers`` table is read
+        only for teams.
+
+    Parameters
+    ----------
+    tables
+        ``allocations`` (``worker_id``, ``start_date``, ``end_date``) and ``workers``
+        (``worker_id``, ``fte``).
+    periods
+        The periods; measured as at each period's last day.
+    params
+        ``per_fte`` (default false).
+
+    Notes
+    -----
+    The engine breaks the value down by team (``workers.team``) and by worker from the
+    ``worker`` column: a team's value is the average caseload of its case holders.
+
+    A mean in the engine is the sum of the rows' values over the number of rows, which cannot
+    hold a fractional FTE. With ``per_fte`` each case holder therefore appears as ``fte / u``
+    rows of value ``caseload / fte``, where ``u`` (detail column ``fte_unit``) is the largest
+    hundredth of an FTE dividing every case holder's FTE, capped at 1 (FTEs are read to two
+    decimal places). The value, ``sum(caseloads) / sum(FTE)``, is then exact for the whole
+    authority, each team and each worker, and the numerator and denominator are the sum of
+    caseloads and the summed FTE divided by ``u`` (``u = 1`` when every FTE is a whole number).
+    Detail columns: ``worker``, ``caseload``, and with ``per_fte`` ``fte`` and ``fte_unit``.
+
+    References
+    ----------
+    Performance report, 3 February 2016, paragraph 3.2.5: "Caseloads for social workers have
+    been reduced and averages across all teams are now consistently within agreed limits of
+    18-22 cases". DfE, *Children's social work workforce*: average caseload per FTE of
+    children's social workers holding cases.
+    """
+    held = caseloads(tables["allocations"], periods)
+    period = held["period"].to_numpy(np.int64)
+    worker = held["worker"].to_numpy(dtype=object)
+    caseload = held["caseload"].to_numpy(np.int64)
+    la = held["la"].to_numpy(dtype=object)
+    if not params["per_fte"]:
+        return cohort_frame(
+            period=period,
+            child=np.full(len(held), -1, dtype=np.int64),
+            record=worker,
+            value=caseload.astype(np.float64),
+            extra={"worker": worker, "la": _la_values(la), "caseload": caseload},
+        )
+
+    workers = tables["workers"]
+    fte_of = pd.DataFrame(
+        {
+            "la": _la_key(workers),
+            "worker": workers["worker_id"].astype(str).to_numpy(dtype=object),
+            "fte": pd.to_numeric(workers["fte"], errors="coerce").to_numpy(dtype=np.float64),
+        }
+    ).drop_duplicates(["la", "worker"], keep=False)
+    fte = held.merge(fte_of, on=["la", "worker"], how="left")["fte"].to_numpy(np.float64)
+    hundredths = np.rint(np.where(np.isnan(fte), 0.0, fte) * 100).astype(np.int64)
+    usable = hundredths >= 1
+    unit = int(np.gcd.reduce(np.append(hundredths[usable], 100)))
+    rows = np.where(usable, hundredths // unit, 1)
+    per_fte = np.where(usable, caseload * 100.0 / np.maximum(hundredths, 1), np.nan)
+    excluded = reason((np.isnan(fte), "no FTE recorded"), (~usable, "FTE not above zero"))
+    take = np.repeat(np.arange(len(held)), rows)
+    return cohort_frame(
+        period=period[take],
+        child=np.full(len(take), -1, dtype=np.int64),
+        record=worker[take],
+        value=per_fte[take],
+        excluded=excluded[take],
+        extra={
+            "worker": worker[take],
+            "la": _la_values(la[take]),
+            "caseload": caseload[take],
+            "fte": fte[take],
+            "fte_unit": np.full(len(take), unit / 100.0),
+        },
+    )
+
+
+def caseloads_within_limit(
+    tables: Mapping[str, pd.DataFrame], periods: Periods, params: Mapping[str, Any]
+) -> pd.DataFrame:
+    """Social workers holding cases at the end whose caseload is within the limit [%].
+
+    Numerator
+        Case holders whose caseload is at most ``upper`` (22) cases.
+    Denominator
+        Workers with at least one allocation open at the period's end ``end``.
+    Exclusions
+        None.
+
+    Parameters
+    ----------
+    tables
+        ``allocations`` (``worker_id``, ``start_date``, ``end_date``).
+    periods
+        The periods; measured as at each period's last day.
+    params
+        ``upper`` (default 22).
+
+    Notes
+    -----
+    A worker with exactly 22 cases is within the limit; 23 is over it. Caseloads are counted
+    as for ``rotherham.caseload_average`` (distinct children, FTE ignored). The engine breaks
+    the value down by team and worker. Detail columns: ``worker``, ``caseload``.
+
+    References
+    ----------
+    Performance report, 3 February 2016, paragraph 3.2.5: agreed limits of 18-22 cases.
+    """
+    held = caseloads(tables["allocations"], periods)
+    worker = held["worker"].to_numpy(dtype=object)
+    caseload = held["caseload"].to_numpy(np.int64)
+    return cohort_frame(
+        period=held["period"].to_numpy(np.int64),
+        child=np.full(len(held), -1, dtype=np.int64),
+        record=worker,
+        met=caseload <= int(params["upper"]),
+        extra={
+            "worker": worker,
+            "la": _la_values(held["la"].to_numpy(dtype=object)),
+            "caseload": caseload,
+        },
+    )
+
+
+CASELOAD_AVERAGE = Indicator(
+    id="rotherham.caseload_average",
+    title="Average caseload of social workers holding cases",
+    description=(
+        "Numerator: the sum over case-holding workers of the distinct children allocated to "
+        "them at the period's end (a child allocated to two workers counts for each). "
+        "Denominator: the workers holding at least one case, or with per_fte their summed FTE. "
+        "Broken down by team and worker."
+    ),
+    kind="snapshot",
+    unit="cases",
+    polarity="lower",
+    tables={"allocations": _ALLOCATIONS, "workers": ("worker_id", "fte")},
+    compute=caseload_average,
+    parameters=(
+        Parameter(
+            name="per_fte",
+            default=False,
+            type=bool,
+            description=(
+                "divide the sum of caseloads by the case holders' summed FTE (as the DfE "
+                "workforce statistics do) instead of their number"
+            ),
+        ),
+    ),
+    source=_REPORT,
+    definition_version="2015-16",
+)
+
+CASELOADS_WITHIN_LIMIT = Indicator(
+    id="rotherham.caseloads_within_limit",
+    title="Social workers with a caseload within the agreed limit",
+    description=(
+        "Denominator: workers holding at least one case at the period's end. Numerator: those "
+        "whose caseload (distinct children allocated) is at most 22 (parameter upper)."
+    ),
+    kind="snapshot",
+    unit="%",
+    polarity="higher",
+    tables={"allocations": _ALLOCATIONS},
+    compute=caseloads_within_limit,
+    parameters=(
+        Parameter(
+            name="upper",
+            default=UPPER_LIMIT,
+            type=int,
+            description="the most cases a worker may hold within the limit (default 22)",
+        ),
+    ),
+    source=_REPORT,
+    definition_version="2015-16",
+)

@@ -1,0 +1,141 @@
+"""Example Council's local measures: a safeguarding-metrics plugin (entry point ``example``).
+
+A starting point for a council's own plugin: copy ``templates/council-plugin``, rename it (see
+README.md) and replace the indicator with yours. Everything here is the public API of
+``safeguarding_metrics``, the same building blocks the bundled ``national`` and ``rotherham``
+plugins use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from safeguarding_metrics import Indicator, Parameter, Periods, Target, hookimpl
+from safeguarding_metrics.calendar import wd
+from safeguarding_metrics.cohort import (
+    cohort_frame,
+    days,
+    latest_on_or_before,
+    rows_open_at_period_ends,
+)
+
+__all__ = ["CIN_VISITS_20WD", "cin_visits_20wd", "register_indicators", "register_targets"]
+
+NAT = np.datetime64("NaT", "D")
+
+
+def cin_visits_20wd(
+    tables: Mapping[str, pd.DataFrame], periods: Periods, params: Mapping[str, Any]
+) -> pd.DataFrame:
+    """Child in need plans open at the end whose child was seen in the last 20 working days [%].
+
+    Numerator
+        Plans whose child has a ``cin`` visit ``v`` on or before ``end`` with
+        ``wd(v, end) <= within`` (20 by default), or that started no more than ``within``
+        working days before ``end`` (not yet due a visit).
+    Denominator
+        Child in need plans open at the period's end ``end``: ``start_date <= end`` and
+        (``end_date`` missing or after ``end``), counted as plans.
+    Exclusions
+        None.
+
+    Parameters
+    ----------
+    tables
+        ``cin_plans`` (``plan_id``, ``start_date``, ``end_date``) and ``visits``
+        (``visit_date``, ``visit_type``).
+    periods
+        The periods; measured as at each period's last day.
+    params
+        ``within``: working days [working days].
+
+    Notes
+    -----
+    ``wd`` counts elapsed working days, the visit day not counted, England and Wales bank
+    holidays excluded: a visit on Tuesday 2015-12-01 is 20 working days before 2015-12-31
+    (Christmas Day and the Boxing Day substitute do not count) and in time; one on Monday
+    2015-11-30 (21) is not. A visit after ``end`` does not count for that period. Detail
+    columns: ``last_visit`` and ``working_days_since``.
+
+    References
+    ----------
+    Example Council, children in need practice standard (illustrative): children in need are
+    seen at least every four weeks.
+    """
+    plans = tables["cin_plans"]
+    start, stop = days(plans["start_date"]), days(plans["end_date"])
+    period, row = rows_open_at_period_ends(start, stop, periods)
+    end = periods.end[period]
+    child = plans["child"].to_numpy(np.int64)[row]
+
+    visits = tables["visits"]
+    cin = visits.loc[visits["visit_type"].to_numpy() == "cin"]
+    visit_day = days(cin["visit_date"])
+    hit = latest_on_or_before(cin["child"].to_numpy(np.int64), visit_day, child, end)
+    seen = hit >= 0
+    last = np.full(len(row), NAT)
+    last[seen] = visit_day[hit[seen]]
+    since = np.full(len(row), -1, dtype=np.int64)
+    since[seen] = wd(last[seen], end[seen])
+
+    within = int(params["within"])
+    new_plan = np.asarray(wd(start[row], end), dtype=np.int64) <= within
+    return cohort_frame(
+        period=period,
+        child=child,
+        record=plans["plan_id"].astype(object).to_numpy()[row],
+        date=start[row],
+        met=(seen & (since <= within)) | new_plan,
+        extra={"last_visit": last, "working_days_since": since},
+    )
+
+
+CIN_VISITS_20WD = Indicator(
+    id="example.cin_visits_20wd",
+    title="Child in need plans with the child seen in the last 20 working days",
+    description=(
+        "Denominator: child in need plans open at the period's end. Numerator: those whose child "
+        "had a cin visit at most 20 working days before the end, or that started at most 20 "
+        "working days before it."
+    ),
+    kind="snapshot",
+    unit="%",
+    polarity="higher",
+    tables={
+        "cin_plans": ("plan_id", "start_date", "end_date"),
+        "visits": ("visit_date", "visit_type"),
+    },
+    compute=cin_visits_20wd,
+    parameters=(
+        Parameter(
+            name="within",
+            default=20,
+            type=int,
+            description="the most working days since the last visit (default 20)",
+        ),
+    ),
+    source="Example Council children in need practice standard (illustrative)",
+    definition_version="2016-17",
+)
+
+
+@hookimpl
+def register_indicators() -> Iterable[Indicator]:
+    """The council's local measures."""
+    return [CIN_VISITS_20WD]
+
+
+@hookimpl
+def register_targets() -> Iterable[Target]:
+    """The council's default targets (a council's targets file overrides them)."""
+    return [
+        Target(
+            indicator="example.cin_visits_20wd",
+            value=90.0,
+            tolerance=5.0,
+            source="Example Council improvement plan (illustrative)",
+        )
+    ]

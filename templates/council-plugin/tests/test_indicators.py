@@ -1,0 +1,65 @@
+"""Tests of the council's measures: a worked example by hand, and the properties every
+indicator must have (safeguarding_metrics.testing)."""
+
+import datetime as dt
+from collections.abc import Callable
+
+import safeguarding_metrics as sm
+from safeguarding_metrics.model import CinPlan, Visit
+from safeguarding_metrics.testing import CheckReport, run_indicator
+
+import safeguarding_metrics_example as example
+
+ID = "example.cin_visits_20wd"
+
+
+def test_worked_example(make_dataset: Callable[..., sm.Dataset]) -> None:
+    """At 2015-12-31: 20 working days since a visit on 2015-12-01 is in time, 21 is late."""
+    data = make_dataset(
+        [
+            CinPlan(plan_id="N1", child_id="C1", start_date=dt.date(2015, 6, 1)),
+            Visit(child_id="C1", visit_date=dt.date(2015, 12, 1), visit_type="cin"),
+            CinPlan(plan_id="N2", child_id="C2", start_date=dt.date(2015, 6, 1)),
+            Visit(child_id="C2", visit_date=dt.date(2015, 11, 30), visit_type="cin"),
+            CinPlan(plan_id="N3", child_id="C3", start_date=dt.date(2015, 12, 14)),  # new
+            CinPlan(
+                plan_id="N4",
+                child_id="C4",
+                start_date=dt.date(2015, 1, 5),
+                end_date=dt.date(2015, 12, 31),  # ended on the last day: not open
+            ),
+        ],
+        tables=["cin_plans", "visits"],
+    )
+    results = run_indicator(example.CIN_VISITS_20WD, data, start="2015-12-01", end="2015-12-31")
+    row = results.frame.iloc[0]
+    assert (row.numerator, row.denominator) == (2, 3)
+    cohort = results.cohorts[ID].set_index("record")
+    assert cohort["met"].to_dict() == {"N1": True, "N2": False, "N3": True}
+    assert cohort.loc["N2", "working_days_since"] == 21
+
+
+def test_parameter(make_dataset: Callable[..., sm.Dataset]) -> None:
+    data = make_dataset(
+        [
+            CinPlan(plan_id="N1", child_id="C1", start_date=dt.date(2015, 6, 1)),
+            Visit(child_id="C1", visit_date=dt.date(2015, 11, 30), visit_type="cin"),
+        ]
+    )
+    results = run_indicator(
+        example.CIN_VISITS_20WD, data, start="2015-12-31", end="2015-12-31", params={"within": 21}
+    )
+    assert results.frame.iloc[0].value == 100.0
+
+
+def test_registered_with_its_target() -> None:
+    registry = sm.build_registry([("example", example)])
+    assert list(registry.indicators) == [ID]
+    assert [t.value for t in registry.targets] == [90.0]
+
+
+def test_properties(indicator_checker: Callable[..., CheckReport]) -> None:
+    """Bounds, empty and missing tables, bad input, shuffled rows, disjoint children adding up,
+    with the default parameter and another."""
+    report = indicator_checker(ID, max_examples=5, params=[{}, {"within": 5}])
+    assert "additivity" in report.properties
