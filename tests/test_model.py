@@ -19,7 +19,25 @@ from safeguarding_metrics.model import (
     table_specs,
 )
 
-CONTRACT_TABLES = ["children", "contacts", "referrals", "assessments", "section47", "cp_plans", "cp_reviews", "cin_plans", "care_episodes", "cla_reviews", "visits", "care_plans", "adoptions", "missing", "care_leavers", "workers", "allocations"]
+CONTRACT_TABLES = [
+    "children",
+    "contacts",
+    "referrals",
+    "assessments",
+    "section47",
+    "cp_plans",
+    "cp_reviews",
+    "cin_plans",
+    "care_episodes",
+    "cla_reviews",
+    "visits",
+    "care_plans",
+    "adoptions",
+    "missing",
+    "care_leavers",
+    "workers",
+    "allocations",
+]
 
 
 def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
