@@ -12,7 +12,17 @@ The public API::
 from .calendar import Period, add_months, add_working_days, periods, wd, wd_inclusive
 from .engine import Results, UsageError, calculate
 from .hookspecs import hookimpl
-from .indicator import Indicator, Kind, Parameter, ParameterError, Periods, Polarity, Target, Unit
+from .indicator import (
+    Indicator,
+    Kind,
+    NotComputable,
+    Parameter,
+    ParameterError,
+    Periods,
+    Polarity,
+    Target,
+    Unit,
+)
 from .model import DataError, Dataset, load_dataset
 from .registry import PluginError, Registry, build_registry, default_registry
 
@@ -23,6 +33,7 @@ __all__ = [
     "Dataset",
     "Indicator",
     "Kind",
+    "NotComputable",
     "Parameter",
     "ParameterError",
     "Period",

@@ -21,7 +21,16 @@ import pandas as pd
 
 from .calendar import Period, window_start
 from .calendar import periods as make_periods
-from .indicator import COHORT_COLUMNS, Indicator, Kind, ParameterError, Periods, Target, Unit
+from .indicator import (
+    COHORT_COLUMNS,
+    Indicator,
+    Kind,
+    NotComputable,
+    ParameterError,
+    Periods,
+    Target,
+    Unit,
+)
 from .model.dataset import Dataset
 from .registry import Registry, default_registry
 
@@ -397,6 +406,9 @@ def calculate(
             try:
                 raw = indicator.compute(tables, eval_periods, resolved[indicator.id])
                 cohort = _check_cohort(indicator, raw, len(eval_periods))
+            except NotComputable as exc:
+                reason = str(exc)
+                cohort = None
             except Exception as exc:  # one failing indicator does not abort the run
                 log.warning("%s failed: %s", indicator.id, type(exc).__name__)
                 reason = f"the indicator failed ({type(exc).__name__}: {str(exc)[:200]})"

@@ -22,6 +22,7 @@ __all__ = [
     "Compute",
     "Indicator",
     "Kind",
+    "NotComputable",
     "Parameter",
     "ParameterError",
     "Periods",
@@ -67,6 +68,13 @@ class Unit(enum.StrEnum):
     def decimals(self) -> int:
         """Display precision: per cent and cases to one decimal place, days and counts whole."""
         return 1 if self in (Unit.PERCENT, Unit.CASES) else 0
+
+
+class NotComputable(Exception):
+    """Raised by ``compute`` when the data cannot answer the question asked (e.g. a parameter
+    needs an optional table the dataset lacks). The engine reports the indicator as
+    ``not_computable`` with this message as the reason; the message must hold no data values.
+    """
 
 
 class ParameterError(ValueError):

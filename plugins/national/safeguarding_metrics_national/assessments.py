@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from safeguarding_metrics import Indicator, Parameter, Periods
+from safeguarding_metrics import Indicator, NotComputable, Parameter, Periods
 from safeguarding_metrics.cohort import cohort_frame, days, rows_in_periods
 
 from ._shared import NAT, count_flow, deadline, nullable_int, working_days
@@ -92,6 +92,8 @@ def assessments_45wd(
 
     excluded = np.full(len(assessments), None, dtype=object)
     if params["clock_start"] == "referral":
+        if "referrals" not in tables:
+            raise NotComputable("clock_start='referral' needs the referrals table")
         referrals = tables["referrals"]
         linked = pd.DataFrame(
             {
@@ -188,10 +190,8 @@ ASSESSMENTS_45WD = Indicator(
     kind="flow",
     unit="%",
     polarity="higher",
-    tables={
-        "assessments": ("assessment_id", "start_date", "authorised_date", "referral_id"),
-        "referrals": ("referral_id", "referral_date"),
-    },
+    tables={"assessments": ("assessment_id", "start_date", "authorised_date", "referral_id")},
+    optional_tables={"referrals": ("referral_id", "referral_date")},
     compute=assessments_45wd,
     parameters=(
         Parameter(

@@ -94,14 +94,14 @@ def caseload_average(
     Exclusions
         With ``per_fte``: a case holder with no FTE recorded (not in ``workers``, or ``fte``
         missing) or an FTE of zero is listed ("no FTE recorded", "FTE not above zero") and left
-        out of both sums. Without it, nothing: FTE is ignored and the ``workers`` table is read
-        only for teams.
+        out of both sums. Without it, nothing: FTE is ignored.
 
     Parameters
     ----------
     tables
-        ``allocations`` (``worker_id``, ``start_date``, ``end_date``) and ``workers``
-        (``worker_id``, ``fte``).
+        ``allocations`` (``worker_id``, ``start_date``, ``end_date``), and ``workers``
+        (``worker_id``, ``fte``) when the dataset has it: an optional table, needed only for
+        ``per_fte`` (without it the measure is then not computable).
     periods
         The periods; measured as at each period's last day.
     params
@@ -142,6 +142,8 @@ def caseload_average(
             extra={"worker": worker, "la": _la_values(la), "caseload": caseload},
         )
 
+    if "workers" not in tables:
+        raise ValueError("per_fte needs the workers table (its fte column), which is absent")
     workers = tables["workers"]
     fte_of = pd.DataFrame(
         {
@@ -233,7 +235,8 @@ CASELOAD_AVERAGE = Indicator(
     kind="snapshot",
     unit="cases",
     polarity="lower",
-    tables={"allocations": _ALLOCATIONS, "workers": ("worker_id", "fte")},
+    tables={"allocations": _ALLOCATIONS},
+    optional_tables={"workers": ("worker_id", "fte")},
     compute=caseload_average,
     parameters=(
         Parameter(

@@ -241,11 +241,14 @@ def dates_after(
         Strictly after ``day`` unless ``same_day``.
     """
     low = 0 if same_day else 1
-    choices: list[tuple[str, int, int]] = [("uniform", 0, 0)]
-    choices += [("months", n, delta) for n in months for delta in (0, -1, 1)]
+    choices: list[tuple[str, int, int]] = [
+        ("months", n, delta) for n in months for delta in (0, -1, 1)
+    ]
     choices += [("working days", n, delta) for n in working_days for delta in (0, 1)]
     choices += [("days", n, delta) for n in days for delta in (0, -1, 1)]
-    kind, n, delta = draw(st.sampled_from(choices)) if len(choices) > 1 else choices[0]
+    kind, n, delta = "uniform", 0, 0
+    if choices and draw(st.booleans()):  # half the time, a timescale exactly or a day off
+        kind, n, delta = draw(st.sampled_from(choices))
     if kind == "months":
         out = _date(add_months(day, n)) + dt.timedelta(days=delta)
     elif kind == "working days":
@@ -319,7 +322,11 @@ def history_tables(tables: Iterable[str] | Indicator | None = None) -> tuple[str
     """
     if tables is None:
         return tuple(table_specs())
-    names = set(tables.tables) if isinstance(tables, Indicator) else set(tables)
+    names = (
+        set(tables.tables) | set(tables.optional_tables)
+        if isinstance(tables, Indicator)
+        else set(tables)
+    )
     for name in names:
         table_spec(name)  # a clear error for an unknown table
     return tuple(t for t in table_specs() if t in names)
@@ -535,7 +542,7 @@ class _Builder:
         draw = self.draw
         end = None
         if self.maybe(5):
-            end = draw(dates_after(start, months=(24, 3, 12), max_days=900))
+            end = draw(dates_after(start, months=(24, 12, 3), max_days=900))
         end = self.cap(end)
         plan_id = f"{child_id}-P{number}"
         self.emit(
