@@ -524,9 +524,8 @@ def test_caseload_average_by_team_and_per_fte() -> None:
     )
     num, den, value, excluded = figures(per_fte)[0]
     assert value == pytest.approx(55 / 2.5) and excluded == 0
-    unit = per_fte.cohorts["rotherham.caseload_average"]["fte_unit"].iloc[0]
-    assert unit == 0.5
-    assert (num * unit, den * unit) == (pytest.approx(55.0), pytest.approx(2.5))
+    # a weighted mean: the caseloads over the summed full-time equivalents
+    assert (num, den) == (pytest.approx(55.0), pytest.approx(2.5))
     teams = per_fte.breakdown.query("level == 'team'").set_index("group")
     assert teams.loc["Team A", "value"] == pytest.approx(32 / 1.5)
     assert teams.loc["Team B", "value"] == pytest.approx(23.0)
@@ -940,8 +939,7 @@ def test_matches_a_literal_reading_of_the_definition(
                 continue
             expected = (100.0 if indicator.unit == sm.Unit.PERCENT else 1.0) * want_num / want_den
             assert value == pytest.approx(expected), where
-            if not params.get("per_fte"):
-                assert (num, den) == (want_num, want_den), where
+            assert (num, den) == (pytest.approx(want_num), pytest.approx(want_den)), where
 
     check()
 
@@ -981,18 +979,16 @@ def test_public_test_kit_properties(
 
 
 def test_caseload_average_per_fte_kit_properties() -> None:
-    # The kit builds its empty and faulty datasets from an indicator's required tables only,
-    # and per_fte needs the optional workers table: those properties are checked by hand below.
+    properties = ("empty", "missing_tables", "order", "bad_input")
     report = check_indicator(
         "rotherham.caseload_average",
         registry=REGISTRY,
         max_examples=3,
-        properties=("missing_tables",),
+        properties=properties,
         periods_every=("month",),
         params={"per_fte": True},
-        dataset_strategy=case_histories(tables=("workers", "allocations"), max_children=6),
     )
-    assert report.properties == ("missing_tables",)
+    assert report.properties == properties
 
 
 def test_caseload_average_needs_workers_only_per_fte() -> None:
@@ -1008,7 +1004,9 @@ def test_caseload_average_needs_workers_only_per_fte() -> None:
         params={"per_fte": True},
     )
     assert per_fte.frame.iloc[0].status == "not_computable"
-    assert "per_fte needs the workers table" in results_reason(per_fte)
+    assert results_reason(per_fte) == (
+        "per_fte needs the table 'workers' (its fte column), which is absent"
+    )
     empty = run(
         "rotherham.caseload_average",
         [],

@@ -263,7 +263,15 @@ def _aggregate(indicator: Indicator, cohort: pd.DataFrame, keys: list[str]) -> p
         value = cohort["value"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
         use = ~excluded & ~np.isnan(value)
         frame["numerator"] = np.where(use, value, 0.0)
-        frame["denominator"] = use.astype(np.int64)
+        if "weight" in cohort.columns:
+            # a weighted mean: the numerator sums the values, the denominator the weights
+            # (e.g. caseloads over full-time equivalents)
+            weight = pd.to_numeric(cohort["weight"], errors="coerce").to_numpy(dtype="float64")
+            use &= ~np.isnan(weight)
+            frame["numerator"] = np.where(use, value, 0.0)
+            frame["denominator"] = np.where(use, weight, 0.0)
+        else:
+            frame["denominator"] = use.astype(np.int64)
     else:
         met = cohort["met"].astype("boolean").to_numpy(dtype=bool, na_value=False)
         use = ~excluded

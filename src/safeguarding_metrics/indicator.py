@@ -165,6 +165,8 @@ Compute = Callable[[Mapping[str, pd.DataFrame], Periods, Mapping[str, Any]], pd.
 
 #: Columns every cohort has. ``met`` (bool) for per cent and count indicators; ``value``
 #: (float) for means; ``excluded``: the reason a row is listed but left out, else missing.
+#: A mean's cohort may add ``weight``: the denominator is then the sum of the weights rather
+#: than the number of rows (caseloads per full-time equivalent).
 COHORT_COLUMNS = ("period", "child", "record", "date", "met", "value", "excluded")
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")

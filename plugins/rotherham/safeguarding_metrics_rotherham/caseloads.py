@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from safeguarding_metrics import Indicator, Parameter, Periods
+from safeguarding_metrics import Indicator, NotComputable, Parameter, Periods
 from safeguarding_metrics.cohort import cohort_frame, days, rows_open_at_period_ends
 
 from ._common import reason
@@ -112,14 +112,10 @@ def caseload_average(
     The engine breaks the value down by team (``workers.team``) and by worker from the
     ``worker`` column: a team's value is the average caseload of its case holders.
 
-    A mean in the engine is the sum of the rows' values over the number of rows, which cannot
-    hold a fractional FTE. With ``per_fte`` each case holder therefore appears as ``fte / u``
-    rows of value ``caseload / fte``, where ``u`` (detail column ``fte_unit``) is the largest
-    hundredth of an FTE dividing every case holder's FTE, capped at 1 (FTEs are read to two
-    decimal places). The value, ``sum(caseloads) / sum(FTE)``, is then exact for the whole
-    authority, each team and each worker, and the numerator and denominator are the sum of
-    caseloads and the summed FTE divided by ``u`` (``u = 1`` when every FTE is a whole number).
-    Detail columns: ``worker``, ``caseload``, and with ``per_fte`` ``fte`` and ``fte_unit``.
+    With ``per_fte`` each case holder's row carries its caseload as ``value`` and its FTE as
+    ``weight``: the engine's weighted mean is then ``sum(caseloads) / sum(FTE)``, with that
+    numerator and denominator, for the authority, each team and each worker.
+    Detail columns: ``worker``, ``caseload``, and with ``per_fte`` ``fte`` and ``weight``.
 
     References
     ----------
@@ -143,7 +139,7 @@ def caseload_average(
         )
 
     if "workers" not in tables:
-        raise ValueError("per_fte needs the workers table (its fte column), which is absent")
+        raise NotComputable("per_fte needs the table 'workers' (its fte column), which is absent")
     workers = tables["workers"]
     fte_of = pd.DataFrame(
         {
@@ -153,25 +149,20 @@ def caseload_average(
         }
     ).drop_duplicates(["la", "worker"], keep=False)
     fte = held.merge(fte_of, on=["la", "worker"], how="left")["fte"].to_numpy(np.float64)
-    hundredths = np.rint(np.where(np.isnan(fte), 0.0, fte) * 100).astype(np.int64)
-    usable = hundredths >= 1
-    unit = int(np.gcd.reduce(np.append(hundredths[usable], 100)))
-    rows = np.where(usable, hundredths // unit, 1)
-    per_fte = np.where(usable, caseload * 100.0 / np.maximum(hundredths, 1), np.nan)
+    usable = ~np.isnan(fte) & (np.nan_to_num(fte) > 0)
     excluded = reason((np.isnan(fte), "no FTE recorded"), (~usable, "FTE not above zero"))
-    take = np.repeat(np.arange(len(held)), rows)
     return cohort_frame(
-        period=period[take],
-        child=np.full(len(take), -1, dtype=np.int64),
-        record=worker[take],
-        value=per_fte[take],
-        excluded=excluded[take],
+        period=period,
+        child=np.full(len(held), -1, dtype=np.int64),
+        record=worker,
+        value=np.where(usable, caseload, np.nan),
+        excluded=excluded,
         extra={
-            "worker": worker[take],
-            "la": _la_values(la[take]),
-            "caseload": caseload[take],
-            "fte": fte[take],
-            "fte_unit": np.full(len(take), unit / 100.0),
+            "worker": worker,
+            "la": _la_values(la),
+            "caseload": caseload,
+            "fte": fte,
+            "weight": np.where(usable, fte, np.nan),
         },
     )
 

@@ -224,7 +224,9 @@ def dates_after(
         The day counted from.
     months
         Spans in calendar months: the result is then ``add_months(day, n)`` or a day either
-        side of it (so exactly 12 months, and 12 months and a day, both come up).
+        side of it (so exactly 12 months, and 12 months and a day, both come up). Half the
+        time one of the spans given (``months``, ``working_days``, ``days``) is used, exactly
+        or a day off, when any is given.
     working_days
         Spans in working days: the ``n``-th working day after ``day`` (``wd(day, D) == n``)
         or the ``n + 1``-th.
@@ -247,7 +249,8 @@ def dates_after(
     choices += [("working days", n, delta) for n in working_days for delta in (0, 1)]
     choices += [("days", n, delta) for n in days for delta in (0, -1, 1)]
     kind, n, delta = "uniform", 0, 0
-    if choices and draw(st.booleans()):  # half the time, a timescale exactly or a day off
+    exact: bool = bool(choices) and draw(st.booleans())
+    if exact:  # half the time, a timescale exactly or a day off
         kind, n, delta = draw(st.sampled_from(choices))
     if kind == "months":
         out = _date(add_months(day, n)) + dt.timedelta(days=delta)
@@ -411,7 +414,7 @@ class _Builder:
         number = 0
         for index in range(n_referrals):
             if index:
-                day = draw(dates_after(day, months=(12, 24), max_days=800))
+                day = draw(dates_after(day, months=(12,), max_days=800))
             if day > self.end:
                 break
             copies = 2 if self.maybe(1) else 1  # a same-day duplicate, another id
@@ -963,8 +966,8 @@ def referrals(
     end: dt.date = DEFAULT_END,
     max_referrals: int = 4,
 ) -> st.SearchStrategy[list[Referral]]:
-    """Referrals of distinct children: one child's next referral is often exactly 12 or 24
-    months after the last (or a day either side), and same-day duplicates occur.
+    """Referrals of distinct children: one child's next referral is often exactly 12 months
+    after the last (or a day either side), and same-day duplicates occur.
 
     See :func:`case_histories` for the parameters.
     """
