@@ -378,6 +378,13 @@ def calculate(
         except ParameterError as exc:
             raise UsageError(f"{indicator.id}: {exc}") from None
 
+    known = set(registry.indicators) | chosen_ids
+    for source in (targets or {}, council_targets or {}):
+        for indicator_id in source:
+            if indicator_id not in known:
+                warnings.append(
+                    f"a target is set for {indicator_id!r}, which is not a registered indicator"
+                )
     period_list = _as_period_list(periods, start, end, every)
     # Evaluation bounds: each (period, window) pair; identical bounds computed once.
     pairs = []
@@ -666,9 +673,18 @@ def _breakdown(indicator: Indicator, cohort: pd.DataFrame, dataset: Dataset) -> 
         unallocated = base.loc[~base["_pos"].isin(joined["_pos"])].assign(worker_id=None)
         assigned = pd.concat([allocated, unallocated], ignore_index=True)
     if dataset.has("workers"):
-        workers = dataset.view("workers", ["worker_id", "team"])[["worker_id", "team"]]
-        workers = workers.drop_duplicates("worker_id")
-        assigned = assigned.merge(workers, on="worker_id", how="left")
+        workers = dataset.view("workers", ["worker_id", "team"])
+        # in a pooled dataset a worker is identified within an authority
+        on = (
+            ["la", "worker_id"]
+            if "la" in workers.columns and workers["la"].notna().any()
+            else ["worker_id"]
+        )
+        workers = workers.loc[:, [*on, "team"]].drop_duplicates(on)
+        if "la" in on:
+            assigned["la"] = assigned["la"].astype(object)
+            workers["la"] = workers["la"].astype(object)
+        assigned = assigned.merge(workers, on=on, how="left")
     else:
         assigned["team"] = None
     assigned["team"] = (
