@@ -663,7 +663,7 @@ def test_indicator_metadata() -> None:
         assert "References" in doc and "Numerator" in doc
     assert found["national.cla_3plus_placements"].benchmark == "cla_3plus_placements"
     assert found["national.cla_long_term_stability"].benchmark == "cla_long_term_stability"
-    assert found["national.care_leavers_eet"].benchmark == "care_leavers_eet"
+    assert found["national.care_leavers_eet"].benchmark == "care_leavers_eet_19_21"
     assert found["national.cla_visits_on_time"].benchmark is None
     assert [p.name for p in found["national.cla_visits_on_time"].parameters] == [
         "reg28_special_cases"
