@@ -214,9 +214,6 @@ def test_timescales_are_hit_exactly_and_a_day_off() -> None:
                 found["ICPC on the 15th working day"] += 1
             if s.icpc_date is not None and s.icpc_date < s.start_date:
                 found["ICPC before the enquiry"] += 1
-        for p in history["cp_plans"]:
-            if p.end_date is not None and p.end_date == _day(add_months(p.start_date, 24)):
-                found["plan of exactly 24 months"] += 1
 
     collect()
     for what in (
@@ -227,9 +224,35 @@ def test_timescales_are_hit_exactly_and_a_day_off() -> None:
         "46 working days",
         "ICPC on the 15th working day",
         "ICPC before the enquiry",
-        "plan of exactly 24 months",
     ):
         assert found[what] > 0, f"{what} never came up: {found}"
+
+
+def test_dates_after_hits_each_timescale_exactly_and_a_day_off() -> None:
+    start = dt.date(2015, 2, 28)
+    spans: Counter[str] = Counter()
+
+    @settings(max_examples=30, derandomize=True, database=None)
+    @given(
+        st.lists(
+            kit.dates_after(start, months=(24,), working_days=(45,), days=(42,)),
+            min_size=20,
+            max_size=20,
+        )
+    )
+    def draw(days_after: list[dt.date]) -> None:
+        for day in days_after:
+            assert day > start
+            months24 = _day(add_months(start, 24))
+            if abs((day - months24).days) <= 1:
+                spans[f"24 months {(day - months24).days:+d}"] += 1
+            spans[f"{wd(start, day)} working days"] += 1
+            spans[f"{(day - start).days} days"] += 1
+
+    draw()
+    for what in ("24 months +0", "24 months -1", "24 months +1", "45 working days",
+                 "46 working days", "41 days", "42 days", "43 days"):  # fmt: skip
+        assert spans[what] >= 10, (what, spans.most_common(12))
 
 
 @QUICK
@@ -386,6 +409,33 @@ def _missing_met(
     return cohort_frame(period=period, child=child[row], date=day[row], met=met)
 
 
+def _mean_with_gaps(
+    tables: Mapping[str, pd.DataFrame], periods: sm.Periods, params: Any
+) -> pd.DataFrame:
+    """Days since the child's previous referral, missing for a first referral, which is
+    neither counted nor listed as excluded: dropped silently."""
+    _, child, day, period, row = _referral_rows(tables, periods)
+    order = np.lexsort((day, child))
+    gap = np.full(len(day), np.nan)
+    same = child[order][1:] == child[order][:-1]
+    steps = (day[order][1:] - day[order][:-1]).astype("timedelta64[D]").astype(float)
+    gap[order[1:]] = np.where(same, steps, np.nan)
+    return cohort_frame(period=period, child=child[row], date=day[row], value=gap[row])
+
+
+_CLOSURE_GROUPS = {f"RC{k}": "closed" for k in range(1, 10)}
+
+
+def _closure_groups(
+    tables: Mapping[str, pd.DataFrame], periods: sm.Periods, params: Any
+) -> pd.DataFrame:
+    """Looks closure reasons up in a fixed table: a new (unknown) code raises KeyError."""
+    referrals, child, day, period, row = _referral_rows(tables, periods)
+    reasons = referrals["closure_reason"].to_numpy(dtype=object)
+    closed = np.array([r is not None and _CLOSURE_GROUPS[r] == "closed" for r in reasons])
+    return cohort_frame(period=period, child=child[row], date=day[row], met=closed[row])
+
+
 def _expect_failure(indicator: Indicator, prop: str, **kwargs: Any) -> IndicatorCheckError:
     kwargs.setdefault("max_examples", 25)
     with pytest.raises(IndicatorCheckError) as caught:
@@ -422,6 +472,11 @@ def test_fails_an_indicator_with_a_negative_mean() -> None:
     assert "negative" in error.detail
 
 
+def test_fails_a_mean_that_drops_rows_silently() -> None:
+    error = _expect_failure(_indicator("gaps", _mean_with_gaps, unit="days"), "bounds")
+    assert "no value" in error.detail
+
+
 def test_fails_an_indicator_that_leaves_met_missing() -> None:
     error = _expect_failure(_indicator("missing_met", _missing_met), "bounds")
     assert "'met'" in error.detail
@@ -435,6 +490,20 @@ def test_fails_an_indicator_that_reads_a_table_it_does_not_declare() -> None:
 def test_fails_an_indicator_that_is_not_additive_over_children() -> None:
     error = _expect_failure(_indicator("relative", _relative_to_everyone), "additivity")
     assert "the two sets of children give" in error.detail
+
+
+def test_fails_an_indicator_that_crashes_on_an_unknown_code() -> None:
+    broken = _indicator(
+        "closure_groups",
+        _closure_groups,
+        tables={"referrals": ("referral_id", "referral_date", "closure_reason")},
+    )
+    check_indicator(broken, max_examples=5, properties=("bounds", "order"))  # sound on clean data
+    error = _expect_failure(broken, "bad_input")
+    assert "KeyError" in error.detail and "'ZZ9' (unknown code)" in error.counterexample
+    # reduced: only the records the faults are in are left (at most three)
+    listed = [line for line in error.counterexample.splitlines() if line.startswith("    ")]
+    assert 1 <= len(listed) <= 3
 
 
 def test_numerator_above_denominator_is_out_of_bounds() -> None:

@@ -11,7 +11,8 @@ report computes them:
     counts and means are never negative; the value is missing exactly when the denominator is
     0 (per cent and means) and equals ``100 * numerator / denominator`` (or the mean)
     otherwise. Every counted cohort row of a per cent or count indicator says whether it meets
-    the measure (``met`` is never missing, which the engine would count as not met).
+    the measure (``met`` is never missing, which the engine would count as not met), and every
+    counted row of a mean has a value (the engine would drop it without listing it).
 ``empty``
     Every table the indicator reads present but empty: status ``ok``, numerators and
     denominators 0, the value missing (a count is 0), no exception.
@@ -320,6 +321,18 @@ def _check_cohort(indicator: Indicator, results: Results) -> None:
     counted = cohort["excluded"].isna().to_numpy()
     if indicator.unit.is_mean:
         value = cohort["value"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+        silent = counted & np.isnan(value)
+        if "weight" in cohort.columns:  # a weighted mean: the weights are the denominator
+            weight = pd.to_numeric(cohort["weight"], errors="coerce").to_numpy(dtype="float64")
+            silent |= counted & np.isnan(weight)
+            if (counted & (weight < 0)).any():
+                raise AssertionError("a cohort row of a weighted mean has a negative weight")
+        if silent.any():
+            raise AssertionError(
+                f"{int(silent.sum())} cohort row(s) of a mean have no value (or weight) and no "
+                "'excluded' reason: the engine leaves them out of the denominator without "
+                "listing them; give them an 'excluded' reason"
+            )
         bad = counted & (value < 0)
         if bad.any():
             row = cohort.loc[bad].iloc[0]
@@ -454,7 +467,7 @@ class _Checker:
         by whole children first, for at most ``shrink_time`` seconds. Every record left is
         needed for the failure (unless time ran out).
         """
-        if self.failure is None or prop == "bad_input":
+        if self.failure is None:
             return failure
         body = self.bodies[prop]
         args, kwargs = self.failure
@@ -467,14 +480,20 @@ class _Checker:
                 break
             children = _children(history)
             records = [r for rows in history.values() for r in rows]
-            steps: list[Callable[[Any], Any]] = [
-                functools.partial(_without, child=c) for c in children
-            ]
-            steps += [functools.partial(_without, record=r) for r in records]
+            steps: list[Callable[[Any], Any]]
+            if prop == "bad_input":
+                steps = [functools.partial(_without_spoiling, child=c) for c in children]
+                steps += [functools.partial(_without_spoiling, record=r) for r in records]
+            else:
+                steps = [functools.partial(_without, child=c) for c in children]
+                steps += [functools.partial(_without, record=r) for r in records]
             for step in steps:
                 if time.monotonic() >= deadline:
                     break
-                smaller_args, smaller_kwargs = step((args, kwargs))
+                smaller = step((args, kwargs))
+                if smaller is None:
+                    continue
+                smaller_args, smaller_kwargs = smaller
                 try:
                     body(*smaller_args, **smaller_kwargs)
                 except _Failed as exc:
@@ -624,15 +643,18 @@ class _Checker:
                 frames = history_frames(history, tables=self.tables)
                 without_column = dict(frames)
                 without_column[table] = frames[table].drop(columns=[dropped[table]])
+                absent = f"table {table!r} absent"
+                unusable = f"table {table!r} without its required column {dropped[table]!r}"
                 cases = [
-                    (f"table {table!r} absent", self.build(rest, _describe(rest))),
+                    (absent, rest, self.build(rest, f"  {absent}\n" + _describe(rest))),
                     (
-                        f"table {table!r} without its required column {dropped[table]!r}",
-                        self.build_frames(without_column, _describe(history)),
+                        unusable,
+                        history,
+                        self.build_frames(without_column, f"  {unusable}\n" + _describe(history)),
                     ),
                 ]
-                for case, dataset in cases:
-                    context = f"  {case}\n" + _describe(rest)
+                for case, shown, dataset in cases:
+                    context = f"  {case}\n" + _describe(shown)
                     for every, params in self.runs():
                         results = self.run(dataset, span, every, params, context)
                         where = context + self.how(span, every, params)
@@ -745,7 +767,8 @@ class _Checker:
             history, plan = case
             if plan is None:  # no record to spoil in the tables the indicator reads
                 return
-            frames = {t: _text_frame(t, history[t]) for t in self.tables}
+            names = dict.fromkeys([*history, *self.tables])
+            frames = {t: _text_frame(t, history.get(t, [])) for t in names}
             bad, reference = _apply_faults(frames, plan, self.indicator)
             context = _describe(history, [f"  with faults: {plan.describe()}"])
             faulty = self.build_frames(bad, context)
@@ -857,6 +880,29 @@ def _without(value: Any, *, child: str | None = None, record: Any = None) -> Any
     return value
 
 
+def _without_spoiling(
+    call: tuple[tuple[Any, ...], dict[str, Any]], *, child: str | None = None, record: Any = None
+) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+    """The ``bad_input`` arguments without some records, the fault plan's row numbers moved
+    up accordingly; None when a record to remove is one the plan spoils."""
+    args, kwargs = call
+    history, plan = kwargs["case"]
+    drop = {
+        (name, k)
+        for name, rows in history.items()
+        for k, r in enumerate(rows)
+        if (child is not None and getattr(r, "child_id", None) == child)
+        or (record is not None and r == record)
+    }
+    if not drop or drop & plan.rows():
+        return None
+    smaller = {
+        name: [r for k, r in enumerate(rows) if (name, k) not in drop]
+        for name, rows in history.items()
+    }
+    return args, {**kwargs, "case": (smaller, plan.renumbered(drop))}
+
+
 def _children(history: Mapping[str, Sequence[Any]]) -> list[str]:
     found = {getattr(r, "child_id", None) for rows in history.values() for r in rows}
     return sorted(c for c in found if c is not None)
@@ -901,6 +947,32 @@ class _FaultPlan:
     required: tuple[str, int, str, str]  # table, row index, column, blank value
     optional: tuple[str, int, str, str, str] | None  # table, row index, column, value, kind
     code: tuple[str, int, str] | None  # table, row index, column
+
+    def rows(self) -> set[tuple[str, int]]:
+        """The (table, row index) of every record spoiled."""
+        found = {self.required[:2]}
+        if self.optional is not None:
+            found.add(self.optional[:2])
+        if self.code is not None:
+            found.add(self.code[:2])
+        return found
+
+    def renumbered(self, dropped: set[tuple[str, int]]) -> _FaultPlan:
+        """The same plan once the rows ``dropped`` (none of them spoiled) are removed."""
+
+        def moved(table: str, k: int) -> int:
+            return k - sum(1 for t, j in dropped if t == table and j < k)
+
+        table, i, column, blank = self.required
+        optional = self.optional
+        if optional is not None:
+            optional = (optional[0], moved(optional[0], optional[1]), *optional[2:])
+        code = self.code
+        if code is not None:
+            code = (code[0], moved(code[0], code[1]), code[2])
+        return _FaultPlan(
+            required=(table, moved(table, i), column, blank), optional=optional, code=code
+        )
 
     def describe(self) -> str:
         table, i, column, blank = self.required

@@ -545,7 +545,7 @@ class _Builder:
         draw = self.draw
         end = None
         if self.maybe(5):
-            end = draw(dates_after(start, months=(24, 12, 3), max_days=900))
+            end = draw(dates_after(start, months=(24,), max_days=900))
         end = self.cap(end)
         plan_id = f"{child_id}-P{number}"
         self.emit(
