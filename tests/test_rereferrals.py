@@ -345,7 +345,7 @@ def test_exactly_twelve_months_is_in_and_a_day_more_is_out(first: dt.date) -> No
     assert totals(records, first, first) == (0.0, 2.0)
 
 
-@PROPERTY
+@settings(PROPERTY, max_examples=15)
 @given(records=referrals(max_children=6), span=period_ranges(), data=st.data())
 def test_same_day_duplicates_change_nothing(
     records: list[Referral], span: tuple[dt.date, dt.date], data: st.DataObject
@@ -408,7 +408,7 @@ def test_shuffling_rows_changes_nothing(
     pd.testing.assert_frame_equal(lists[0], lists[1])
 
 
-@PROPERTY
+@settings(PROPERTY, max_examples=15)
 @given(
     parts=referrals(max_children=8).flatmap(lambda rs: split_children({"referrals": rs})),
     span=period_ranges(),

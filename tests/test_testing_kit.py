@@ -149,7 +149,7 @@ def _check_timelines(history: Mapping[str, list[Any]]) -> None:
                     assert value <= kit.DEFAULT_END, f"{table}: {value} after the history ends"
 
 
-@QUICK
+@settings(QUICK, max_examples=20)
 @given(case_histories(max_children=6))
 def test_histories_are_coherent_and_load_without_any_finding(history: dict[str, list[Any]]) -> None:
     _check_timelines(history)
@@ -278,7 +278,7 @@ def test_shuffled_and_split_histories(data: tuple[Any, Any, Any]) -> None:
 
 
 def test_check_indicator_passes_on_rereferrals() -> None:
-    report = check_indicator(REREFERRALS_12M, max_examples=12)
+    report = check_indicator(REREFERRALS_12M, max_examples=8)
     assert report.properties == kit.PROPERTIES
     assert all(report.examples[p] > 0 for p in report.properties)
     assert report.indicator == "national.rereferrals_12m"
