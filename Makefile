@@ -21,12 +21,18 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src plugins tests scripts
-	$(BIN)/ruff format --check src plugins tests scripts
+	$(BIN)/ruff check src plugins tests scripts benchmarks templates
+	$(BIN)/ruff format --check src plugins tests scripts benchmarks templates
 	$(BIN)/mypy
+
+# Speed and memory at national size (generated once, cached in .cache/bench/); see
+# docs/performance.md. Installs DuckDB, the comparison's engine, into the environment.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/run.py
 
 docs: $(STAMP)
 	$(BIN)/python scripts/make_docs.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-output
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-output bench-output

@@ -474,7 +474,8 @@ def test_fails_an_indicator_with_a_negative_mean() -> None:
 
 def test_fails_a_mean_that_drops_rows_silently() -> None:
     error = _expect_failure(_indicator("gaps", _mean_with_gaps, unit="days"), "bounds")
-    assert "no value" in error.detail
+    # the engine itself refuses such a cohort: the indicator is not computable
+    assert "no 'value' and no exclusion reason" in error.detail
 
 
 def test_fails_an_indicator_that_leaves_met_missing() -> None:

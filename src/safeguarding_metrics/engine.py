@@ -251,6 +251,17 @@ def _check_cohort(indicator: Indicator, cohort: Any, n_periods: int) -> pd.DataF
     period = cohort["period"].to_numpy()
     if len(period) and (period.min() < 0 or period.max() >= n_periods):
         raise ValueError("the cohort has a period index out of range")
+    # Nothing is dropped silently: a counted row must say whether it meets the measure (or
+    # carry its value), else it must give the reason it is left out.
+    counted = cohort["excluded"].isna().to_numpy()
+    needed = "value" if indicator.unit.is_mean else "met"
+    undecided = counted & cohort[needed].isna().to_numpy()
+    if indicator.unit.is_mean and "weight" in cohort.columns:
+        undecided |= counted & pd.to_numeric(cohort["weight"], errors="coerce").isna().to_numpy()
+    if undecided.any():
+        raise ValueError(
+            f"{int(undecided.sum())} cohort row(s) have no {needed!r} and no exclusion reason"
+        )
     return cohort.reset_index(drop=True)
 
 

@@ -55,14 +55,13 @@ def col(kind: str, *, required: bool = False, doc: str = "") -> Any:
     return attrs.field(default=None, metadata=meta)
 
 
-_frozen = attrs.frozen(kw_only=True)
 
 
 def _codes(*groups: str) -> frozenset[str]:
     return frozenset(code for group in groups for code in group.split())
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class Child:
     """A child known to the authority."""
 
@@ -77,7 +76,7 @@ class Child:
     la: str | None = col("id", doc="local authority (DfE old or new code) in pooled datasets")
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class Contact:
     """A contact (request for help) at the front door (MASH) and the decision on it."""
 
@@ -93,7 +92,7 @@ class Contact:
     la: str | None = col("id", doc="local authority in pooled datasets")
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class Referral:
     """An accepted referral to children's social care (starts a CIN episode)."""
 
@@ -114,7 +113,7 @@ class Referral:
     la: str | None = col("id", doc="local authority in pooled datasets")
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class Assessment:
     """A single / continuous (child and family) assessment."""
 
@@ -130,7 +129,7 @@ class Assessment:
     la: str | None = col("id", doc="local authority in pooled datasets")
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class Section47:
     """A section 47 enquiry and its initial child protection conference (ICPC)."""
 
@@ -145,7 +144,7 @@ class Section47:
     la: str | None = col("id", doc="local authority in pooled datasets")
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class CpPlan:
     """A child protection plan."""
 
@@ -165,7 +164,7 @@ class CpPlan:
     la: str | None = col("id", doc="local authority in pooled datasets")
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class CpReview:
     """A child protection review conference."""
 
@@ -178,7 +177,7 @@ class CpReview:
     la: str | None = col("id", doc="local authority in pooled datasets")
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class CinPlan:
     """A child in need plan."""
 
@@ -200,7 +199,7 @@ PLACEMENT_CODES = _codes(
 )
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class CareEpisode:
     """An SSDA903 episode of care (a row of the Episodes table)."""
 
@@ -233,7 +232,7 @@ class CareEpisode:
     la: str | None = col("id", doc="local authority in pooled datasets")
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class ClaReview:
     """A looked-after child review."""
 
@@ -245,7 +244,7 @@ class ClaReview:
     la: str | None = col("id", doc="local authority in pooled datasets")
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class Visit:
     """A statutory social work visit at which the child was seen."""
 
@@ -260,7 +259,7 @@ class Visit:
     la: str | None = col("id", doc="local authority in pooled datasets")
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class CarePlan:
     """A plan written or updated and recorded (for "up-to-date plans")."""
 
@@ -274,7 +273,7 @@ class CarePlan:
     la: str | None = col("id", doc="local authority in pooled datasets")
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class Adoption:
     """A child's adoption journey (SSDA903 AD1 + PlacedAdoption + Annex A list 10)."""
 
@@ -292,7 +291,7 @@ class Adoption:
     la: str | None = col("id", doc="local authority in pooled datasets")
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class Missing:
     """A missing or away-without-authorisation episode of a looked-after child."""
 
@@ -308,7 +307,7 @@ class Missing:
     la: str | None = col("id", doc="local authority in pooled datasets")
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class CareLeaver:
     """An SSDA903 OC3 care-leaver record at a birthday."""
 
@@ -331,7 +330,7 @@ class CareLeaver:
     la: str | None = col("id", doc="local authority in pooled datasets")
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class Worker:
     """A social worker / case holder."""
 
@@ -345,7 +344,7 @@ class Worker:
     la: str | None = col("id", doc="local authority in pooled datasets")
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class Allocation:
     """A child's case allocated to a worker."""
 

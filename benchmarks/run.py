@@ -1,0 +1,456 @@
+"""National-scale benchmark: speed and memory of the bundled indicators, beside DuckDB.
+
+Generates (once, cached under ``.cache/bench/scale-<s>/``) the synthetic council at the given
+scale as Parquet, loads it with :func:`safeguarding_metrics.load_dataset`, then times the
+full suite of bundled indicators over the 12 months of a financial year (``every="month"``)
+and over the whole year, one indicator at a time and all at once. Three headline indicators
+are also computed by an independent DuckDB SQL query on the same Parquet files; both results
+are checked equal (numerator and denominator per period) and the ratio ours / DuckDB is
+reported. Figures go to ``bench-output/results.json``; a table is printed.
+
+Run ``python benchmarks/run.py --help`` for the options (``make bench`` runs the default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import resource
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from safeguarding_metrics import calculate, load_dataset
+from safeguarding_metrics.calendar import bank_holidays
+from safeguarding_metrics.synthetic import generate
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / ".cache" / "bench"
+OUTPUT = ROOT / "bench-output"
+
+#: The national size: at scale 1 the generator gives about 48,000 children and 40,000
+#: referrals (2006-2016); 32 gives about 1.5 million children (see docs/performance.md).
+NATIONAL_SCALE = 32.0
+SEED = 2015
+#: The financial year measured (the generator's window ends 2016-03-31).
+YEAR_START, YEAR_END = "2015-04-01", "2016-03-31"
+
+HEADLINE = (
+    "national.rereferrals_12m",
+    "national.assessments_45wd",
+    "national.cla_visits_on_time",
+)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far [MB] (Linux reports kB)."""
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / 1024 if sys.platform != "darwin" else kb / 1024 / 1024
+
+
+def dataset_folder(scale: float) -> Path:
+    return CACHE / f"scale-{scale:g}"
+
+
+def ensure_dataset(scale: float, log: Callable[[str], None] = print) -> tuple[Path, float]:
+    """Generate and write the dataset as Parquet unless cached; ``(folder, seconds)``."""
+    folder = dataset_folder(scale)
+    done = folder / ".complete"
+    if done.exists():
+        return folder, 0.0
+    log(f"generating the synthetic dataset at scale {scale:g} (once) ...")
+    started = time.perf_counter()
+    frames = generate(seed=SEED, scale=scale)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, frame in frames.items():
+        frame.to_parquet(folder / f"{table}.parquet", index=False)
+    del frames
+    done.write_text("ok\n")
+    return folder, time.perf_counter() - started
+
+
+# -- DuckDB --------------------------------------------------------------------------------------
+
+
+def duckdb_connect(folder: Path) -> Any:
+    """An in-memory DuckDB with the Parquet tables loaded, the bank holidays and a working-day
+    calendar (``cal``: every day with ``cum``, the working days up to and including it)."""
+    import duckdb
+
+    con = duckdb.connect()
+    for table in ("referrals", "assessments", "care_episodes", "visits"):
+        con.execute(
+            f"CREATE TABLE {table} AS SELECT * FROM read_parquet(?)",
+            [str(folder / f"{table}.parquet")],
+        )
+    holidays = pd.DataFrame({"d": pd.to_datetime(bank_holidays()).date})
+    con.register("holidays_df", holidays)
+    con.execute("CREATE TABLE holidays AS SELECT CAST(d AS DATE) AS d FROM holidays_df")
+    con.execute(
+        """
+        CREATE TABLE cal AS
+        SELECT d, SUM(wd) OVER (ORDER BY d) AS cum FROM (
+            SELECT CAST(g.d AS DATE) AS d,
+                   CASE WHEN isodow(g.d) <= 5 AND h.d IS NULL THEN 1 ELSE 0 END AS wd
+            FROM generate_series(DATE '1990-01-01', DATE '2040-12-31', INTERVAL 1 DAY) g(d)
+            LEFT JOIN holidays h ON h.d = CAST(g.d AS DATE)
+        )
+        """
+    )
+    return con
+
+
+def set_periods(con: Any, periods: Sequence[tuple[dt.date, dt.date]]) -> None:
+    con.execute("CREATE OR REPLACE TABLE periods (pstart DATE, pend DATE)")
+    con.executemany("INSERT INTO periods VALUES (?, ?)", [list(p) for p in periods])
+
+
+SQL: dict[str, str] = {
+    # Referrals (one per child and day) in the period; numerator: the child's previous
+    # referral p has p < d <= add_months(p, 12) (DuckDB's month interval clamps the day).
+    "national.rereferrals_12m": """
+        WITH r AS (
+            SELECT DISTINCT child_id, CAST(referral_date AS DATE) AS d
+            FROM referrals WHERE referral_date IS NOT NULL
+        ), p AS (
+            SELECT d, lag(d) OVER (PARTITION BY child_id ORDER BY d) AS prev FROM r
+        )
+        SELECT pstart, pend,
+               count(*) FILTER (WHERE prev IS NOT NULL
+                                AND d <= CAST(prev + INTERVAL 12 MONTH AS DATE)) AS numerator,
+               count(*) AS denominator
+        FROM p JOIN periods ON d BETWEEN pstart AND pend
+        GROUP BY pstart, pend ORDER BY pstart, pend
+    """,
+    # Assessments authorised in the period (not before the start); numerator:
+    # wd(start, authorised) <= 45, the working days D with start < D <= authorised.
+    "national.assessments_45wd": """
+        WITH a AS (
+            SELECT CAST(start_date AS DATE) AS s, CAST(authorised_date AS DATE) AS e
+            FROM assessments
+            WHERE authorised_date IS NOT NULL AND start_date IS NOT NULL
+              AND authorised_date >= start_date
+        )
+        SELECT pstart, pend,
+               count(*) FILTER (WHERE ce.cum - cs.cum <= 45) AS numerator,
+               count(*) AS denominator
+        FROM a JOIN periods ON a.e BETWEEN pstart AND pend
+        JOIN cal cs ON cs.d = a.s JOIN cal ce ON ce.d = a.e
+        GROUP BY pstart, pend ORDER BY pstart, pend
+    """,
+    # Children looked after at pend (short breaks out); ps = the latest start of an episode
+    # with RNE other than L on or before pend; v = the latest cla visit in [ps, pend]; due as
+    # regulation 28(2); a child with no placement start is excluded (neither num nor den).
+    "national.cla_visits_on_time": """
+        WITH ep AS (
+            SELECT child_id, CAST(start_date AS DATE) AS s, CAST(end_date AS DATE) AS e,
+                   trim(rne) AS rne, trim(placement) AS placement,
+                   coalesce(long_term, false) AS long_term
+            FROM care_episodes
+            WHERE start_date IS NOT NULL
+              AND (legal_status IS NULL OR trim(legal_status) NOT IN ('V3', 'V4'))
+        ), open_now AS (
+            SELECT pend, child_id, s, e, rne, placement, long_term,
+                   row_number() OVER (PARTITION BY pend, child_id
+                                      ORDER BY s DESC, e DESC NULLS FIRST) AS k
+            FROM ep JOIN (SELECT DISTINCT pend FROM periods) q
+              ON ep.s <= q.pend AND (ep.e IS NULL OR ep.e > q.pend)
+        ), cur AS (
+            SELECT pend, child_id,
+                   long_term OR coalesce(placement IN ('U1', 'U4'), false) AS lt
+            FROM open_now WHERE k = 1
+        ), ps AS (
+            SELECT cur.pend, cur.child_id, max(ep.s) AS ps
+            FROM cur JOIN ep ON ep.child_id = cur.child_id AND ep.s <= cur.pend
+            WHERE ep.rne IS NOT NULL AND ep.rne <> 'L'
+            GROUP BY cur.pend, cur.child_id
+        ), v AS (
+            SELECT ps.pend, ps.child_id, max(CAST(vi.visit_date AS DATE)) AS v
+            FROM ps JOIN visits vi ON vi.child_id = ps.child_id
+             AND trim(vi.visit_type) = 'cla'
+             AND CAST(vi.visit_date AS DATE) BETWEEN ps.ps AND ps.pend
+            GROUP BY ps.pend, ps.child_id
+        ), due AS (
+            SELECT cur.pend, cur.child_id, ps.ps,
+                   CASE
+                     WHEN ps.ps IS NULL THEN NULL
+                     WHEN v.v IS NULL THEN ps.ps + 7
+                     WHEN v.v < CAST(ps.ps + INTERVAL 12 MONTH AS DATE) OR NOT cur.lt
+                       THEN v.v + 42
+                     ELSE CAST(v.v + INTERVAL 3 MONTH AS DATE)
+                   END AS due
+            FROM cur LEFT JOIN ps USING (pend, child_id) LEFT JOIN v USING (pend, child_id)
+        )
+        SELECT pstart, pend,
+               count(*) FILTER (WHERE ps IS NOT NULL AND pend <= due) AS numerator,
+               count(*) FILTER (WHERE ps IS NOT NULL) AS denominator
+        FROM due JOIN periods USING (pend)
+        GROUP BY pstart, pend ORDER BY pstart, pend
+    """,
+}
+
+
+def duckdb_figures(con: Any, indicator: str) -> tuple[pd.DataFrame, float]:
+    """Run one headline query; ``(frame of pstart, pend, numerator, denominator, seconds)``."""
+    started = time.perf_counter()
+    frame = con.execute(SQL[indicator]).df()
+    return frame, time.perf_counter() - started
+
+
+# -- ours ----------------------------------------------------------------------------------------
+
+
+def month_periods(start: str, end: str) -> list[tuple[dt.date, dt.date]]:
+    out = []
+    first = pd.Timestamp(start)
+    last = pd.Timestamp(end)
+    while first <= last:
+        stop = min(first + pd.offsets.MonthEnd(0), last)
+        out.append((first.date(), stop.date()))
+        first = stop + pd.Timedelta(days=1)
+    return out
+
+
+def ours(
+    dataset: Any, indicators: Sequence[str] | None, every: str | None
+) -> tuple[pd.DataFrame, float]:
+    started = time.perf_counter()
+    results = calculate(
+        dataset,
+        start=YEAR_START,
+        end=YEAR_END,
+        every=every,
+        indicators=indicators,
+        benchmarks=False,
+        breakdown=False,
+        allow_broken_plugins=True,
+    )
+    return results.frame, time.perf_counter() - started
+
+
+def compare(mine: pd.DataFrame, theirs: pd.DataFrame, indicator: str) -> list[str]:
+    """Differences in numerator and denominator per period (empty when equal)."""
+    a = mine.loc[mine["indicator"] == indicator, ["period_start", "period_end"]].copy()
+    a["num"] = mine.loc[a.index, "numerator"].astype("float64").to_numpy()
+    a["den"] = mine.loc[a.index, "denominator"].astype("float64").to_numpy()
+    a["key"] = (
+        pd.to_datetime(a["period_start"]).dt.date.astype(str)
+        + "/"
+        + pd.to_datetime(a["period_end"]).dt.date.astype(str)
+    )
+    b = theirs.copy()
+    b["key"] = (
+        pd.to_datetime(b["pstart"]).dt.date.astype(str)
+        + "/"
+        + pd.to_datetime(b["pend"]).dt.date.astype(str)
+    )
+    merged = a.merge(b, on="key", how="outer", indicator="side")
+    problems = []
+    for row in merged.itertuples(index=False):
+        # a period one side leaves out counts nothing there; a missing figure never equals
+        mine_pair = (0.0, 0.0) if row.side == "right_only" else (row.num, row.den)
+        theirs_pair = (
+            (0.0, 0.0)
+            if row.side == "left_only"
+            else (float(row.numerator), float(row.denominator))
+        )
+        if mine_pair != theirs_pair:
+            problems.append(f"{row.key}: ours {mine_pair}, DuckDB {theirs_pair}")
+    return problems
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+
+def run(
+    scale: float,
+    indicators: Sequence[str] | None = None,
+    log: Callable[[str], None] = print,
+    suite: bool = True,
+) -> dict[str, Any]:
+    """The whole benchmark at ``scale``; returns the figures (as written to results.json)."""
+    folder, generate_s = ensure_dataset(scale, log)
+    log(f"loading {folder} ...")
+    started = time.perf_counter()
+    dataset = load_dataset(folder)
+    load_s = time.perf_counter() - started
+    peak_after_load = peak_rss_mb()
+    counts = {row.table: int(row.used) for row in dataset.counts.itertuples(index=False)}
+    log(f"loaded in {load_s:.1f} s; {dataset.n_children:,} children")
+
+    from safeguarding_metrics.registry import default_registry
+
+    all_ids = [i.id for i in default_registry()]
+    chosen = list(indicators) if indicators else all_ids
+    per: dict[str, dict[str, float]] = {}
+    frames: dict[str, dict[str, pd.DataFrame]] = {}
+    for ind in chosen:
+        log(f"  {ind} ...")
+        monthly, month_s = ours(dataset, [ind], "month")
+        yearly, year_s = ours(dataset, [ind], None)
+        per[ind] = {"months_s": month_s, "year_s": year_s, "total_s": month_s + year_s}
+        frames[ind] = {"months": monthly, "year": yearly}
+    total: dict[str, float] = {}
+    if suite:
+        log("  the whole suite in one call ...")
+        _, total["months_s"] = ours(dataset, chosen, "month")
+        _, total["year_s"] = ours(dataset, chosen, None)
+        total["total_s"] = total["months_s"] + total["year_s"]
+    total["sum_per_indicator_s"] = sum(v["total_s"] for v in per.values())
+    peak_after_suite = peak_rss_mb()
+
+    headline: dict[str, Any] = {}
+    wanted = [h for h in HEADLINE if h in chosen]
+    if wanted:
+        try:
+            import duckdb  # noqa: F401
+        except ImportError:
+            log("duckdb is not installed: no comparison (pip install duckdb)")
+            wanted = []
+    if wanted:
+        log("DuckDB ...")
+        started = time.perf_counter()
+        con = duckdb_connect(folder)
+        duck_load_s = time.perf_counter() - started
+        for ind in wanted:
+            entry: dict[str, Any] = {}
+            for label, periods in (
+                ("months", month_periods(YEAR_START, YEAR_END)),
+                ("year", [(pd.Timestamp(YEAR_START).date(), pd.Timestamp(YEAR_END).date())]),
+            ):
+                set_periods(con, periods)
+                theirs, duck_s = duckdb_figures(con, ind)
+                problems = compare(frames[ind][label], theirs, ind)
+                ours_s = per[ind][f"{label}_s"]
+                entry[label] = {
+                    "ours_s": ours_s,
+                    "duckdb_s": duck_s,
+                    "ratio": ours_s / duck_s if duck_s else None,
+                    "equal": not problems,
+                    "differences": problems[:10],
+                }
+            headline[ind] = entry
+        headline_meta = {"duckdb_load_s": duck_load_s}
+        con.close()
+    else:
+        headline_meta = {}
+
+    figures = {
+        "scale": scale,
+        "seed": SEED,
+        "year": [YEAR_START, YEAR_END],
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": __import__("os").cpu_count(),
+        },
+        "rows": counts,
+        "children": dataset.n_children,
+        "generate_s": generate_s,
+        "load_s": load_s,
+        "peak_rss_mb_after_load": peak_after_load,
+        "peak_rss_mb": peak_after_suite,
+        "suite": total,
+        "indicators": per,
+        "headline": headline,
+        **headline_meta,
+    }
+    return figures
+
+
+def profile(scale: float, indicators: Sequence[str], top: int = 25) -> str:
+    """cProfile of each indicator's 12-month calculation (the dataset loaded first)."""
+    import cProfile
+    import io
+    import pstats
+
+    dataset = load_dataset(ensure_dataset(scale)[0])
+    out = io.StringIO()
+    for ind in indicators:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        ours(dataset, [ind], "month")
+        profiler.disable()
+        out.write(f"== {ind} (12 months)\n")
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+def table(figures: dict[str, Any]) -> str:
+    lines = [
+        f"scale {figures['scale']:g}: {figures['children']:,} children, "
+        f"{figures['rows'].get('referrals', 0):,} referrals; load {figures['load_s']:.1f} s; "
+        f"peak memory {figures['peak_rss_mb'] / 1024:.2f} GB",
+        f"{'indicator':<48} {'12 months':>10} {'year':>8} {'total':>8}",
+    ]
+    per = sorted(figures["indicators"].items(), key=lambda kv: -kv[1]["total_s"])
+    for ind, f in per:
+        lines.append(f"{ind:<48} {f['months_s']:>9.2f}s {f['year_s']:>7.2f}s {f['total_s']:>7.2f}s")
+    s = figures["suite"]
+    if "total_s" in s:
+        lines.append(
+            f"{'whole suite, one call':<48} {s['months_s']:>9.2f}s {s['year_s']:>7.2f}s "
+            f"{s['total_s']:>7.2f}s"
+        )
+    lines.append(
+        f"{'sum of the per-indicator calls':<48} {'':>10} {'':>8} {s['sum_per_indicator_s']:>7.2f}s"
+    )
+    if figures["headline"]:
+        lines.append("")
+        lines.append(
+            f"{'headline (ours vs DuckDB)':<34} {'span':<7} {'ours':>8} {'DuckDB':>8} "
+            f"{'ratio':>6}  equal"
+        )
+        for ind, entry in figures["headline"].items():
+            for label, e in entry.items():
+                lines.append(
+                    f"{ind:<34} {label:<7} {e['ours_s']:>7.2f}s {e['duckdb_s']:>7.2f}s "
+                    f"{e['ratio']:>6.2f}  {'yes' if e['equal'] else 'NO'}"
+                )
+                for d in e["differences"][:3]:
+                    lines.append(f"    {d}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=NATIONAL_SCALE)
+    parser.add_argument("--quick", action="store_true", help="scale 1: a smoke run")
+    parser.add_argument("--indicators", nargs="+", help="only these indicator ids")
+    parser.add_argument(
+        "--profile", nargs="+", metavar="ID", help="only print a cProfile of these indicators"
+    )
+    parser.add_argument("--output", default=str(OUTPUT / "results.json"))
+    args = parser.parse_args(argv)
+    scale = 1.0 if args.quick else args.scale
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    if args.profile:
+        print(profile(scale, args.profile))
+        return 0
+    figures = run(scale, args.indicators, log)
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
+    print(table(figures))
+    bad = [
+        ind
+        for ind, entry in figures["headline"].items()
+        if not all(e["equal"] for e in entry.values())
+    ]
+    if bad:
+        print(f"\nNOT EQUAL to DuckDB: {', '.join(bad)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

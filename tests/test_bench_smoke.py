@@ -1,0 +1,42 @@
+"""Smoke test of the benchmark script: ours and DuckDB agree on a tiny council.
+
+Speed is measured by ``make bench`` (benchmarks/run.py), never asserted here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("duckdb")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_headline_indicators_agree_with_duckdb(bench, tmp_path, monkeypatch):
+    monkeypatch.setattr(bench, "CACHE", tmp_path)
+    figures = bench.run(0.3, indicators=bench.HEADLINE, log=lambda _: None, suite=False)
+    assert set(figures["headline"]) == set(bench.HEADLINE)
+    for indicator, entry in figures["headline"].items():
+        for span, e in entry.items():
+            assert e["equal"], (indicator, span, e["differences"])
+    assert "national.rereferrals_12m" in bench.table(figures)
+
+
+def test_month_periods(bench):
+    months = bench.month_periods("2015-04-01", "2016-03-31")
+    assert len(months) == 12
+    assert str(months[10][1]) == "2016-02-29"
