@@ -55,8 +55,6 @@ def col(kind: str, *, required: bool = False, doc: str = "") -> Any:
     return attrs.field(default=None, metadata=meta)
 
 
-
-
 def _codes(*groups: str) -> frozenset[str]:
     return frozenset(code for group in groups for code in group.split())
 
