@@ -243,3 +243,32 @@ def test_results_are_ordered_by_indicator_then_period() -> None:
     assert frame["window"].tolist() == ["period", "ytd"] * 2
     starts = frame["period_start"].to_numpy()
     assert np.all(starts[:-1] <= starts[1:])
+
+
+def test_exclusion_reasons_gives_the_first_true_reason() -> None:
+    from safeguarding_metrics.cohort import exclusion_reasons
+
+    got = exclusion_reasons(
+        (np.array([True, False, True, False]), "first"),
+        (np.array([True, True, False, False]), "second"),
+    )
+    assert got.tolist() == ["first", "second", "first", None]
+    with pytest.raises(ValueError, match="at least one"):
+        exclusion_reasons()
+
+
+def test_breakdown_has_the_same_columns_with_or_without_allocations() -> None:
+    from safeguarding_metrics.engine import BREAKDOWN_COLUMNS
+
+    ds = sm.Dataset.from_records(referrals(("R1", "A", "2015-04-01")))
+    assert list(calc(ds, start="2015-04-01", end="2015-04-30").breakdown.columns) == list(
+        BREAKDOWN_COLUMNS
+    )
+    with_allocations = sm.Dataset.from_records(
+        [
+            *referrals(("R1", "A", "2015-04-01")),
+            Allocation(child_id="A", worker_id="W1", start_date=D(2015, 1, 1)),
+        ]
+    )
+    frame = calc(with_allocations, start="2015-04-01", end="2015-04-30").breakdown
+    assert list(frame.columns) == list(BREAKDOWN_COLUMNS)

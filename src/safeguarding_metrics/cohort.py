@@ -20,6 +20,7 @@ __all__ = [
     "child_day_key",
     "cohort_frame",
     "days",
+    "exclusion_reasons",
     "latest_on_or_before",
     "open_on",
     "previous_in_group",
@@ -163,6 +164,21 @@ def previous_in_group(group: np.ndarray, order_key: np.ndarray) -> tuple[np.ndar
     first[1:] = g[1:] != g[:-1]
     previous[first] = -1
     return order, previous
+
+
+def exclusion_reasons(*cases: tuple[Any, str]) -> np.ndarray:
+    """The cohort's ``excluded`` column from ``(mask, reason)`` pairs.
+
+    Each row gets the reason of the first pair whose mask is true, else ``None`` (the row
+    counts). ``exclusion_reasons((no_dob, "no date of birth"), (no_start, "no period of care
+    start"))``. All masks have the same length.
+    """
+    if not cases:
+        raise ValueError("exclusion_reasons() needs at least one (mask, reason) pair")
+    out = np.full(len(cases[0][0]), None, dtype=object)
+    for mask, reason in reversed(cases):
+        out[np.asarray(mask, dtype=bool)] = reason
+    return out
 
 
 def cohort_frame(

@@ -35,6 +35,7 @@ from .model.dataset import Dataset
 from .registry import Registry, default_registry
 
 __all__ = [
+    "BREAKDOWN_COLUMNS",
     "RESULT_COLUMNS",
     "WINDOWS",
     "Results",
@@ -75,6 +76,22 @@ RESULT_COLUMNS = (
     "neighbours_n",
     "quartile",
     "benchmark_year",
+)
+
+
+#: The columns of :attr:`Results.breakdown` (``level``: ``team`` or ``worker``; ``group``: its
+#: name).
+BREAKDOWN_COLUMNS = (
+    "indicator",
+    "la",
+    "period_start",
+    "period_end",
+    "level",
+    "group",
+    "numerator",
+    "denominator",
+    "value",
+    "excluded",
 )
 
 
@@ -537,19 +554,7 @@ def calculate(
     bd = (
         pd.concat(breakdowns, ignore_index=True)
         if breakdowns
-        else pd.DataFrame(
-            columns=[
-                "indicator",
-                "la",
-                "period_start",
-                "period_end",
-                "level",
-                "group",
-                "numerator",
-                "denominator",
-                "value",
-            ]
-        )
+        else pd.DataFrame(columns=list(BREAKDOWN_COLUMNS))
     )
     return Results(
         frame=frame,
@@ -716,18 +721,4 @@ def _breakdown(indicator: Indicator, cohort: pd.DataFrame, dataset: Dataset) -> 
         indicator.unit, out["numerator"].to_numpy(), out["denominator"].to_numpy()
     )
     out.insert(0, "indicator", indicator.id)
-    return out.loc[
-        :,
-        [
-            "indicator",
-            "la",
-            "period_start",
-            "period_end",
-            "level",
-            "group",
-            "numerator",
-            "denominator",
-            "value",
-            "excluded",
-        ],
-    ]
+    return out.loc[:, list(BREAKDOWN_COLUMNS)]

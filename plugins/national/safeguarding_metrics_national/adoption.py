@@ -19,6 +19,7 @@ from safeguarding_metrics import Indicator, Parameter, Periods, Target
 from safeguarding_metrics.cohort import (
     cohort_frame,
     days,
+    exclusion_reasons,
     rows_in_periods,
     rows_open_at_period_ends,
 )
@@ -67,14 +68,6 @@ def _timedelta_days(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
     return out
 
 
-def _reason(*cases: tuple[np.ndarray, str]) -> np.ndarray:
-    n = len(cases[0][0])
-    out = np.full(n, None, dtype=object)
-    for mask, reason in reversed(cases):
-        out[np.asarray(mask, dtype=bool)] = reason
-    return out
-
-
 def adopted(
     tables: Mapping[str, pd.DataFrame], periods: Periods, window_months: int
 ) -> pd.DataFrame:
@@ -107,7 +100,7 @@ def adopted(
             "adoption_order_date": order,
             "entered_care": entered,
             "moved_in": moved_in,
-            "excluded": _reason(
+            "excluded": exclusion_reasons(
                 (np.isnat(entered), "no period of care start"),
                 (np.isnat(moved_in), "no date of moving in"),
             ),

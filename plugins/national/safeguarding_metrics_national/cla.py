@@ -16,7 +16,13 @@ import pandas as pd
 
 from safeguarding_metrics import Indicator, Parameter, Periods
 from safeguarding_metrics.calendar import add_days, add_months, add_working_days
-from safeguarding_metrics.cohort import cohort_frame, days, latest_on_or_before, rows_in_periods
+from safeguarding_metrics.cohort import (
+    cohort_frame,
+    days,
+    exclusion_reasons,
+    latest_on_or_before,
+    rows_in_periods,
+)
 from safeguarding_metrics.looked_after import (
     ADOPTION_PLACEMENTS,
     TEMPORARY_PLACEMENTS,
@@ -88,15 +94,6 @@ def _codes_at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 def _isin(values: np.ndarray, codes: Any) -> np.ndarray:
     return pd.Series(values, dtype=object).isin(list(codes)).to_numpy(dtype=bool, copy=True)
-
-
-def _reason(*cases: tuple[np.ndarray, str]) -> np.ndarray:
-    """The first reason whose mask is true, else ``None``: the ``excluded`` column."""
-    n = len(cases[0][0])
-    out = np.full(n, None, dtype=object)
-    for mask, reason in reversed(cases):
-        out[np.asarray(mask, dtype=bool)] = reason
-    return out
 
 
 # -- placement stability ---------------------------------------------------------------------------
@@ -214,7 +211,7 @@ def cla_long_term_stability(
     in_care_before = history.looked_after_on(child, day_before) & ~np.isnat(before)
     counted_from = np.where(adoptive, np.where(in_care_before, before, adoptive_start), placed)
     met = ~np.isnat(counted_from) & (months_after(counted_from, 24) <= end)
-    excluded = _reason(
+    excluded = exclusion_reasons(
         (np.isnat(poc), "no period of care start"), (np.isnat(dob), "no date of birth")
     )
     return cohort_frame(
@@ -353,7 +350,7 @@ def cla_visits_on_time(
         rule[four_weekly] = "28(4)"
         rule[care_order] = "28(5)"
 
-    excluded = _reason((np.isnat(placed), "no placement start"))
+    excluded = exclusion_reasons((np.isnat(placed), "no placement start"))
     met = ~np.isnat(due) & (end <= due)
     return cohort_frame(
         period=period,
@@ -454,7 +451,7 @@ def cla_reviews_on_time(
         period=period,
         child=child,
         met=met,
-        excluded=_reason((np.isnat(poc), "no period of care start")),
+        excluded=exclusion_reasons((np.isnat(poc), "no period of care start")),
         extra={
             "period_of_care_start": poc,
             "reviews": held,

@@ -11,7 +11,7 @@ from safeguarding_metrics import Periods
 from safeguarding_metrics.calendar import add_months
 from safeguarding_metrics.cohort import days, latest_on_or_before, rows_open_at_period_ends
 
-__all__ = ["NAT", "latest_event", "months_after", "open_per_child", "reason"]
+__all__ = ["NAT", "latest_event", "months_after", "open_per_child"]
 
 NAT = np.datetime64("NaT", "D")
 
@@ -66,13 +66,4 @@ def latest_event(
     out = np.full(len(hit), NAT)
     found = hit >= 0
     out[found] = event_day[hit[found]]
-    return out
-
-
-def reason(*cases: tuple[np.ndarray, str]) -> np.ndarray:
-    """The ``excluded`` column: the first reason whose mask is true, else ``None``."""
-    n = len(cases[0][0])
-    out = np.full(n, None, dtype=object)
-    for mask, text in reversed(cases):
-        out[np.asarray(mask, dtype=bool)] = text
     return out

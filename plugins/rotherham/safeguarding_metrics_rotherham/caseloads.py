@@ -13,9 +13,12 @@ import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, NotComputable, Parameter, Periods
-from safeguarding_metrics.cohort import cohort_frame, days, rows_open_at_period_ends
-
-from ._common import reason
+from safeguarding_metrics.cohort import (
+    cohort_frame,
+    days,
+    exclusion_reasons,
+    rows_open_at_period_ends,
+)
 
 __all__ = [
     "CASELOADS_WITHIN_LIMIT",
@@ -150,7 +153,9 @@ def caseload_average(
     ).drop_duplicates(["la", "worker"], keep=False)
     fte = held.merge(fte_of, on=["la", "worker"], how="left")["fte"].to_numpy(np.float64)
     usable = ~np.isnan(fte) & (np.nan_to_num(fte) > 0)
-    excluded = reason((np.isnan(fte), "no FTE recorded"), (~usable, "FTE not above zero"))
+    excluded = exclusion_reasons(
+        (np.isnan(fte), "no FTE recorded"), (~usable, "FTE not above zero")
+    )
     return cohort_frame(
         period=period,
         child=np.full(len(held), -1, dtype=np.int64),

@@ -10,9 +10,7 @@ import pandas as pd
 
 from safeguarding_metrics import Indicator, Parameter, Periods
 from safeguarding_metrics.calendar import add_working_days
-from safeguarding_metrics.cohort import cohort_frame, rows_in_periods
-
-from ._common import reason
+from safeguarding_metrics.cohort import cohort_frame, exclusion_reasons, rows_in_periods
 
 __all__ = ["MASH_DECISION_24H", "mash_decision_24h"]
 
@@ -101,7 +99,7 @@ def mash_decision_24h(
         in_time = decision.astype("datetime64[D]") <= due_day
     period_over = (periods.end[period] + _DAY).astype("datetime64[ns]")
     undecided = np.isnat(decision)
-    excluded = reason(
+    excluded = exclusion_reasons(
         (undecided & (deadline > period_over), "no decision yet, deadline after the period"),
         (~undecided & (decision < received), "decision before receipt"),
     )

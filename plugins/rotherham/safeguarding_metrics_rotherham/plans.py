@@ -11,10 +11,10 @@ import pandas as pd
 
 from safeguarding_metrics import Indicator, Parameter, Periods
 from safeguarding_metrics.calendar import wd
-from safeguarding_metrics.cohort import cohort_frame, days
+from safeguarding_metrics.cohort import cohort_frame, days, exclusion_reasons
 from safeguarding_metrics.looked_after import CareHistory
 
-from ._common import latest_event, months_after, open_per_child, reason
+from ._common import latest_event, months_after, open_per_child
 
 __all__ = [
     "PLANS_UP_TO_DATE_CIN",
@@ -72,7 +72,7 @@ def _up_to_date(
         record=record,
         date=service_start,
         met=met,
-        excluded=reason((~known, no_start)),
+        excluded=exclusion_reasons((~known, no_start)),
         extra={
             "service_start": service_start,
             "working_days_open": np.where(known, elapsed, -1),

@@ -241,6 +241,21 @@ def _read_file(
     return frame, rows, faults
 
 
+def _folder_error(folder: Path, reason: str) -> DataError:
+    """An error about the dataset folder as a whole (no table, row or column)."""
+    return DataError(
+        Fault(
+            table="",
+            file=str(folder),
+            row=None,
+            column=None,
+            severity=Severity.ERROR,
+            action=Action.SET_ASIDE,
+            reason=reason,
+        )
+    )
+
+
 def load_dataset(
     path: str | os.PathLike[str],
     *,
@@ -268,17 +283,7 @@ def load_dataset(
     """
     folder = Path(path)
     if not folder.is_dir():
-        raise DataError(
-            Fault(
-                table="",
-                file=str(folder),
-                row=None,
-                column=None,
-                severity=Severity.ERROR,
-                action=Action.SET_ASIDE,
-                reason="not a dataset folder (expected a folder of <table>.csv files)",
-            )
-        )
+        raise _folder_error(folder, "not a dataset folder (expected a folder of <table>.csv files)")
     wanted = list(table_specs()) if tables is None else list(tables)
     raws: dict[str, tuple[pd.DataFrame, str, np.ndarray | None]] = {}
     pre: list[Fault] = []
@@ -314,16 +319,8 @@ def load_dataset(
         raws[name] = (frame, str(found[0]), rows)
     if not raws and not unusable:
         known = ", ".join(f"{t}.csv" for t in table_specs())
-        raise DataError(
-            Fault(
-                table="",
-                file=str(folder),
-                row=None,
-                column=None,
-                severity=Severity.ERROR,
-                action=Action.SET_ASIDE,
-                reason=f"no canonical table found in the folder (expected any of: {known})",
-            )
+        raise _folder_error(
+            folder, f"no canonical table found in the folder (expected any of: {known})"
         )
     return _assemble(raws, strict=strict, source=str(folder), pre_faults=pre, unusable=unusable)
 
