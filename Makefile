@@ -14,10 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The synthetic council's monthly results and performance report, with the example targets and
+# a few lines of the service's own commentary (the rest is drafted from the figures).
 demo: $(STAMP)
-	$(BIN)/python -m safeguarding_metrics.demo
+	$(BIN)/python -m safeguarding_metrics.demo --targets examples/targets.toml \
+		--commentary examples/commentary.csv
 
+# The report's browser tests need Debian's headless Chromium: installed here when missing (and
+# possible), else those tests skip with the reason. A screenshot lands in test-artefacts/.
 test: $(STAMP)
+	bash scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -35,4 +41,4 @@ docs: $(STAMP)
 	$(BIN)/python scripts/make_docs.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-output bench-output
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-output bench-output test-artefacts

@@ -117,7 +117,11 @@ def test_the_plugin_registers_every_local_measure_through_its_entry_point() -> N
     ]
     assert {registry.provenance[i].distribution for i in ids} == {"safeguarding-metrics"}
     info = next(p for p in registry.plugins if p.name == "rotherham")
-    assert info.ok and info.hooks == ("register_indicators", "register_targets")
+    assert info.ok and info.hooks == (
+        "register_due_lists",
+        "register_indicators",
+        "register_targets",
+    )
     units = {i: str(registry.get(i).unit) for i in ids}
     assert units["rotherham.cpp_over_2y"] == "count"
     assert units["rotherham.caseload_average"] == "cases"

@@ -10,6 +10,7 @@ The public API::
 """
 
 from .calendar import Period, add_months, add_working_days, periods, wd, wd_inclusive
+from .due import DueList, DueLists, due_lists
 from .engine import Results, UsageError, calculate
 from .hookspecs import hookimpl
 from .indicator import (
@@ -31,6 +32,8 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "DataError",
     "Dataset",
+    "DueList",
+    "DueLists",
     "Indicator",
     "Kind",
     "NotComputable",
@@ -51,6 +54,7 @@ __all__ = [
     "build_registry",
     "calculate",
     "default_registry",
+    "due_lists",
     "hookimpl",
     "load_dataset",
     "periods",

@@ -366,10 +366,14 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_template)
 
     from .benchmarks import cli as benchmarks_cli
+    from .due import cli as due_cli
     from .io import cli as import_cli
+    from .report import cli as report_cli
 
     benchmarks_cli.add_parser(sub)
+    due_cli.add_parser(sub)
     import_cli.add_parser(sub)
+    report_cli.add_parser(sub)
     return parser
 
 

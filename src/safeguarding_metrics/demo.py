@@ -17,12 +17,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import attrs
+
 from .cli import _table
-from .engine import calculate
 from .export import write_csv
 from .model import load_dataset
+from .report import build_report, load_commentary
+from .report.write import write_report
 from .synthetic import generate
 from .synthetic import write_csv as write_dataset
+from .targets import load_targets
 
 __all__ = ["main"]
 
@@ -36,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2015)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--regenerate", action="store_true", help="rebuild the dataset")
+    parser.add_argument("--targets", help="a targets file (TOML) for the red/amber/green status")
+    parser.add_argument("--commentary", help="a commentary file (CSV) for the report")
     args = parser.parse_args(argv)
 
     out = Path(args.output)
@@ -47,32 +53,53 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_dataset(frames, data)
     dataset = load_dataset(data)
     print(dataset.summary(), file=sys.stderr)
-    results = calculate(
+    report = build_report(
         dataset,
-        start="2015-04-01",
-        end="2015-12-31",
+        council_targets=load_targets(args.targets) if args.targets else None,
+        commentary=load_commentary(args.commentary) if args.commentary else None,
+        start="2015-04",
+        end="2015-12",
         every="month",
         la="372",
         allow_broken_plugins=True,
         progress=lambda message: print(f"... {message}", file=sys.stderr),
     )
-    for warning in results.warnings:
+    for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    table = _table(results)
+    # The monthly results: each month's own figures (the report adds year-to-date and
+    # rolling-12-month windows for flow measures).
+    frame = report.results.frame
+    monthly = attrs.evolve(
+        report.results, frame=frame.loc[frame["window"] == "period"].reset_index(drop=True)
+    )
+    table = _table(monthly)
     print(table)
     out.mkdir(parents=True, exist_ok=True)
-    write_csv(results.frame, out / "results.csv")
+    write_csv(monthly.frame, out / "results.csv")
     (out / "results.json").write_text(
-        json.dumps(results.to_records(), indent=2) + "\n", encoding="utf-8"
+        json.dumps(monthly.to_records(), indent=2) + "\n", encoding="utf-8"
     )
     (out / "results.txt").write_text(table, encoding="utf-8")
     write_csv(dataset.quality, out / "data-quality.csv")
+    written = write_report(
+        report,
+        out / "report",
+        drilldown=True,
+        progress=lambda message: print(f"... {message}", file=sys.stderr),
+    )
     elapsed = time.perf_counter() - started
     print(
         f"\nMonthly results for April-December 2015 written to {out}/results.csv, "
-        f"results.json and results.txt ({elapsed:.1f} s).\n"
+        f"results.json and results.txt.\n"
+        f"The performance report for December 2015 is in {out}/report/:\n"
+        f"  {written.html}  (open it in a browser; it needs no network)\n"
+        f"  {written.excel}  (summary and a sheet per indicator)\n"
+        f"  {written.csv}  (every figure behind the report)\n"
+        f"  {out}/report/drilldown/  (child-level lists per team: synthetic children here,\n"
+        f"      personal data in a real council's report)\n"
         f"The synthetic council's data are in {data}/ (load them with "
-        f"safeguarding_metrics.load_dataset or `safeguarding-metrics calculate {data} ...`).",
+        f"safeguarding_metrics.load_dataset or `safeguarding-metrics report {data} ...`).\n"
+        f"Done in {elapsed:.1f} s.",
         file=sys.stderr,
     )
     return 0

@@ -40,6 +40,7 @@ __all__ = [
     "WINDOWS",
     "Results",
     "UsageError",
+    "assign_allocations",
     "calculate",
     "direction_of_travel",
     "display_round",
@@ -175,14 +176,25 @@ class Results:
     indicators: Mapping[str, Indicator]
     warnings: tuple[str, ...] = ()
 
-    def drilldown(self, indicator: str, *, with_ids: bool = True) -> pd.DataFrame:
+    def drilldown(
+        self, indicator: str, *, with_ids: bool = True, by_team: bool = False
+    ) -> pd.DataFrame:
         """The child-level list behind an indicator: one row per counted record per period.
 
-        Child identifiers appear only here, and only when asked for (``with_ids``).
+        Child identifiers appear only here, and only when asked for (``with_ids``). With
+        ``by_team`` each row also carries the ``worker_id`` and ``team`` it belongs to (see
+        :func:`assign_allocations`: a child allocated to two workers appears under each).
         """
         if indicator not in self.cohorts:
             raise UsageError(f"no cohort for {indicator!r} in these results")
         cohort = self.cohorts[indicator].copy()
+        if by_team:
+            assigned = assign_allocations(self.indicators[indicator], cohort, self.dataset)
+            if assigned is None:
+                raise UsageError("the dataset has no allocations, so no drill-down by team")
+            if "_pos" in assigned.columns:
+                assigned = assigned.sort_values(["_pos", "worker_id"], kind="stable")
+            cohort = assigned.drop(columns=["_day", "_pos"], errors="ignore").reset_index(drop=True)
         if with_ids:
             has_child = cohort["child"].to_numpy() >= 0
             ids = np.full(len(cohort), None, dtype=object)
@@ -654,11 +666,15 @@ def _add_benchmarks(
     return frame
 
 
-def _breakdown(indicator: Indicator, cohort: pd.DataFrame, dataset: Dataset) -> pd.DataFrame | None:
-    """Aggregate the cohort by team and by worker.
+def assign_allocations(
+    indicator: Indicator, cohort: pd.DataFrame, dataset: Dataset
+) -> pd.DataFrame | None:
+    """The cohort's rows with the ``worker_id`` and ``team`` they belong to.
 
     A flow record belongs to the allocations open on its event date, a snapshot record to those
-    open at the period's end; a child allocated to two workers counts under each.
+    open at the period's end; a child allocated to two workers appears once under each, and a
+    record with no open allocation under ``"Unallocated"``. Returns None when the dataset has no
+    allocations (and the cohort names no worker).
     """
     if "worker" in cohort.columns:
         assigned = cohort.rename(columns={"worker": "worker_id"})
@@ -710,6 +726,14 @@ def _breakdown(indicator: Indicator, cohort: pd.DataFrame, dataset: Dataset) -> 
     assigned["worker_id"] = (
         assigned["worker_id"].astype(object).where(assigned["worker_id"].notna(), "Unallocated")
     )
+    return assigned
+
+
+def _breakdown(indicator: Indicator, cohort: pd.DataFrame, dataset: Dataset) -> pd.DataFrame | None:
+    """Aggregate the cohort by team and by worker (see :func:`assign_allocations`)."""
+    assigned = assign_allocations(indicator, cohort, dataset)
+    if assigned is None:
+        return None
     parts = []
     for level, column in (("team", "team"), ("worker", "worker_id")):
         agg = _aggregate(indicator, assigned, ["period_start", "period_end", "la", column])

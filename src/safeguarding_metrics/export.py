@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORMULA_PREFIXES", "defuse", "defuse_frame", "write_csv"]
+__all__ = ["FORMULA_PREFIXES", "defuse", "defuse_frame", "set_cell", "write_csv"]
 
 #: A text cell starting with one of these would be read as a formula by a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -48,3 +49,34 @@ def write_csv(frame: pd.DataFrame, target: str | Path | io.TextIOBase | None = N
         return safe.to_csv(index=False, date_format="%Y-%m-%d")
     safe.to_csv(target, index=False, date_format="%Y-%m-%d")
     return None
+
+
+def set_cell(cell: Any, value: Any) -> None:
+    """Put ``value`` into an openpyxl cell so that text is always text, never a formula.
+
+    openpyxl writes any string starting with ``=`` as a formula; here every string is stored
+    as a text cell (its type forced to ``s``), so ``=HYPERLINK(...)`` in a team name shows as
+    those characters and runs nothing. Missing values (None, NaN, NaT) leave the cell empty;
+    numpy numbers become Python numbers; dates stay dates.
+    """
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        cell.value = None
+        return
+    if isinstance(value, np.integer):
+        value = int(value)
+    elif isinstance(value, np.floating):
+        value = float(value)
+    elif isinstance(value, np.bool_):
+        value = bool(value)
+    elif isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    cell.value = value
+    if isinstance(value, dt.datetime):
+        has_time = value.time() != dt.time(0)
+        cell.number_format = "yyyy-mm-dd hh:mm" if has_time else "yyyy-mm-dd"
+    elif isinstance(value, dt.date):
+        cell.number_format = "yyyy-mm-dd"
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(FORMULA_PREFIXES):
+            cell.quotePrefix = True  # Excel keeps it text even when the cell is edited

@@ -22,9 +22,17 @@ from collections.abc import Iterable
 
 import pluggy
 
+from .due.spec import DueList
 from .indicator import Indicator, Target
 
-__all__ = ["PROJECT", "hookimpl", "hookspec", "register_indicators", "register_targets"]
+__all__ = [
+    "PROJECT",
+    "hookimpl",
+    "hookspec",
+    "register_due_lists",
+    "register_indicators",
+    "register_targets",
+]
 
 #: The project name: the pluggy marker and the entry-point group.
 PROJECT = "safeguarding_metrics"
@@ -57,4 +65,22 @@ def register_targets() -> Iterable[Target]:  # type: ignore[empty-body]
     Precedence, first found wins: targets passed to ``calculate``, the council's targets file,
     ``register_targets`` (plugins in name order), the indicator's own ``target``. A target with
     ``valid_from``/``valid_to`` applies to periods ending within those dates.
+    """
+
+
+@hookspec
+def register_due_lists() -> Iterable[DueList]:  # type: ignore[empty-body]
+    """Return the plugin's due lists: for each deadline measure, its open cases as at a day.
+
+    Called once per registry build, with no arguments. Return an iterable of
+    :class:`~safeguarding_metrics.due.DueList` objects (frozen values: the due rule in words,
+    the tables read, the indicator the list feeds, and a pure ``compute(tables, as_at,
+    params)`` returning one row per open case with its due date). Every id must start with the
+    plugin's name and a dot and be unique across all installed plugins: a clash names both
+    plugins. A list's ``indicator`` is the id of the indicator whose deadline it follows; its
+    parameters are that indicator's, and a case it shows as overdue must be one that indicator
+    counts as not met as at the same day.
+
+    Must not read data, open files or touch the network. An exception raised here marks the
+    plugin as broken, exactly as for ``register_indicators``.
     """

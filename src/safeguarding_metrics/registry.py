@@ -10,13 +10,14 @@ from __future__ import annotations
 import difflib
 import functools
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
 import attrs
 import pluggy
 
+from .due.spec import DueList
 from .indicator import Indicator, Target
 from .plugins import (
     ENV_BLOCK,
@@ -66,6 +67,11 @@ class Registry:
     targets: tuple[Target, ...]
     plugins: tuple[PluginInfo, ...]
     problems: tuple[str, ...]
+    #: Every registered due list by id (sorted), and which plugin supplied each.
+    due_lists: Mapping[str, DueList] = attrs.field(factory=lambda: MappingProxyType({}))
+    due_list_provenance: Mapping[str, Provenance] = attrs.field(
+        factory=lambda: MappingProxyType({})
+    )
 
     def __iter__(self) -> Iterator[Indicator]:
         return iter(self.indicators.values())
@@ -156,10 +162,17 @@ def _collect(loaded_infos: tuple[PluginInfo, ...], manager: pluggy.PluginManager
             continue
         targets.extend(produced_targets)
 
+    due_by_id, due_owner, due_clashes = _collect_due_lists(manager, fail)
+
     problems = [f"plugin {i.name!r} is broken ({i.error})" for i in infos.values() if i.error]
     for indicator_id, names in sorted(clashes.items()):
         problems.append(
             f"indicator id {indicator_id!r} is registered by more than one plugin: "
+            f"{' and '.join(sorted(names))}"
+        )
+    for due_id, names in sorted(due_clashes.items()):
+        problems.append(
+            f"due list id {due_id!r} is registered by more than one plugin: "
             f"{' and '.join(sorted(names))}"
         )
     ordered = dict(sorted(by_id.items()))
@@ -177,7 +190,56 @@ def _collect(loaded_infos: tuple[PluginInfo, ...], manager: pluggy.PluginManager
         targets=tuple(targets),
         plugins=tuple(sorted(infos.values(), key=lambda i: i.name)),
         problems=tuple(problems),
+        due_lists=MappingProxyType(dict(sorted(due_by_id.items()))),
+        due_list_provenance=MappingProxyType(
+            {
+                d: Provenance(
+                    plugin=due_owner[d],
+                    distribution=infos[due_owner[d]].distribution,
+                    version=infos[due_owner[d]].version,
+                )
+                for d in sorted(due_by_id)
+            }
+        ),
     )
+
+
+def _collect_due_lists(
+    manager: pluggy.PluginManager, fail: Callable[[str, str], None]
+) -> tuple[dict[str, DueList], dict[str, str], dict[str, set[str]]]:
+    """Every plugin's due lists, each plugin on its own, as indicators are collected: a hook
+    that raises or returns something else marks its plugin broken; an id outside the plugin's
+    name likewise; an id two plugins register is a clash naming both."""
+    by_id: dict[str, DueList] = {}
+    owner: dict[str, str] = {}
+    clashes: dict[str, set[str]] = {}
+    impls = sorted(
+        manager.hook.register_due_lists.get_hookimpls(), key=lambda impl: impl.plugin_name
+    )
+    for impl in impls:
+        name = impl.plugin_name
+        try:
+            raw: Any = impl.function()
+            produced: list[Any] = list(raw or ())
+        except Exception as exc:  # isolate: the plugin is reported, the others go on
+            fail(name, f"register_due_lists() raised {type(exc).__name__}: {exc}")
+            continue
+        bad = [x for x in produced if not isinstance(x, DueList)]
+        if bad:
+            fail(name, f"register_due_lists() returned {type(bad[0]).__name__}, not DueList")
+            continue
+        wrong = [x.id for x in produced if x.plugin != name]
+        if wrong:
+            fail(name, f"due list id {wrong[0]!r} does not start with the plugin's name '{name}.'")
+            continue
+        for due_list in produced:
+            if due_list.id in by_id or due_list.id in clashes:
+                clashes.setdefault(due_list.id, {owner.get(due_list.id, name)}).add(name)
+                by_id.pop(due_list.id, None)
+                continue
+            by_id[due_list.id] = due_list
+            owner[due_list.id] = name
+    return by_id, owner, clashes
 
 
 def build_registry(

@@ -12,13 +12,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from safeguarding_metrics import Indicator, Target, hookimpl
+from safeguarding_metrics.due import DueList
 
 from .caseloads import CASELOAD_AVERAGE, CASELOADS_WITHIN_LIMIT, UPPER_LIMIT
 from .child_protection import CP_VISITS_2W, CPP_OVER_2Y, CPP_REPEAT_2Y
+from .due import DUE_LISTS
 from .front_door import MASH_DECISION_24H
 from .plans import PLANS_UP_TO_DATE_CIN, PLANS_UP_TO_DATE_CLA, PLANS_UP_TO_DATE_CP
 
-__all__ = ["INDICATORS", "TARGETS", "register_indicators", "register_targets"]
+__all__ = [
+    "DUE_LISTS",
+    "INDICATORS",
+    "TARGETS",
+    "register_due_lists",
+    "register_indicators",
+    "register_targets",
+]
 
 #: Every local measure, in id order.
 INDICATORS: tuple[Indicator, ...] = (
@@ -60,3 +69,9 @@ def register_indicators() -> Iterable[Indicator]:
 def register_targets() -> Iterable[Target]:
     """The caseload limit agreed in the seed report."""
     return list(TARGETS)
+
+
+@hookimpl
+def register_due_lists() -> Iterable[DueList]:
+    """The due lists of the local deadline measures (CP visits, MASH decisions, plans)."""
+    return list(DUE_LISTS)

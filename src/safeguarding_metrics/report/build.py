@@ -1,0 +1,343 @@
+"""Assemble a :class:`~.model.Report` from a dataset: one calculation, every output's figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..calendar import window_start
+from ..engine import UsageError, calculate
+from ..indicator import Kind
+from ..model import Dataset
+from ..registry import Registry
+from .commentary import CommentaryFile, draft_commentary
+from .formatting import is_missing, period_name
+from .model import SECTION_SERIES_COLUMNS, SUMMARY_COLUMNS, TEAM_COLUMNS, Report, Section
+from .suppress import suppress_frame, suppress_results
+
+__all__ = ["EVERY", "build_report"]
+
+#: The reporting rhythms: a monthly report, or the quarterly one a committee receives.
+EVERY = ("month", "quarter")
+
+_SERIES_VALUES = (
+    "numerator",
+    "denominator",
+    "value",
+    "previous_value",
+    "direction",
+    "target",
+    "target_status",
+    "england",
+    "neighbours",
+    "neighbours_n",
+    "quartile",
+    "benchmark_year",
+    "suppressed",
+)
+
+
+def _month(text: Any, *, end: bool) -> dt.date:
+    """``YYYY-MM`` (or a date) as the month's first or last day."""
+    if isinstance(text, dt.date):
+        day = text
+    else:
+        raw = str(text).strip()
+        try:
+            day = dt.date.fromisoformat(raw + "-01" if len(raw) == 7 else raw)
+        except ValueError:
+            raise UsageError(f"{raw!r} is not a month (write YYYY-MM)") from None
+        if len(raw) != 7:
+            return day
+    if not end:
+        return day.replace(day=1)
+    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+def _council(la: str | None) -> tuple[str, str | None]:
+    """The council's display name and DfE code (both the given text when unknown)."""
+    if la is None:
+        return "", None
+    try:
+        from ..benchmarks.authorities import resolve_la
+
+        found = resolve_la(la)
+    except (LookupError, ValueError):
+        return la, la
+    return str(found.name), la
+
+
+def build_report(
+    dataset: Dataset,
+    *,
+    start: Any,
+    end: Any,
+    every: str = "month",
+    la: str | None = None,
+    indicators: list[str] | None = None,
+    targets: Mapping[str, Any] | None = None,
+    council_targets: Mapping[str, Any] | None = None,
+    commentary: CommentaryFile | None = None,
+    registry: Registry | None = None,
+    suppress_below: int | None = None,
+    neighbours: str = "mean",
+    allow_broken_plugins: bool = False,
+    title: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    now: dt.datetime | None = None,
+) -> Report:
+    """Compute every indicator for a report and lay the figures out per indicator.
+
+    Parameters
+    ----------
+    dataset
+        The council's validated dataset.
+    start, end
+        The first and last month reported (``YYYY-MM``, or dates: the months they fall in).
+    every
+        ``"month"`` (the monthly report) or ``"quarter"`` (financial quarters, for committee).
+    la
+        The council's DfE code or name: benchmarks and the title. In a dataset pooling several
+        councils it also chooses which council the report is about.
+    indicators
+        Ids to report; default every registered indicator.
+    targets, council_targets
+        As for :func:`~safeguarding_metrics.calculate` (``council_targets``: the targets file).
+    commentary
+        The council's commentary file (:func:`~.commentary.load_commentary`); indicators it
+        has no entry for get a drafted commentary.
+    suppress_below
+        Hide counts from 1 to this minus one (see :mod:`~.suppress`); None shows every figure.
+    allow_broken_plugins
+        Go on when a plugin failed to load (its indicators then missing, said in warnings).
+    progress
+        Called with a short message as each indicator is computed.
+
+    Returns
+    -------
+    Report
+        Flow measures are shown over the rolling 12 months (with the period's own and the
+        year-to-date values beside them), snapshot measures as at each period's end.
+    """
+    if every not in EVERY:
+        raise UsageError(f"--every is month or quarter for a report, not {every!r}")
+    first, last = _month(start, end=False), _month(end, end=True)
+    if last < first:
+        raise UsageError(f"the report ends ({last}) before it starts ({first})")
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    council, code = _council(la)
+    results = calculate(
+        dataset,
+        start=first,
+        end=last,
+        every=every,
+        indicators=indicators,
+        windows=("period", "ytd", "rolling12"),
+        targets=targets,
+        council_targets=council_targets,
+        la=code,
+        neighbours=neighbours,
+        registry=registry,
+        allow_broken_plugins=allow_broken_plugins,
+        progress=progress,
+    )
+    timings["calculate"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    frame = results.frame
+    if dataset.las:
+        if code is None:
+            shown = ", ".join(map(str, dataset.las[:5])) + (" ..." if len(dataset.las) > 5 else "")
+            raise UsageError(f"this dataset holds several councils ({shown}); choose one with --la")
+        frame = frame.loc[frame["la"].astype(str) == str(code)]
+        if frame.empty:
+            raise UsageError(f"the dataset holds no records of council {code!r}")
+    sections = []
+    summary_rows = []
+    for indicator_id, indicator in results.indicators.items():
+        rows = frame.loc[frame["indicator"] == indicator_id]
+        window = _window(indicator)
+        rows = suppress_results(rows, indicator.unit, suppress_below)
+        series = _series(rows, window)
+        status = str(rows["status"].iloc[0]) if not rows.empty else "not_computable"
+        reason = rows["reason"].iloc[0] if not rows.empty else "no results"
+        reason = None if is_missing(reason) else str(reason)
+        teams = _teams(results.breakdown, indicator_id, window, series, indicator, suppress_below)
+        latest = series.iloc[-1].to_dict() if not series.empty else {}
+        found = None
+        if commentary is not None and latest:
+            found = commentary.find(
+                indicator_id, str(latest["period"]), pd.Timestamp(latest["period_end"]).date()
+            )
+        label = _window_label(indicator, window, last if series.empty else latest["period_end"])
+        if found is None:
+            found = draft_commentary(
+                indicator,
+                series.to_dict(orient="records"),
+                window_label=label,
+                every=every,
+                status=status,
+                reason=reason,
+            )
+        sections.append(
+            Section(
+                indicator=indicator,
+                window=window,
+                series=series,
+                teams=teams,
+                commentary=found,
+                status=status,
+                reason=reason,
+                window_label=label,
+            )
+        )
+        summary_rows.append(_summary_row(indicator, window, label, latest, status, reason))
+    summary = pd.DataFrame(summary_rows, columns=list(SUMMARY_COLUMNS))
+    warnings = list(results.warnings)
+    if commentary is not None:
+        unknown = sorted(commentary.indicators - set(results.indicators))
+        if unknown:
+            warnings.append(
+                f"the commentary file has entries for indicators not in this report: "
+                f"{', '.join(unknown)}"
+            )
+    timings["assemble"] = time.perf_counter() - clock
+    made = now or dt.datetime.now().replace(microsecond=0)
+    latest_name = period_name(*_last_period(frame, first, last))
+    heading = title or f"Safeguarding children and families performance report, {latest_name}"
+    return Report(
+        title=heading,
+        council=council or "Council",
+        la=code,
+        start=first,
+        end=last,
+        every=every,
+        generated=made,
+        summary=summary,
+        sections=tuple(sections),
+        results=results,
+        suppress_below=suppress_below,
+        warnings=tuple(warnings),
+        timings=timings,
+    )
+
+
+def _own_window_months(indicator: Any) -> int | None:
+    """The months of a window the indicator sets itself (``window_months``), if any."""
+    for parameter in indicator.parameters:
+        if parameter.name == "window_months":
+            return int(parameter.default)
+    return None
+
+
+def _window(indicator: Any) -> str:
+    """The window a report shows: rolling 12 months for flows, else the period itself."""
+    if indicator.kind == Kind.FLOW and _own_window_months(indicator) is None:
+        return "rolling12"
+    return "period"
+
+
+def _window_label(indicator: Any, window: str, end: Any) -> str:
+    """What the headline value covers, in words ("12 months to December 2015")."""
+    day = pd.Timestamp(end).date()
+    if window == "rolling12":
+        return f"12 months to {day:%B %Y}"
+    months = _own_window_months(indicator)
+    if months is not None:
+        return f"{months} months to {day:%B %Y}"
+    return f"as at {day.day} {day:%B %Y}"
+
+
+def _last_period(frame: pd.DataFrame, first: dt.date, last: dt.date) -> tuple[Any, Any]:
+    if frame.empty:
+        return first, last
+    ends = pd.to_datetime(frame["period_end"])
+    latest = frame.loc[ends == ends.max()].iloc[0]
+    return latest["period_start"], latest["period_end"]
+
+
+def _series(rows: pd.DataFrame, window: str) -> pd.DataFrame:
+    """One row per period: the headline window's figures and the three windows' values."""
+    if rows.empty:
+        return pd.DataFrame(columns=list(SECTION_SERIES_COLUMNS))
+    periods = (
+        rows.loc[rows["window"] == "period", ["period", "period_start", "period_end"]]
+        .drop_duplicates("period_end")
+        .sort_values("period_end", kind="stable")
+        .reset_index(drop=True)
+    )
+    head = rows.loc[rows["window"] == window, ["period_end", *_SERIES_VALUES]]
+    out = periods.merge(head, on="period_end", how="left")
+    for name, source in (("in_period", "period"), ("ytd", "ytd"), ("rolling12", "rolling12")):
+        if window == "period":
+            out[name] = np.nan
+            continue
+        values = rows.loc[rows["window"] == source, ["period_end", "value"]].rename(
+            columns={"value": name}
+        )
+        out = out.merge(values, on="period_end", how="left")
+    out["suppressed"] = out["suppressed"].fillna(False).astype(bool)
+    return out.loc[:, list(SECTION_SERIES_COLUMNS)]
+
+
+def _teams(
+    breakdown: pd.DataFrame,
+    indicator_id: str,
+    window: str,
+    series: pd.DataFrame,
+    indicator: Any,
+    suppress_below: int | None,
+) -> pd.DataFrame:
+    """The breakdown by team for the headline window at the latest period."""
+    if breakdown.empty or series.empty:
+        return pd.DataFrame(columns=list(TEAM_COLUMNS))
+    latest = series.iloc[-1]
+    end = pd.Timestamp(latest["period_end"]).date()
+    begin = end if window == "period" else window_start(end, window)
+    part = breakdown.loc[
+        (breakdown["indicator"] == indicator_id)
+        & (breakdown["level"] == "team")
+        & (pd.to_datetime(breakdown["period_end"]).dt.date == end)
+        & (pd.to_datetime(breakdown["period_start"]).dt.date == begin)
+    ]
+    if part.empty:
+        return pd.DataFrame(columns=list(TEAM_COLUMNS))
+    part = part.rename(columns={"group": "team"}).sort_values("team", kind="stable")
+    part = suppress_frame(part, indicator.unit, suppress_below)
+    return part.loc[:, list(TEAM_COLUMNS)].reset_index(drop=True)
+
+
+def _summary_row(
+    indicator: Any,
+    window: str,
+    label: str,
+    latest: Mapping[str, Any],
+    status: str,
+    reason: str | None,
+) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(SUMMARY_COLUMNS)
+    row.update(
+        indicator=indicator.id,
+        title=indicator.title,
+        kind=str(indicator.kind),
+        unit=str(indicator.unit),
+        polarity=str(indicator.polarity),
+        window=window,
+        window_label=label,
+        status=status,
+        reason=reason,
+        suppressed=False,
+    )
+    for column in SUMMARY_COLUMNS:
+        if column in latest and column not in ("indicator", "window", "window_label"):
+            row[column] = latest[column]
+    if latest:
+        row["ytd"] = latest.get("ytd")
+        row["in_period"] = latest.get("in_period")
+    return row

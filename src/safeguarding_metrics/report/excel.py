@@ -1,0 +1,417 @@
+"""The report as an Excel workbook, and the child-level drill-down workbooks per team.
+
+The report workbook holds no child-level data: a *Summary* sheet (one row per indicator, as
+the HTML summary) and one sheet per indicator (its definition, commentary, monthly series and
+breakdown by team). It may be published when small-number suppression is on.
+
+The drill-down workbooks, written only when asked for, are the lists team managers work from:
+one workbook per team, a sheet per indicator that has a drill-down, each row a record counted in
+the latest period (records not met first), its first row marking it as personal data.
+
+Every text cell is stored as text (:func:`~safeguarding_metrics.export.set_cell`): no value
+from the data is ever read as a formula. Numbers stay numbers, with a display format per unit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..export import set_cell
+from ..indicator import Unit
+from .formatting import DIRECTION_WORDS, STATUS_WORDS, is_missing, period_name
+from .model import Report, Section
+
+__all__ = ["PERSONAL_DATA_MARKING", "safe_file_name", "write_drilldowns", "write_workbook"]
+
+#: The first row of every file that holds child-level records.
+PERSONAL_DATA_MARKING = (
+    "OFFICIAL-SENSITIVE – PERSONAL DATA: child-level records. "
+    "Handle under your council's data protection policy; do not publish or forward."
+)
+
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=14)
+_HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+# Colour-blind-safe status fills (blue / orange / vermilion family, light tints), always with
+# the status in words beside them.
+_STATUS_FILL = {
+    "green": PatternFill("solid", fgColor="CCE5F5"),
+    "amber": PatternFill("solid", fgColor="FCE8C4"),
+    "red": PatternFill("solid", fgColor="F6CFC0"),
+}
+_FORMATS = {
+    Unit.PERCENT: '0.0"%"',
+    Unit.DAYS: "#,##0",
+    Unit.CASES: "0.0",
+    Unit.COUNT: "#,##0",
+}
+
+
+def safe_file_name(name: str, *, limit: int = 60) -> str:
+    """A file or sheet name from free text: letters, digits, spaces, ``-`` and ``_`` only."""
+    cleaned = re.sub(r"[^A-Za-z0-9 _-]+", "-", name).strip(" -_.")
+    return (cleaned or "unnamed")[:limit]
+
+
+def _sheet_names(ids: Iterable[str]) -> dict[str, str]:
+    """Unique sheet names (at most 31 characters) for indicator ids."""
+    names: dict[str, str] = {}
+    used: set[str] = {"summary"}
+    for indicator_id in ids:
+        base = safe_file_name(indicator_id.split(".", 1)[-1], limit=31)
+        name, k = base, 2
+        while name.lower() in used:
+            suffix = f"~{k}"
+            name, k = base[: 31 - len(suffix)] + suffix, k + 1
+        used.add(name.lower())
+        names[indicator_id] = name
+    return names
+
+
+def _row(ws: Worksheet, row: int, values: Sequence[Any], *, bold: bool = False) -> None:
+    for column, value in enumerate(values, start=1):
+        cell = ws.cell(row=row, column=column)
+        set_cell(cell, value)
+        if bold:
+            cell.font = _BOLD
+            cell.fill = _HEADER_FILL
+
+
+def _widths(ws: Worksheet, widths: Sequence[float]) -> None:
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+
+
+def _number(value: Any) -> Any:
+    return None if is_missing(value) else float(value)
+
+
+def _status(value: Any) -> str | None:
+    return None if is_missing(value) else STATUS_WORDS.get(str(value), str(value))
+
+
+def _direction(value: Any) -> str | None:
+    return None if is_missing(value) else DIRECTION_WORDS.get(str(value), str(value))
+
+
+def _header_block(ws: Worksheet, report: Report, heading: str) -> int:
+    """Title lines at the top of a sheet; returns the next free row."""
+    set_cell(ws.cell(row=1, column=1), heading)
+    ws.cell(row=1, column=1).font = _TITLE
+    lines = [
+        f"{report.council}. {report.title}.",
+        f"Generated {report.generated:%d %B %Y %H:%M} from the case records as loaded; "
+        "figures are recalculated in full each time.",
+    ]
+    if report.suppress_below is not None:
+        lines.append(
+            f"Small numbers suppressed: counts from 1 to {report.suppress_below - 1} are hidden "
+            "(blank) with the values derived from them."
+        )
+    for k, line in enumerate(lines, start=2):
+        set_cell(ws.cell(row=k, column=1), line)
+    return len(lines) + 3
+
+
+def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None:
+    ws.title = "Summary"
+    row = _header_block(ws, report, f"Summary: {report.latest_period_name}")
+    header = [
+        "Indicator",
+        "Id",
+        "Measured over",
+        "Value",
+        "Previous",
+        "Direction of travel",
+        "Target",
+        "Status",
+        "England",
+        "Statistical neighbours",
+        "Neighbours (n)",
+        "Quartile",
+        "Benchmark year",
+        "Numerator",
+        "Denominator",
+        "Year to date",
+        "Note",
+    ]
+    _row(ws, row, header, bold=True)
+    ws.freeze_panes = ws.cell(row=row + 1, column=2)
+    for offset, record in enumerate(report.summary.to_dict(orient="records"), start=1):
+        r = row + offset
+        unit = Unit(record["unit"])
+        note = record["reason"] if record["status"] != "ok" else None
+        if record.get("suppressed") and note is None:
+            note = "suppressed (small numbers)"
+        year = record.get("benchmark_year")
+        values = [
+            record["title"],
+            record["indicator"],
+            record["window_label"],
+            _number(record["value"]),
+            _number(record["previous_value"]),
+            _direction(record["direction"]),
+            _number(record["target"]),
+            _status(record["target_status"]),
+            _number(record["england"]),
+            _number(record["neighbours"]),
+            None if is_missing(record["neighbours_n"]) else int(record["neighbours_n"]),
+            None if is_missing(record["quartile"]) else str(record["quartile"]),
+            None if is_missing(year) else f"{int(year) - 1}-{int(year) % 100:02d}",
+            _number(record["numerator"]),
+            _number(record["denominator"]),
+            _number(record["ytd"]),
+            note,
+        ]
+        _row(ws, r, values)
+        link = ws.cell(row=r, column=1)
+        sheet = names.get(record["indicator"])
+        if sheet is not None:
+            link.hyperlink = f"#'{sheet}'!A1"
+            link.font = Font(color="1F4E9E", underline="single")
+        for column in (4, 5, 7, 9, 10, 16):
+            ws.cell(row=r, column=column).number_format = _FORMATS[unit]
+        status = record.get("target_status")
+        if not is_missing(status) and str(status) in _STATUS_FILL:
+            ws.cell(row=r, column=8).fill = _STATUS_FILL[str(status)]
+    _widths(ws, [52, 40, 26, 10, 10, 18, 9, 13, 10, 12, 9, 9, 10, 11, 12, 11, 40])
+    ws.auto_filter.ref = f"A{row}:{get_column_letter(len(header))}{row + len(report.summary)}"
+
+
+def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
+    indicator = section.indicator
+    unit = Unit(indicator.unit)
+    set_cell(ws.cell(row=1, column=1), indicator.title)
+    ws.cell(row=1, column=1).font = _TITLE
+    lines: list[tuple[str, Any]] = [
+        ("Id", indicator.id),
+        ("Measured over", section.window_label),
+        ("Definition", indicator.description),
+        ("Source", indicator.source or None),
+        (
+            "Polarity",
+            f"{indicator.polarity} is better"
+            if str(indicator.polarity) != "neutral"
+            else "no better direction",
+        ),
+    ]
+    if section.status != "ok":
+        lines.append(("Not computable", section.reason))
+    label = (
+        "Commentary (draft, for the service to edit)"
+        if section.commentary.draft
+        else ("Commentary")
+    )
+    lines.append((label, section.commentary.text))
+    if not section.commentary.draft and section.commentary.source:
+        lines.append(("Commentary from", section.commentary.source))
+    row = 3
+    for name, value in lines:
+        set_cell(ws.cell(row=row, column=1), name)
+        ws.cell(row=row, column=1).font = _BOLD
+        cell = ws.cell(row=row, column=2)
+        set_cell(cell, value)
+        cell.alignment = _WRAP
+        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=9)
+        if isinstance(value, str) and len(value) > 90:
+            ws.row_dimensions[row].height = 15 * (len(value) // 90 + 1)
+        row += 1
+    row += 1
+    flow = section.window == "rolling12"
+    header = [
+        "Period",
+        "Numerator",
+        "Denominator",
+        "Value",
+        "Direction",
+        "Target",
+        "Status",
+        "England",
+        "Statistical neighbours",
+    ]
+    if flow:
+        header += [
+            "In the month" if report.every == "month" else "In the quarter",
+            "Year to date",
+            "Rolling 12 months",
+        ]
+    measured = section.window_label.split(" to ")[0] if flow else "as at each period end"
+    set_cell(ws.cell(row=row, column=1), f"By {report.every} ({measured})")
+    ws.cell(row=row, column=1).font = _BOLD
+    row += 1
+    _row(ws, row, header, bold=True)
+    for record in section.series.to_dict(orient="records"):
+        row += 1
+        values = [
+            period_name(record["period_start"], record["period_end"]),
+            _number(record["numerator"]),
+            _number(record["denominator"]),
+            _number(record["value"]),
+            _direction(record["direction"]),
+            _number(record["target"]),
+            _status(record["target_status"]),
+            _number(record["england"]),
+            _number(record["neighbours"]),
+        ]
+        if flow:
+            values += [
+                _number(record["in_period"]),
+                _number(record["ytd"]),
+                _number(record["rolling12"]),
+            ]
+        _row(ws, row, values)
+        for column in (4, 6, 8, 9, 10, 11, 12):
+            ws.cell(row=row, column=column).number_format = _FORMATS[unit]
+        status = record.get("target_status")
+        if not is_missing(status) and str(status) in _STATUS_FILL:
+            ws.cell(row=row, column=7).fill = _STATUS_FILL[str(status)]
+    if not section.teams.empty:
+        row += 2
+        set_cell(ws.cell(row=row, column=1), f"By team, {section.window_label}")
+        ws.cell(row=row, column=1).font = _BOLD
+        set_cell(
+            ws.cell(row=row, column=3),
+            "A child allocated to two workers counts under each team: teams need not add up.",
+        )
+        row += 1
+        _row(ws, row, ["Team", "Numerator", "Denominator", "Value"], bold=True)
+        for record in section.teams.to_dict(orient="records"):
+            row += 1
+            _row(
+                ws,
+                row,
+                [
+                    record["team"],
+                    _number(record["numerator"]),
+                    _number(record["denominator"]),
+                    _number(record["value"]),
+                ],
+            )
+            ws.cell(row=row, column=4).number_format = _FORMATS[unit]
+    _widths(ws, [30, 12, 13, 10, 14, 9, 13, 10, 12, 12, 12, 12])
+
+
+def write_workbook(report: Report, path: str | Path) -> Path:
+    """Write the report workbook (summary and a sheet per indicator); returns its path."""
+    path = Path(path)
+    workbook = Workbook()
+    names = _sheet_names(section.id for section in report.sections)
+    _summary_sheet(workbook.active, report, names)
+    for section in report.sections:
+        _indicator_sheet(workbook.create_sheet(names[section.id]), report, section)
+    workbook.properties.title = report.title
+    workbook.properties.creator = "safeguarding-metrics"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+def drilldown_frames(report: Report) -> dict[str, dict[str, pd.DataFrame]]:
+    """Per team, per indicator: the latest period's drill-down rows (child ids decoded).
+
+    Only percentage indicators (those whose records are met or not) with ``drilldown`` true
+    and a computed cohort are included; rows are the latest period's (for a flow measure, the
+    records of that month or quarter; for a snapshot, the cases open at its end), ordered not
+    met first.
+    """
+    results = report.results
+    if not results.dataset.has("allocations"):
+        return {}
+    out: dict[str, dict[str, pd.DataFrame]] = {}
+    for section in report.sections:
+        indicator = section.indicator
+        if (
+            not indicator.drilldown
+            or Unit(indicator.unit) != Unit.PERCENT
+            or section.id not in results.cohorts
+            or section.series.empty
+        ):
+            continue
+        latest = section.series.iloc[-1]
+        end = pd.Timestamp(latest["period_end"])
+        rows = results.drilldown(section.id, with_ids=True, by_team=True)
+        ends = pd.to_datetime(rows["period_end"])
+        starts = pd.to_datetime(rows["period_start"])
+        own_window = section.window == "period" and section.window_label[:5] != "as at"
+        if indicator.kind.value == "flow" and not own_window:
+            begin = pd.Timestamp(latest["period_start"])
+        else:
+            begin = end if indicator.kind.value != "flow" else starts.loc[ends == end].min()
+        rows = rows.loc[(ends == end) & (starts == begin)]
+        if "la" in rows.columns and report.la is not None and rows["la"].notna().any():
+            rows = rows.loc[rows["la"].astype(str) == str(report.la)]
+        if rows.empty:
+            continue
+        order = ["met"] if "met" in rows.columns else []
+        rows = rows.sort_values([*order, "child_id"], kind="stable", na_position="first")
+        rows = rows.drop(columns=[c for c in ("period", "la") if c in rows.columns])
+        for team, part in rows.groupby("team", sort=True, dropna=False):
+            out.setdefault(str(team), {})[section.id] = part.drop(columns=["team"]).reset_index(
+                drop=True
+            )
+    return out
+
+
+def _drilldown_period(report: Report, section: Section) -> str:
+    latest = section.series.iloc[-1]
+    if section.window == "rolling12":
+        return period_name(latest["period_start"], latest["period_end"])
+    return section.window_label
+
+
+def write_drilldowns(report: Report, folder: str | Path) -> list[Path]:
+    """One workbook per team of the records behind each indicator; returns the paths.
+
+    Refused while small-number suppression is on: child-level lists are never published.
+    """
+    if report.suppress_below is not None:
+        raise ValueError("drill-down lists name children and are not written with suppression on")
+    folder = Path(folder)
+    written = []
+    frames = drilldown_frames(report)
+    if frames:
+        folder.mkdir(parents=True, exist_ok=True)
+    names: dict[str, str] = {}
+    for team, by_indicator in sorted(frames.items()):
+        base = safe_file_name(team)
+        name, k = base, 2
+        while name.lower() in {n.lower() for n in names.values()}:
+            name, k = f"{base}-{k}", k + 1
+        names[team] = name
+        workbook = Workbook()
+        sheet_names = _sheet_names(by_indicator)
+        first = True
+        for indicator_id, frame in by_indicator.items():
+            ws = workbook.active if first else workbook.create_sheet()
+            first = False
+            ws.title = sheet_names[indicator_id]
+            section = report.section(indicator_id)
+            set_cell(ws.cell(row=1, column=1), PERSONAL_DATA_MARKING)
+            ws.cell(row=1, column=1).font = Font(bold=True, color="9C2A00")
+            set_cell(ws.cell(row=2, column=1), f"{team}: {section.indicator.title}")
+            ws.cell(row=2, column=1).font = _TITLE
+            set_cell(
+                ws.cell(row=3, column=1),
+                f"Records counted in {_drilldown_period(report, section)}; those not met first. "
+                f"{section.indicator.description}",
+            )
+            _row(ws, 5, list(frame.columns), bold=True)
+            for r, values in enumerate(frame.itertuples(index=False), start=6):
+                _row(ws, r, list(values))
+            ws.freeze_panes = "A6"
+            ws.auto_filter.ref = f"A5:{get_column_letter(max(1, frame.shape[1]))}{5 + len(frame)}"
+            _widths(ws, [14] * frame.shape[1])
+        path = folder / f"{name}.xlsx"
+        workbook.save(path)
+        written.append(path)
+    return written

@@ -1,0 +1,468 @@
+"""The report as one self-contained HTML page: what a councillor reads and an analyst checks.
+
+The page holds a title block (council, period, when it was generated, where the figures come
+from, suppression in force, warnings), a summary table of every indicator, then one section per
+indicator: its definition in plain words, its key figures, a chart, the monthly (or quarterly)
+series, the breakdown by team and the commentary.
+
+Self-contained and inert by construction:
+
+- no URL of any kind: the CSS is inline, the charts are inline SVG, there are no fonts, images,
+  scripts or links to fetch; a Content-Security-Policy ``<meta>`` (``default-src 'none'``)
+  makes sure nothing could load even if something slipped in;
+- every value is escaped: the template is rendered with jinja2's autoescaping on, and the view
+  passed to it is plain strings (titles, descriptions, team names and commentary from plugins
+  and files the council owns are data, never markup).
+
+The one exception to escaping is each chart's SVG, marked safe with :class:`markupsafe.Markup`.
+That is safe because the SVG is produced here, by :func:`~.charts.chart_svg`, from matplotlib:
+numbers become path coordinates, the few strings drawn (axis and legend labels of our own,
+never a title or team name) are written by matplotlib's XML writer, which escapes them, and
+the one description we add (the ``<title>`` and ``aria-label``) is escaped with
+:func:`html.escape`. Before marking it safe, :func:`_safe_svg` checks the string once more: it
+must be a single ``<svg>`` element with no script, event handler, ``foreignObject`` or URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+from markupsafe import Markup
+
+from ..indicator import Kind, Polarity, Unit
+from .charts import chart_svg
+from .formatting import (
+    DIRECTION_ARROWS,
+    DIRECTION_WORDS,
+    STATUS_WORDS,
+    format_value,
+    is_missing,
+    period_name,
+)
+from .model import Report, Section
+
+__all__ = ["CONTENT_SECURITY_POLICY", "render_html", "write_html"]
+
+#: Nothing may load: styles only inline, images only ``data:`` (none are used), no scripts.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+_PROVENANCE = (
+    "Figures are calculated from data as recorded in the case management system. Records "
+    "entered or corrected after the report was generated can change them."
+)
+
+_POLARITY_WORDS = {
+    Polarity.HIGHER: "Higher is better",
+    Polarity.LOWER: "Lower is better",
+    Polarity.NEUTRAL: "No better direction: shown for context",
+}
+
+_UNIT_WORDS = {
+    Unit.PERCENT: "per cent",
+    Unit.DAYS: "average days",
+    Unit.CASES: "average cases",
+    Unit.COUNT: "number",
+}
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("safeguarding_metrics.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(report: Report, *, charts: bool = True) -> str:
+    """The report as a self-contained HTML page (UTF-8 text).
+
+    ``charts=False`` leaves the charts out (faster, for previews and tests of the layout).
+    """
+    template = _environment().get_template("report.html.j2")
+    return template.render(**_view(report, charts=charts))
+
+
+def write_html(report: Report, path: str | os.PathLike[str], *, charts: bool = True) -> Path:
+    """Write :func:`render_html` to ``path`` (folders made as needed); returns the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_html(report, charts=charts), encoding="utf-8")
+    return target
+
+
+# --- the view: plain strings for the template ---------------------------------------------
+
+
+def _view(report: Report, *, charts: bool) -> dict[str, Any]:
+    every = report.every
+    summary = _summary_by_id(report)
+    sections = [
+        _section_view(s, summary.get(s.id, {}), report, charts=charts) for s in report.sections
+    ]
+    groups: list[dict[str, Any]] = []
+    for view in sections:
+        name = view["group"]
+        if not groups or groups[-1]["name"] != name:
+            groups.append({"name": name, "rows": []})
+        groups[-1]["rows"].append(view["row"])
+    statuses = [v["row"]["status_class"] for v in sections]
+    directions = [v["row"]["direction_class"] for v in sections]
+    council = (
+        report.council
+        if not report.la or report.la == report.council
+        else (f"{report.council} ({report.la})")
+    )
+    return {
+        "csp": CONTENT_SECURITY_POLICY,
+        "title": report.title,
+        "council": council,
+        "range": period_name(report.start, report.end),
+        "every_words": "Quarterly" if every == "quarter" else "Monthly",
+        "latest": _latest_name(report),
+        "generated": _when(report.generated),
+        "generated_iso": report.generated.isoformat(timespec="seconds"),
+        "provenance": _PROVENANCE,
+        "suppression": _suppression_note(report.suppress_below),
+        "warnings": [str(w) for w in report.warnings],
+        "previous_words": "Previous quarter" if every == "quarter" else "Previous month",
+        "period_word": "quarter" if every == "quarter" else "month",
+        "groups": groups,
+        "sections": sections,
+        "count": len(sections),
+        "glance": {
+            "green": statuses.count("green"),
+            "amber": statuses.count("amber"),
+            "red": statuses.count("red"),
+            "none": sum(1 for v in sections if v["ok"] and v["row"]["status_class"] == "none"),
+            "improving": directions.count("improving"),
+            "worsening": directions.count("worsening"),
+            "unchanged": directions.count("unchanged"),
+            "not_computable": sum(1 for v in sections if not v["ok"]),
+        },
+        "status_words": STATUS_WORDS,
+        "arrows": DIRECTION_ARROWS,
+        "direction_words": DIRECTION_WORDS,
+        "version": _version(),
+    }
+
+
+def _summary_by_id(report: Report) -> dict[str, Mapping[str, Any]]:
+    if report.summary is None or report.summary.empty:
+        return {}
+    return {str(row["indicator"]): row for row in report.summary.to_dict(orient="records")}
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _when(moment: dt.datetime) -> str:
+    return f"{moment.day} {moment:%B %Y} at {moment:%H:%M}"
+
+
+def _latest_name(report: Report) -> str:
+    for section in report.sections:
+        latest = section.latest
+        if latest:
+            return period_name(latest["period_start"], latest["period_end"])
+    return period_name(report.start, report.end)
+
+
+def _suppression_note(below: int | None) -> str:
+    if below is None:
+        return ""
+    return (
+        f"Small numbers are suppressed: counts from 1 to {below - 1} (and the figures that "
+        "would reveal them) are shown as “c”."
+    )
+
+
+def _group_name(section: Section) -> str:
+    plugin = section.indicator.plugin
+    if plugin == "national":
+        return "National measures"
+    return f"Local measures ({plugin})"
+
+
+def _short_period(start: Any, end: Any, every: str) -> str:
+    first = pd.Timestamp(start)
+    if every == "quarter":
+        quarter = (first.month - 4) % 12 // 3 + 1
+        fy = first.year if first.month >= 4 else first.year - 1
+        return f"Q{quarter} {fy}-{(fy + 1) % 100:02d}"
+    if every == "month":
+        return f"{first:%b %Y}"
+    return period_name(start, end)
+
+
+def _window_words(section: Section, summary: Mapping[str, Any], every: str) -> str:
+    """How the headline value is measured: "Rolling 12 months", "As at 31 Dec 2015"."""
+    latest = section.latest
+    if section.window == "rolling12":
+        return "Rolling 12 months"
+    if section.window == "ytd":
+        return "Year to date"
+    if section.indicator.kind == Kind.SNAPSHOT and latest:
+        end = pd.Timestamp(latest["period_end"])
+        return f"As at {end.day} {end:%b %Y}"
+    label = summary.get("window_label") or section.window_label
+    if label:
+        text = str(label)
+        return text[:1].upper() + text[1:]
+    return "In the quarter" if every == "quarter" else "In the month"
+
+
+def _num(value: Any, unit: Unit) -> str:
+    """A numerator or denominator: whole numbers with separators, else one decimal place."""
+    if is_missing(value):
+        return "–"
+    number = float(value)
+    if number.is_integer():
+        return f"{int(number):,}"
+    return f"{number:,.1f}"
+
+
+def _value(value: Any, unit: Unit, suppressed: bool = False) -> str:
+    if suppressed and is_missing(value):
+        return "c"
+    return format_value(value, unit)
+
+
+def _direction(direction: Any) -> tuple[str, str, str]:
+    """(arrow, words, css class) for a direction of travel."""
+    if is_missing(direction) or not direction:
+        return "", "–", "none"
+    key = str(direction)
+    arrow = DIRECTION_ARROWS.get(key, "")
+    words = DIRECTION_WORDS.get(key, key)
+    return arrow, words, key if key in ("improving", "worsening", "unchanged") else "neutral"
+
+
+def _status(status: Any) -> tuple[str, str]:
+    """(words, css class) for a red/amber/green status."""
+    if is_missing(status) or not status:
+        return "No target", "none"
+    key = str(status)
+    return STATUS_WORDS.get(key, key), key if key in STATUS_WORDS else "none"
+
+
+def _benchmark_year(year: Any) -> str:
+    if is_missing(year):
+        return ""
+    try:
+        end = int(float(year))
+    except (TypeError, ValueError):
+        return str(year)
+    return f"{end - 1}-{end % 100:02d}"
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+
+
+def _kind_words(section: Section, every: str) -> str:
+    word = "quarter" if every == "quarter" else "month"
+    if section.indicator.kind == Kind.FLOW:
+        if section.window == "rolling12":
+            return (
+                f"Counts events in each {word}; shown over the rolling 12 months, with the "
+                f"{word}'s own figure and the year to date beside it"
+            )
+        return f"Counts events in each {word}"
+    return f"Measured as at each {word} end"
+
+
+def _row_view(section: Section, summary: Mapping[str, Any], every: str) -> dict[str, Any]:
+    indicator = section.indicator
+    unit = Unit(indicator.unit)
+    latest = dict(section.latest)
+    source = {**latest, **{k: v for k, v in summary.items() if not is_missing(v)}}
+    ok = section.status == "ok"
+    suppressed = bool(latest.get("suppressed", False)) or bool(summary.get("suppressed", False))
+    flags = section.series["suppressed"].tolist() if "suppressed" in section.series else []
+    previous_suppressed = len(flags) >= 2 and bool(flags[-2])
+    # a hidden figure's direction or status against target would give it away
+    hide = suppressed or previous_suppressed
+    arrow, words, direction_class = _direction(source.get("direction") if ok and not hide else None)
+    status_words, status_class = _status(source.get("target_status") if ok else None)
+    if suppressed and ok:
+        status_words, status_class = "c", "none"
+    neighbours = _value(source.get("neighbours"), unit)
+    n: Any = source.get("neighbours_n")
+    if neighbours != "–" and not is_missing(n):
+        neighbours = f"{neighbours} ({int(float(n))})"
+    sub: list[str] = []
+    if ok and indicator.kind == Kind.FLOW and section.window != "period":
+        word = "Quarter" if every == "quarter" else "Month"
+        in_period = _value(source.get("in_period"), unit, suppressed)
+        ytd = _value(source.get("ytd"), unit, suppressed)
+        sub = [f"{word}: {in_period}", f"Year to date: {ytd}"]
+    return {
+        "anchor": section.anchor,
+        "id": indicator.id,
+        "title": indicator.title,
+        "ok": ok,
+        "reason": "" if ok else f"Not computable: {section.reason or 'no reason given'}",
+        "window": _window_words(section, summary, every),
+        "value": _value(source.get("value"), unit, suppressed) if ok else "Not computable",
+        "sub": sub,
+        "previous": (
+            "–"
+            if not ok
+            else _value(
+                None if previous_suppressed else source.get("previous_value"),
+                unit,
+                previous_suppressed,
+            )
+        ),
+        "arrow": arrow,
+        "direction": words,
+        "direction_class": direction_class,
+        "target": _value(source.get("target"), unit) if ok else "–",
+        "status": status_words,
+        "status_class": status_class,
+        "england": _value(source.get("england"), unit),
+        "neighbours": neighbours,
+        "quartile": "–" if is_missing(source.get("quartile")) else str(source.get("quartile")),
+        "benchmark_year": _benchmark_year(source.get("benchmark_year")),
+    }
+
+
+def _series_view(section: Section, every: str) -> dict[str, Any]:
+    unit = Unit(section.indicator.unit)
+    series = section.series
+    flow = section.indicator.kind == Kind.FLOW and section.window != "period"
+    has_denominator = (
+        unit != Unit.COUNT
+        and not series.empty
+        and bool(pd.to_numeric(series["denominator"], errors="coerce").notna().any())
+    )
+    has_target = not series.empty and bool(
+        pd.to_numeric(series["target"], errors="coerce").notna().any()
+    )
+    rows = []
+    previous_suppressed = False
+    for record in series.to_dict(orient="records"):
+        suppressed = bool(record.get("suppressed", False))
+        status_words, status_class = _status(record.get("target_status"))
+        if suppressed:
+            status_words, status_class = "c", "none"
+        hide = suppressed or previous_suppressed
+        arrow, words, direction_class = _direction(None if hide else record.get("direction"))
+        previous_suppressed = suppressed
+        rows.append(
+            {
+                "period": _short_period(record["period_start"], record["period_end"], every),
+                "numerator": "c" if suppressed else _num(record.get("numerator"), unit),
+                "denominator": "c" if suppressed else _num(record.get("denominator"), unit),
+                "value": _value(record.get("value"), unit, suppressed),
+                "in_period": _value(record.get("in_period"), unit, suppressed),
+                "ytd": _value(record.get("ytd"), unit, suppressed),
+                "rolling12": _value(record.get("rolling12"), unit, suppressed),
+                "target": _value(record.get("target"), unit),
+                "status": status_words if has_target else "",
+                "status_class": status_class,
+                "arrow": arrow,
+                "direction": words,
+                "direction_class": direction_class,
+            }
+        )
+    return {
+        "rows": rows,
+        "flow": flow,
+        "has_denominator": has_denominator,
+        "has_target": has_target,
+        "period_word": "Quarter" if every == "quarter" else "Month",
+    }
+
+
+def _teams_view(section: Section) -> list[dict[str, str]]:
+    unit = Unit(section.indicator.unit)
+    teams = section.teams
+    if teams is None or teams.empty:
+        return []
+    out = []
+    for record in teams.to_dict(orient="records"):
+        suppressed = bool(record.get("suppressed", False))
+        out.append(
+            {
+                "team": "" if is_missing(record.get("team")) else str(record.get("team")),
+                "numerator": "c" if suppressed else _num(record.get("numerator"), unit),
+                "denominator": "c" if suppressed else _num(record.get("denominator"), unit),
+                "value": _value(record.get("value"), unit, suppressed),
+            }
+        )
+    return out
+
+
+def _section_view(
+    section: Section, summary: Mapping[str, Any], report: Report, *, charts: bool
+) -> dict[str, Any]:
+    indicator = section.indicator
+    unit = Unit(indicator.unit)
+    every = report.every
+    row = _row_view(section, summary, every)
+    svg = chart_svg(section, every=every) if charts and row["ok"] else None
+    commentary = section.commentary
+    series = _series_view(section, every)
+    return {
+        "anchor": section.anchor,
+        "id": indicator.id,
+        "title": indicator.title,
+        "group": _group_name(section),
+        "ok": row["ok"],
+        "reason": section.reason or "",
+        "description": indicator.description,
+        "source": indicator.source,
+        "kind_words": _kind_words(section, every),
+        "unit_words": _UNIT_WORDS[unit],
+        "polarity_words": _POLARITY_WORDS[Polarity(indicator.polarity)],
+        "row": row,
+        "chart": _safe_svg(svg) if svg else None,
+        "series": series,
+        "has_series": bool(series["rows"]) and row["ok"],
+        "teams": _teams_view(section),
+        "team_value_header": _UNIT_WORDS[unit].capitalize(),
+        "commentary": {
+            "paragraphs": _paragraphs(commentary.text) if commentary is not None else [],
+            "draft": bool(commentary.draft) if commentary is not None else False,
+            "source": "" if commentary is None or commentary.draft else commentary.source,
+        },
+    }
+
+
+_UNSAFE_IN_SVG = re.compile(
+    r"<script|<foreignobject|<iframe|<image|<a\b|\son[a-z]+\s*=|javascript:"
+    r"|\b(?:href|src)\s*=\s*[\"'](?!#)|\burl\((?!#)",
+    re.IGNORECASE,
+)
+
+
+def _safe_svg(svg: str) -> Markup | None:
+    """Our own chart's SVG, marked safe to inline after a last check (see the module's
+    docstring); None (no chart) if it is not what :func:`~.charts.chart_svg` makes."""
+    text = svg.strip()
+    if (
+        not text.startswith("<svg ")
+        or not text.endswith("</svg>")
+        or text.count("<svg") != 1
+        or _UNSAFE_IN_SVG.search(text)
+    ):
+        return None
+    return Markup(text)  # our own matplotlib output, checked above
