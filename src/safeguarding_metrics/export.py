@@ -10,7 +10,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORMULA_PREFIXES", "defuse", "defuse_frame", "set_cell", "write_csv"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "PERSONAL_DATA_MARKING",
+    "defuse",
+    "defuse_frame",
+    "set_cell",
+    "write_csv",
+]
+
+#: The first row of every file that holds child-level records (drill-down lists, due lists).
+PERSONAL_DATA_MARKING = (
+    "OFFICIAL-SENSITIVE – PERSONAL DATA: child-level records. "
+    "Handle under your council's data protection policy."
+)
 
 #: A text cell starting with one of these would be read as a formula by a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

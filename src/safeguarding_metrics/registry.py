@@ -109,44 +109,58 @@ class Registry:
             )
 
 
-def _collect(loaded_infos: tuple[PluginInfo, ...], manager: pluggy.PluginManager) -> Registry:
-    infos = {i.name: i for i in loaded_infos}
-    by_id: dict[str, Indicator] = {}
+def _collect_registered(
+    manager: pluggy.PluginManager,
+    hook: str,
+    kind: type[Any],
+    noun: str,
+    fail: Callable[[str, str], None],
+) -> tuple[dict[str, Any], dict[str, str], dict[str, set[str]]]:
+    """What every plugin registers through ``hook`` (indicators, due lists), each plugin on
+    its own: a hook that raises or returns something other than ``kind`` marks its plugin
+    broken, and so does an id outside the plugin's name; an id two plugins register is a clash
+    naming both. Returns the objects by id, the owning plugin of each id, and the clashes."""
+    by_id: dict[str, Any] = {}
     owner: dict[str, str] = {}
     clashes: dict[str, set[str]] = {}
-    targets: list[Target] = []
-
-    def fail(name: str, message: str) -> None:
-        info = infos[name]
-        infos[name] = attrs.evolve(info, error=info.error or message)
-
-    impls = sorted(
-        manager.hook.register_indicators.get_hookimpls(), key=lambda impl: impl.plugin_name
-    )
+    impls = sorted(getattr(manager.hook, hook).get_hookimpls(), key=lambda i: i.plugin_name)
     for impl in impls:
         name = impl.plugin_name
         try:
             raw: Any = impl.function()
             produced: list[Any] = list(raw or ())
         except Exception as exc:  # isolate: the plugin is reported, the others go on
-            fail(name, f"register_indicators() raised {type(exc).__name__}: {exc}")
+            fail(name, f"{hook}() raised {type(exc).__name__}: {exc}")
             continue
-        bad = [x for x in produced if not isinstance(x, Indicator)]
+        bad = [x for x in produced if not isinstance(x, kind)]
         if bad:
-            fail(name, f"register_indicators() returned {type(bad[0]).__name__}, not Indicator")
+            fail(name, f"{hook}() returned {type(bad[0]).__name__}, not {kind.__name__}")
             continue
         wrong = [x.id for x in produced if x.plugin != name]
         if wrong:
-            fail(name, f"indicator id {wrong[0]!r} does not start with the plugin's name '{name}.'")
+            fail(name, f"{noun} id {wrong[0]!r} does not start with the plugin's name '{name}.'")
             continue
-        for indicator in produced:
-            if indicator.id in by_id or indicator.id in clashes:
-                clashes.setdefault(indicator.id, {owner.get(indicator.id, name)}).add(name)
-                by_id.pop(indicator.id, None)
+        for item in produced:
+            if item.id in by_id or item.id in clashes:
+                clashes.setdefault(item.id, {owner.get(item.id, name)}).add(name)
+                by_id.pop(item.id, None)
                 continue
-            by_id[indicator.id] = indicator
-            owner[indicator.id] = name
+            by_id[item.id] = item
+            owner[item.id] = name
+    return by_id, owner, clashes
 
+
+def _collect(loaded_infos: tuple[PluginInfo, ...], manager: pluggy.PluginManager) -> Registry:
+    infos = {i.name: i for i in loaded_infos}
+    targets: list[Target] = []
+
+    def fail(name: str, message: str) -> None:
+        info = infos[name]
+        infos[name] = attrs.evolve(info, error=info.error or message)
+
+    by_id, owner, clashes = _collect_registered(
+        manager, "register_indicators", Indicator, "indicator", fail
+    )
     target_impls = sorted(
         manager.hook.register_targets.get_hookimpls(), key=lambda impl: impl.plugin_name
     )
@@ -162,84 +176,39 @@ def _collect(loaded_infos: tuple[PluginInfo, ...], manager: pluggy.PluginManager
             continue
         targets.extend(produced_targets)
 
-    due_by_id, due_owner, due_clashes = _collect_due_lists(manager, fail)
+    due_by_id, due_owner, due_clashes = _collect_registered(
+        manager, "register_due_lists", DueList, "due list", fail
+    )
 
     problems = [f"plugin {i.name!r} is broken ({i.error})" for i in infos.values() if i.error]
-    for indicator_id, names in sorted(clashes.items()):
-        problems.append(
-            f"indicator id {indicator_id!r} is registered by more than one plugin: "
-            f"{' and '.join(sorted(names))}"
+    for noun, found in (("indicator", clashes), ("due list", due_clashes)):
+        for item_id, names in sorted(found.items()):
+            problems.append(
+                f"{noun} id {item_id!r} is registered by more than one plugin: "
+                f"{' and '.join(sorted(names))}"
+            )
+
+    def provenance(owners: dict[str, str], ids: Any) -> MappingProxyType[str, Provenance]:
+        return MappingProxyType(
+            {
+                i: Provenance(
+                    plugin=owners[i],
+                    distribution=infos[owners[i]].distribution,
+                    version=infos[owners[i]].version,
+                )
+                for i in sorted(ids)
+            }
         )
-    for due_id, names in sorted(due_clashes.items()):
-        problems.append(
-            f"due list id {due_id!r} is registered by more than one plugin: "
-            f"{' and '.join(sorted(names))}"
-        )
-    ordered = dict(sorted(by_id.items()))
-    provenance = {
-        i: Provenance(
-            plugin=owner[i],
-            distribution=infos[owner[i]].distribution,
-            version=infos[owner[i]].version,
-        )
-        for i in ordered
-    }
+
     return Registry(
-        indicators=MappingProxyType(ordered),
-        provenance=MappingProxyType(provenance),
+        indicators=MappingProxyType(dict(sorted(by_id.items()))),
+        provenance=provenance(owner, by_id),
         targets=tuple(targets),
         plugins=tuple(sorted(infos.values(), key=lambda i: i.name)),
         problems=tuple(problems),
         due_lists=MappingProxyType(dict(sorted(due_by_id.items()))),
-        due_list_provenance=MappingProxyType(
-            {
-                d: Provenance(
-                    plugin=due_owner[d],
-                    distribution=infos[due_owner[d]].distribution,
-                    version=infos[due_owner[d]].version,
-                )
-                for d in sorted(due_by_id)
-            }
-        ),
+        due_list_provenance=provenance(due_owner, due_by_id),
     )
-
-
-def _collect_due_lists(
-    manager: pluggy.PluginManager, fail: Callable[[str, str], None]
-) -> tuple[dict[str, DueList], dict[str, str], dict[str, set[str]]]:
-    """Every plugin's due lists, each plugin on its own, as indicators are collected: a hook
-    that raises or returns something else marks its plugin broken; an id outside the plugin's
-    name likewise; an id two plugins register is a clash naming both."""
-    by_id: dict[str, DueList] = {}
-    owner: dict[str, str] = {}
-    clashes: dict[str, set[str]] = {}
-    impls = sorted(
-        manager.hook.register_due_lists.get_hookimpls(), key=lambda impl: impl.plugin_name
-    )
-    for impl in impls:
-        name = impl.plugin_name
-        try:
-            raw: Any = impl.function()
-            produced: list[Any] = list(raw or ())
-        except Exception as exc:  # isolate: the plugin is reported, the others go on
-            fail(name, f"register_due_lists() raised {type(exc).__name__}: {exc}")
-            continue
-        bad = [x for x in produced if not isinstance(x, DueList)]
-        if bad:
-            fail(name, f"register_due_lists() returned {type(bad[0]).__name__}, not DueList")
-            continue
-        wrong = [x.id for x in produced if x.plugin != name]
-        if wrong:
-            fail(name, f"due list id {wrong[0]!r} does not start with the plugin's name '{name}.'")
-            continue
-        for due_list in produced:
-            if due_list.id in by_id or due_list.id in clashes:
-                clashes.setdefault(due_list.id, {owner.get(due_list.id, name)}).add(name)
-                by_id.pop(due_list.id, None)
-                continue
-            by_id[due_list.id] = due_list
-            owner[due_list.id] = name
-    return by_id, owner, clashes
 
 
 def build_registry(

@@ -11,7 +11,6 @@ overdue or left and the band, and decodes the children's identifiers.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..cohort import days
+from ..indicator import _ID, _tables  # the same id rule and table converter as indicators'
 
 __all__ = ["DUE_COLUMNS", "DueCompute", "DueList", "check_due_frame", "due_frame"]
 
@@ -47,12 +47,6 @@ DUE_COLUMNS = (
 
 #: ``compute(tables, as_at, params) -> due frame`` (see :data:`DUE_COLUMNS`).
 DueCompute = Callable[[Mapping[str, pd.DataFrame], np.datetime64, Mapping[str, Any]], pd.DataFrame]
-
-_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
-
-
-def _tables(value: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
-    return {str(t): tuple(cols) for t, cols in value.items()}
 
 
 @attrs.frozen(kw_only=True)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..export import set_cell, write_csv
+from ..export import PERSONAL_DATA_MARKING, set_cell, write_csv
 from .lists import ALL_TEAMS, LIST_COLUMNS, DueLists, band_label
 from .spec import DueList
 
@@ -32,11 +32,6 @@ __all__ = [
     "write_due_workbook",
 ]
 
-#: The first row of every file written.
-PERSONAL_DATA_MARKING = (
-    "OFFICIAL-SENSITIVE – PERSONAL DATA: child-level records. "
-    "Handle under your council's data protection policy."
-)
 #: The combined list's file name.
 CSV_NAME = "due-lists.csv"
 

@@ -196,6 +196,15 @@ def run(args: argparse.Namespace) -> int:
             f"  drill-down lists (personal data) for {len(written.drilldowns)} teams in "
             f"{out / 'drilldown'}/"
         )
+    elif args.drilldown:
+        lines.append(
+            "  no drill-down lists: "
+            + (
+                "the dataset has no allocations to say which team a child belongs to"
+                if not dataset.has("allocations")
+                else "no percentage indicator had records in the latest period"
+            )
+        )
     lines.append(
         f"{len(report.sections)} indicators; commentary drafted for {drafted} (marked as drafts)."
     )

@@ -25,18 +25,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..export import set_cell
+from ..export import PERSONAL_DATA_MARKING, set_cell
 from ..indicator import Unit
 from .formatting import DIRECTION_WORDS, STATUS_WORDS, is_missing, period_name
 from .model import Report, Section
 
 __all__ = ["PERSONAL_DATA_MARKING", "safe_file_name", "write_drilldowns", "write_workbook"]
 
-#: The first row of every file that holds child-level records.
-PERSONAL_DATA_MARKING = (
-    "OFFICIAL-SENSITIVE – PERSONAL DATA: child-level records. "
-    "Handle under your council's data protection policy; do not publish or forward."
-)
 
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
