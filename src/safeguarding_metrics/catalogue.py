@@ -54,6 +54,10 @@ def catalogue_markdown(registry: Registry) -> str:
         if indicator.benchmark:
             lines.append(f"- Benchmark: DfE published measure `{indicator.benchmark}`")
         lines.append(f"- Plugin: `{prov.plugin}` ({prov.distribution or 'not installed'})")
+        feeding = [d.id for d in registry.due_lists.values() if d.indicator == indicator.id]
+        if feeding:
+            lists = ", ".join(f"[`{d}`](#due-lists)" for d in feeding)
+            lines.append(f"- Due list: {lists} (who is overdue, who falls due next)")
         if indicator.parameters:
             lines += ["", "| parameter | default | choices | meaning |", "|---|---|---|---|"]
             for p in indicator.parameters:
@@ -71,6 +75,27 @@ def catalogue_markdown(registry: Registry) -> str:
                 "",
                 "</details>",
             ]
+    if registry.due_lists:
+        lines += [
+            "",
+            "## Due lists",
+            "",
+            "The weekly child-level lists of open cases with their due dates "
+            "(`safeguarding-metrics due`, [due-lists.md](due-lists.md)). A case in a list's "
+            "overdue band is one its indicator counts as not met as at the same day.",
+            "",
+            "| id | title | feeds | due rule | reads | plugin |",
+            "|---|---|---|---|---|---|",
+        ]
+        for due_list in registry.due_lists.values():
+            prov = registry.due_list_provenance[due_list.id]
+            tables = "; ".join(f"`{t}`" for t in due_list.tables)
+            feeds = f"`{due_list.indicator}`" if due_list.indicator else "–"
+            rule = due_list.description.replace("|", "\\|").replace("\n", " ")
+            lines.append(
+                f"| `{due_list.id}` | {due_list.title} | {feeds} | {rule} | {tables} | "
+                f"{prov.plugin} |"
+            )
     return "\n".join(lines) + "\n"
 
 
