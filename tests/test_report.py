@@ -109,10 +109,28 @@ def test_benchmarks_and_neighbours_in_the_draft(small_dataset: sm.Dataset) -> No
     report = _report(small_dataset, la="372")
     assert report.council == "Rotherham"
     latest = report.section(RR).latest
-    assert latest["england"] == pytest.approx(22.5)  # England 2015-16
+    # by default the latest year published by the end of May 2015: 2013-14 (23.5%)
+    assert latest["england"] == pytest.approx(23.5)
+    assert latest["benchmark_year"] == 2014
     words = report.section(RR).commentary.text
-    assert "Against the 2015-16 benchmarks it is higher than" in words
-    assert "England (22.5%, worse)" in words
+    assert "Against the 2013-14 benchmarks it is higher than" in words
+    assert "England (23.5%, worse)" in words
+    same = _report(small_dataset, la="372", benchmark_years="same").section(RR).latest
+    assert same["england"] == pytest.approx(22.5)  # 2015-16, the year May 2015 falls in
+
+
+def test_published_benchmarks_are_those_the_seed_report_quotes(small_dataset: sm.Dataset) -> None:
+    # December 2015: 2014-15 had been published (England 24.2%, the ten neighbours' mean
+    # 23.65%, quoted as 23.6% in the seed report)
+    report = build_report(
+        small_dataset, start="2015-12", end="2015-12", la="372", registry=REGISTRY, indicators=[RR]
+    )
+    latest = report.section(RR).latest
+    assert latest["england"] == pytest.approx(24.2)
+    assert latest["neighbours"] == pytest.approx(23.65)
+    assert latest["neighbours_n"] == 10
+    assert sm.engine.benchmark_year(D(2015, 10, 31), "published") == 2014
+    assert sm.engine.benchmark_year(D(2015, 11, 1), "published") == 2015
 
 
 def test_team_breakdown_for_the_headline_window(small_dataset: sm.Dataset) -> None:

@@ -137,6 +137,7 @@ def cmd_calculate(args: argparse.Namespace) -> int:
         la=args.la,
         benchmarks=not args.no_benchmarks,
         neighbours=args.neighbours,
+        benchmark_years=args.benchmark_year,
         allow_broken_plugins=args.skip_broken_plugins,
         progress=_progress(args.quiet),
     )
@@ -328,6 +329,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--targets", metavar="FILE", help="the council's targets file (TOML)")
     p.add_argument("--la", metavar="CODE", help="the council, for benchmarks (e.g. 372)")
     p.add_argument("--neighbours", choices=("mean", "median"), default="mean")
+    p.add_argument(
+        "--benchmark-year",
+        choices=("same", "published"),
+        default="same",
+        help="benchmarks of each period's own collection year (default) or the latest published",
+    )
     p.add_argument("--no-benchmarks", action="store_true")
     p.add_argument(
         "--drilldown",

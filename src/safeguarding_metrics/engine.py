@@ -19,7 +19,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from .calendar import Period, window_start
+from .calendar import Period, collection_year, window_start
 from .calendar import periods as make_periods
 from .indicator import (
     COHORT_COLUMNS,
@@ -35,12 +35,15 @@ from .model.dataset import Dataset
 from .registry import Registry, default_registry
 
 __all__ = [
+    "BENCHMARK_YEARS",
     "BREAKDOWN_COLUMNS",
+    "PUBLISHED_FROM_MONTH",
     "RESULT_COLUMNS",
     "WINDOWS",
     "Results",
     "UsageError",
     "assign_allocations",
+    "benchmark_year",
     "calculate",
     "direction_of_travel",
     "display_round",
@@ -78,6 +81,35 @@ RESULT_COLUMNS = (
     "quartile",
     "benchmark_year",
 )
+
+
+#: Which collection year's benchmarks a period is compared with: ``same``, the year the
+#: period's end falls in (the figures it will be set against once published); ``published``,
+#: the latest year DfE had published by the period's end (what a report written at the time
+#: quotes), see :data:`PUBLISHED_FROM_MONTH`.
+BENCHMARK_YEARS = ("same", "published")
+
+#: DfE publishes a collection year's children in need and looked-after figures in the autumn
+#: after it ends on 31 March; a year counts as published from the 1st of this month of the
+#: same calendar year (so 2014-15 from 1 November 2015). [D]
+PUBLISHED_FROM_MONTH = 11
+
+
+def benchmark_year(period_end: Any, rule: str = "same") -> int:
+    """The DfE ``time_period`` (collection year ending 31 March) a period is compared with.
+
+    >>> end = dt.date(2015, 12, 31)
+    >>> benchmark_year(end, "same"), benchmark_year(end, "published")
+    (2016, 2015)
+    >>> benchmark_year(dt.date(2015, 10, 31), "published")
+    2014
+    """
+    if rule not in BENCHMARK_YEARS:
+        raise UsageError(f"benchmark_year is one of {', '.join(BENCHMARK_YEARS)}, not {rule!r}")
+    day = pd.Timestamp(period_end).date()
+    if rule == "same":
+        return collection_year(day)
+    return day.year if day.month >= PUBLISHED_FROM_MONTH else day.year - 1
 
 
 #: The columns of :attr:`Results.breakdown` (``level``: ``team`` or ``worker``; ``group``: its
@@ -351,6 +383,7 @@ def calculate(
     la: str | None = None,
     benchmarks: bool = True,
     neighbours: str = "mean",
+    benchmark_years: str = "same",
     breakdown: bool = True,
     registry: Registry | None = None,
     allow_broken_plugins: bool = False,
@@ -380,6 +413,10 @@ def calculate(
         The council (DfE code or name) for benchmarks of a single-authority dataset.
     benchmarks, neighbours
         Whether to add the DfE benchmarks, and ``"mean"`` or ``"median"`` of the neighbours.
+    benchmark_years
+        ``"same"`` (default): each period is compared with the collection year its end falls
+        in; ``"published"``: with the latest year published by then (see
+        :func:`benchmark_year`), falling back to the latest year packaged before it.
     breakdown
         Whether to break results down by team and worker (needs ``allocations``).
     registry
@@ -547,8 +584,14 @@ def calculate(
     for column in RESULT_COLUMNS:
         if column not in frame.columns:
             frame[column] = None
+    if benchmark_years not in BENCHMARK_YEARS:
+        raise UsageError(
+            f"benchmark_years is one of {', '.join(BENCHMARK_YEARS)}, not {benchmark_years!r}"
+        )
     if benchmarks:
-        frame = _add_benchmarks(frame, {i.id: i for i in chosen}, la, neighbours, warnings)
+        frame = _add_benchmarks(
+            frame, {i.id: i for i in chosen}, la, neighbours, warnings, benchmark_years
+        )
     frame = frame.loc[:, list(RESULT_COLUMNS)]
     for column in ("la", "reason", "direction", "target_status", "quartile"):
         values = frame[column].astype(object)
@@ -625,6 +668,7 @@ def _add_benchmarks(
     la: str | None,
     neighbours: str,
     warnings: list[str],
+    years: str = "same",
 ) -> pd.DataFrame:
     """England, region, neighbours and quartile for the measure each indicator links to."""
     for column in ("england", "region", "neighbours", "neighbours_n", "quartile", "benchmark_year"):
@@ -636,15 +680,19 @@ def _add_benchmarks(
     lookup = getattr(bm, "benchmark", None)
     if lookup is None:  # pragma: no cover
         return frame
-    from .calendar import collection_year
+    from .benchmarks._data import measure_years
 
+    published = measure_years()
     cache: dict[tuple[str, str, int], Any] = {}
     for i, row in frame.iterrows():
         indicator = indicators[row["indicator"]]
         code = row["la"] if row["la"] is not None else la
         if indicator.benchmark is None or code is None:
             continue
-        year = collection_year(row["period_end"])
+        year = benchmark_year(row["period_end"], years)
+        if years == "published":  # the latest packaged year not after it
+            earlier = [y for y in published.get(indicator.benchmark, ()) if y <= year]
+            year = earlier[-1] if earlier else year
         key = (indicator.benchmark, str(code), year)
         if key not in cache:
             try:

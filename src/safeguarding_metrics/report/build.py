@@ -87,6 +87,7 @@ def build_report(
     registry: Registry | None = None,
     suppress_below: int | None = None,
     neighbours: str = "mean",
+    benchmark_years: str = "published",
     allow_broken_plugins: bool = False,
     title: str | None = None,
     progress: Callable[[str], None] | None = None,
@@ -114,6 +115,11 @@ def build_report(
         has no entry for get a drafted commentary.
     suppress_below
         Hide counts from 1 to this minus one (see :mod:`~.suppress`); None shows every figure.
+    neighbours, benchmark_years
+        The neighbours' ``"mean"`` or ``"median"``; which year's benchmarks each period is set
+        against: ``"published"`` (default), the latest DfE had published by the period's end,
+        as a report written at the time quotes them; ``"same"``, the collection year the
+        period falls in (see :func:`~safeguarding_metrics.engine.benchmark_year`).
     allow_broken_plugins
         Go on when a plugin failed to load (its indicators then missing, said in warnings).
     progress
@@ -144,6 +150,7 @@ def build_report(
         council_targets=council_targets,
         la=code,
         neighbours=neighbours,
+        benchmark_years=benchmark_years,
         registry=registry,
         allow_broken_plugins=allow_broken_plugins,
         progress=progress,
@@ -223,6 +230,8 @@ def build_report(
         sections=tuple(sections),
         results=results,
         suppress_below=suppress_below,
+        neighbours=neighbours,
+        benchmark_years=benchmark_years,
         warnings=tuple(warnings),
         timings=timings,
     )

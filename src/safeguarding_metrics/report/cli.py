@@ -69,6 +69,15 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--neighbours", choices=("mean", "median"), default="mean")
     p.add_argument(
+        "--benchmark-year",
+        choices=("published", "same"),
+        default="published",
+        help=(
+            "compare each period with the latest DfE figures published by its end (default, "
+            "as a report written at the time would) or with its own collection year"
+        ),
+    )
+    p.add_argument(
         "--suppress",
         nargs="?",
         type=int,
@@ -161,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
             registry=registry,
             suppress_below=args.suppress,
             neighbours=args.neighbours,
+            benchmark_years=args.benchmark_year,
             allow_broken_plugins=args.skip_broken_plugins,
             title=args.title,
             progress=step,

@@ -139,6 +139,8 @@ def _view(report: Report, *, charts: bool) -> dict[str, Any]:
         "suppression": _suppression_note(report.suppress_below),
         "warnings": [str(w) for w in report.warnings],
         "previous_words": "Previous quarter" if every == "quarter" else "Previous month",
+        "benchmark_years": report.benchmark_years,
+        "neighbours_word": "median" if report.neighbours == "median" else "mean",
         "period_word": "quarter" if every == "quarter" else "month",
         "groups": groups,
         "sections": sections,

@@ -189,6 +189,9 @@ class Report:
     suppress_below
         Small-number suppression threshold in force (counts from 1 to this minus one hidden),
         or None.
+    neighbours, benchmark_years
+        How the neighbours were averaged (``mean`` or ``median``) and which year's benchmarks
+        each period is set against (``published`` or ``same``).
     warnings
         What the reader should know: indicators not computable, benchmarks missing.
     timings
@@ -207,6 +210,8 @@ class Report:
     sections: tuple[Section, ...]
     results: Results
     suppress_below: int | None = None
+    neighbours: str = "mean"
+    benchmark_years: str = "published"
     warnings: tuple[str, ...] = ()
     timings: Mapping[str, float] = attrs.field(factory=dict)
 
