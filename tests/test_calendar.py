@@ -641,3 +641,18 @@ def test_rolling12_is_twelve_months(end):
     start = window_start(end, "rolling12")
     assert add_months(start, 12) > np.datetime64(end, "D")
     assert np.datetime64(start, "D") > add_months(end, -12)
+
+
+def test_array_forms_are_one_dimensional_and_keep_nat() -> None:
+    from safeguarding_metrics.calendar import days_after, months_after, working_days_after
+
+    days = np.array(["2015-08-31", "NaT"], dtype="datetime64[D]")
+    assert months_after(days, 6).tolist() == [datetime.date(2016, 2, 29), None]
+    assert days_after(days, 1).tolist() == [datetime.date(2015, 9, 1), None]
+    assert working_days_after(days, 1).tolist() == [datetime.date(2015, 9, 1), None]
+    # a scalar gives a one-element array; empty in, empty out
+    assert months_after(datetime.date(2016, 2, 29), -12).tolist() == [datetime.date(2015, 2, 28)]
+    empty = np.array([], dtype="datetime64[D]")
+    for function in (months_after, days_after, working_days_after):
+        out = function(empty, 1)
+        assert out.shape == (0,) and out.dtype == np.dtype("datetime64[D]")

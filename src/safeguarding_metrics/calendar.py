@@ -37,13 +37,16 @@ __all__ = [
     "bank_holidays",
     "business_calendar",
     "collection_year",
+    "days_after",
     "financial_year_label",
     "financial_year_start",
     "is_working_day",
+    "months_after",
     "periods",
     "wd",
     "wd_inclusive",
     "window_start",
+    "working_days_after",
 ]
 
 #: First and last year (inclusive) for which bank holidays are computed. Outside this span only
@@ -465,6 +468,26 @@ def add_days(d: Dates, n: Ints) -> np.datetime64 | np.ndarray:
         ``datetime64[D]``: a scalar when both inputs are scalars. NaT stays NaT.
     """
     return _scalar(as_days(d) + _ints(n).astype("timedelta64[D]"))
+
+
+def months_after(d: Dates, n: Ints) -> np.ndarray:
+    """:func:`add_months` as a one-dimensional ``datetime64[D]`` array, whatever went in.
+
+    The form vectorised indicators want (a scalar `d` gives a one-element array; NaT stays
+    NaT; empty in, empty out), typed as an array so no caller needs a wrapper of its own.
+    """
+    return np.atleast_1d(np.asarray(add_months(d, n), dtype="datetime64[D]"))
+
+
+def days_after(d: Dates, n: Ints) -> np.ndarray:
+    """:func:`add_days` as a one-dimensional ``datetime64[D]`` array (see :func:`months_after`)."""
+    return np.atleast_1d(np.asarray(add_days(d, n), dtype="datetime64[D]"))
+
+
+def working_days_after(d: Dates, n: Ints) -> np.ndarray:
+    """:func:`add_working_days` as a one-dimensional ``datetime64[D]`` array (see
+    :func:`months_after`); a missing `d` gives NaT."""
+    return np.atleast_1d(np.asarray(add_working_days(d, n), dtype="datetime64[D]"))
 
 
 def financial_year_start(d: Dates) -> np.datetime64 | np.ndarray:

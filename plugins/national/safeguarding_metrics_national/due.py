@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import NotComputable, Periods
-from safeguarding_metrics.calendar import add_working_days
+from safeguarding_metrics.calendar import months_after, working_days_after
 from safeguarding_metrics.cohort import days
 from safeguarding_metrics.due import DueList, due_frame
 from safeguarding_metrics.looked_after import CareHistory
@@ -62,23 +62,6 @@ def _one_day(as_at: np.datetime64) -> Periods:
 def _counted(cohort: pd.DataFrame) -> pd.DataFrame:
     """The cohort rows the indicator counts (exclusions have no due date to list)."""
     return cohort.loc[cohort["excluded"].isna().to_numpy()].reset_index(drop=True)
-
-
-def _months(day: Any, n: Any) -> np.ndarray:
-    from safeguarding_metrics.calendar import add_months
-
-    day = days(day)
-    if day.ndim and len(day) == 0:
-        return day.copy()
-    return np.atleast_1d(np.asarray(add_months(day, n), dtype="datetime64[D]"))
-
-
-def _working_days_after(day: np.ndarray, n: int) -> np.ndarray:
-    out = np.full(len(day), _NAT)
-    ok = ~np.isnat(day)
-    if ok.any():
-        out[ok] = np.asarray(add_working_days(day[ok], n), dtype="datetime64[D]")
-    return out
 
 
 def _with(base: np.ndarray, late: np.ndarray, note: str) -> np.ndarray:
@@ -140,7 +123,7 @@ def _first_cla_review_due(poc: np.ndarray) -> np.ndarray:
     """The first review's due date as the indicator applies it: the 20th working day after the
     period of care start, but never before the day before the child enters the population
     (the 28th day after the start), so that the child is never overdue outside it."""
-    statutory = _working_days_after(poc, CLA_FIRST_REVIEW_WORKING_DAYS)
+    statutory = working_days_after(poc, CLA_FIRST_REVIEW_WORKING_DAYS)
     entry_eve = poc + np.timedelta64(CLA_REVIEW_POPULATION_DAYS - 1, "D")
     return np.where(np.isnat(statutory), statutory, np.maximum(statutory, entry_eve))
 
@@ -219,7 +202,7 @@ def cla_reviews_due(
     due_new = np.where(
         count == 0,
         _first_cla_review_due(start),
-        np.where(count == 1, _months(first, 3), _months(last, 6)),
+        np.where(count == 1, months_after(first, 3), months_after(last, 6)),
     )
     newcomers = due_frame(
         child=child,
@@ -270,7 +253,7 @@ def cp_reviews_due(
     # Plans whose first review is not yet due: not yet in the indicator's population.
     plans = tables["cp_plans"]
     start, end = days(plans["start_date"]), days(plans["end_date"])
-    first_due = _months(start, FIRST_REVIEW)
+    first_due = months_after(start, FIRST_REVIEW)
     young = (start <= as_at) & (np.isnat(end) | (end > as_at)) & (first_due > as_at)
     young_plans = pd.DataFrame(
         {
@@ -302,7 +285,9 @@ def cp_reviews_due(
         record=young_plans["plan_id"].to_numpy(dtype=object),
         record_start=days(young_plans["start"]),
         last_event=last,
-        due_date=np.where(reviewed, _months(last, LATER_REVIEWS), days(young_plans["first_due"])),
+        due_date=np.where(
+            reviewed, months_after(last, LATER_REVIEWS), days(young_plans["first_due"])
+        ),
         rule=np.where(
             reviewed,
             "within 6 months of the last review (plan < 3 months old)",

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Periods
-from safeguarding_metrics.calendar import add_months
 from safeguarding_metrics.cohort import days, latest_on_or_before, rows_open_at_period_ends
 
-__all__ = ["NAT", "latest_event", "months_after", "open_per_child"]
+__all__ = ["NAT", "latest_event", "open_per_child"]
 
 NAT = np.datetime64("NaT", "D")
-
-
-def months_after(day: Any, months: Any) -> np.ndarray:
-    """``add_months`` as a ``datetime64[D]`` array (``NaT`` stays ``NaT``)."""
-    day = days(day)
-    if day.ndim and len(day) == 0:
-        return day.copy()
-    return np.atleast_1d(np.asarray(add_months(day, months), dtype="datetime64[D]"))
 
 
 def open_per_child(plans: pd.DataFrame, id_column: str, periods: Periods) -> pd.DataFrame:

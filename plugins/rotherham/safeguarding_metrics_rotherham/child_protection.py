@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, Periods
+from safeguarding_metrics.calendar import months_after
 from safeguarding_metrics.cohort import cohort_frame, days, rows_in_periods
 
-from ._common import NAT, latest_event, months_after, open_per_child
+from ._common import NAT, latest_event, open_per_child
 
 __all__ = [
     "CPP_OVER_2Y",

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, Parameter, Periods
-from safeguarding_metrics.calendar import wd
+from safeguarding_metrics.calendar import months_after, wd
 from safeguarding_metrics.cohort import cohort_frame, days, exclusion_reasons
 from safeguarding_metrics.looked_after import CareHistory
 
-from ._common import latest_event, months_after, open_per_child
+from ._common import latest_event, open_per_child
 
 __all__ = [
     "PLANS_UP_TO_DATE_CIN",
