@@ -240,8 +240,17 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
             "Year to date",
             "Rolling 12 months",
         ]
-    measured = section.window_label.split(" to ")[0] if flow else "as at each period end"
-    set_cell(ws.cell(row=row, column=1), f"By {report.every} ({measured})")
+    every = report.every
+    if flow:
+        measured = (
+            f"the rolling 12 months to each {every}'s end, with the {every}'s own figure and "
+            "the year to date beside it"
+        )
+    elif section.window_label.startswith("as at"):
+        measured = f"as at each {every}'s end"
+    else:
+        measured = f"the {section.window_label.split(' to ')[0]} to each {every}'s end"
+    set_cell(ws.cell(row=row, column=1), f"By {every}: {measured}")
     ws.cell(row=row, column=1).font = _BOLD
     row += 1
     _row(ws, row, header, bold=True)
