@@ -34,9 +34,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "bench"
 OUTPUT = ROOT / "bench-output"
 
-#: The national size: at scale 1 the generator gives about 48,000 children and 40,000
-#: referrals (2006-2016); 32 gives about 1.5 million children (see docs/performance.md).
-NATIONAL_SCALE = 32.0
+#: The national size (see docs/performance.md): at scale 47 with four times the seed council's
+#: activity per child, the generator gives about 1.5 million children and 4.6 million referrals
+#: (2006-2016; about 650,000 a year, 23% of them re-referrals, as England has).
+NATIONAL_SCALE = 47.0
+NATIONAL_ACTIVITY = 4.0
 SEED = 2015
 #: The financial year measured (the generator's window ends 2016-03-31).
 YEAR_START, YEAR_END = "2015-04-01", "2016-03-31"
@@ -54,19 +56,21 @@ def peak_rss_mb() -> float:
     return kb / 1024 if sys.platform != "darwin" else kb / 1024 / 1024
 
 
-def dataset_folder(scale: float) -> Path:
-    return CACHE / f"scale-{scale:g}"
+def dataset_folder(scale: float, activity: float = 1.0) -> Path:
+    return CACHE / (f"scale-{scale:g}" + (f"-activity-{activity:g}" if activity != 1.0 else ""))
 
 
-def ensure_dataset(scale: float, log: Callable[[str], None] = print) -> tuple[Path, float]:
+def ensure_dataset(
+    scale: float, log: Callable[[str], None] = print, activity: float = 1.0
+) -> tuple[Path, float]:
     """Generate and write the dataset as Parquet unless cached; ``(folder, seconds)``."""
-    folder = dataset_folder(scale)
+    folder = dataset_folder(scale, activity)
     done = folder / ".complete"
     if done.exists():
         return folder, 0.0
-    log(f"generating the synthetic dataset at scale {scale:g} (once) ...")
+    log(f"generating the synthetic dataset at scale {scale:g}, activity {activity:g} (once) ...")
     started = time.perf_counter()
-    frames = generate(seed=SEED, scale=scale)
+    frames = generate(seed=SEED, scale=scale, activity=activity)
     folder.mkdir(parents=True, exist_ok=True)
     for table, frame in frames.items():
         frame.to_parquet(folder / f"{table}.parquet", index=False)
@@ -273,9 +277,10 @@ def run(
     indicators: Sequence[str] | None = None,
     log: Callable[[str], None] = print,
     suite: bool = True,
+    activity: float = 1.0,
 ) -> dict[str, Any]:
     """The whole benchmark at ``scale``; returns the figures (as written to results.json)."""
-    folder, generate_s = ensure_dataset(scale, log)
+    folder, generate_s = ensure_dataset(scale, log, activity)
     log(f"loading {folder} ...")
     started = time.perf_counter()
     dataset = load_dataset(folder)
@@ -343,6 +348,7 @@ def run(
 
     figures = {
         "scale": scale,
+        "activity": activity,
         "seed": SEED,
         "year": [YEAR_START, YEAR_END],
         "machine": {
@@ -364,13 +370,13 @@ def run(
     return figures
 
 
-def profile(scale: float, indicators: Sequence[str], top: int = 25) -> str:
+def profile(scale: float, indicators: Sequence[str], top: int = 25, activity: float = 1.0) -> str:
     """cProfile of each indicator's 12-month calculation (the dataset loaded first)."""
     import cProfile
     import io
     import pstats
 
-    dataset = load_dataset(ensure_dataset(scale)[0])
+    dataset = load_dataset(ensure_dataset(scale, activity=activity)[0])
     out = io.StringIO()
     for ind in indicators:
         profiler = cProfile.Profile()
@@ -384,7 +390,8 @@ def profile(scale: float, indicators: Sequence[str], top: int = 25) -> str:
 
 def table(figures: dict[str, Any]) -> str:
     lines = [
-        f"scale {figures['scale']:g}: {figures['children']:,} children, "
+        f"scale {figures['scale']:g}, activity {figures.get('activity', 1.0):g}: "
+        f"{figures['children']:,} children, "
         f"{figures['rows'].get('referrals', 0):,} referrals; load {figures['load_s']:.1f} s; "
         f"peak memory {figures['peak_rss_mb'] / 1024:.2f} GB",
         f"{'indicator':<48} {'12 months':>10} {'year':>8} {'total':>8}",
@@ -421,6 +428,13 @@ def table(figures: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=NATIONAL_SCALE)
+    parser.add_argument(
+        "--activity",
+        type=float,
+        default=None,
+        help=f"referrals per child relative to the seed council (default {NATIONAL_ACTIVITY:g}; "
+        "1 with --quick)",
+    )
     parser.add_argument("--quick", action="store_true", help="scale 1: a smoke run")
     parser.add_argument("--indicators", nargs="+", help="only these indicator ids")
     parser.add_argument(
@@ -429,14 +443,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", default=str(OUTPUT / "results.json"))
     args = parser.parse_args(argv)
     scale = 1.0 if args.quick else args.scale
+    activity = (
+        args.activity if args.activity is not None else (1.0 if args.quick else NATIONAL_ACTIVITY)
+    )
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
     if args.profile:
-        print(profile(scale, args.profile))
+        print(profile(scale, args.profile, activity=activity))
         return 0
-    figures = run(scale, args.indicators, log)
+    figures = run(scale, args.indicators, log, activity=activity)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")

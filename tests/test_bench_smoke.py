@@ -40,3 +40,17 @@ def test_month_periods(bench):
     months = bench.month_periods("2015-04-01", "2016-03-31")
     assert len(months) == 12
     assert str(months[10][1]) == "2016-02-29"
+
+
+def test_headline_indicators_agree_with_duckdb_at_national_proportions(
+    bench, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(bench, "CACHE", tmp_path)
+    figures = bench.run(
+        0.2, indicators=bench.HEADLINE, log=lambda _: None, suite=False, activity=4.0
+    )
+    assert figures["activity"] == 4.0
+    assert (tmp_path / "scale-0.2-activity-4").is_dir()
+    for indicator, entry in figures["headline"].items():
+        for span, e in entry.items():
+            assert e["equal"], (indicator, span, e["differences"])

@@ -339,3 +339,20 @@ def test_rejects_bad_arguments() -> None:
         generate(scale=0)
     with pytest.raises(ValueError, match="end"):
         generate(start="2016-01-01", end="2015-01-01")
+
+
+def test_activity_adds_referrals_per_child_not_children() -> None:
+    base = generate(seed=5, scale=0.2)
+    busy = generate(seed=5, scale=0.2, activity=4)
+    assert_coherent(busy, pd.Timestamp("2012-04-01"), pd.Timestamp("2016-03-31"))
+    per_child = len(busy["referrals"]) / len(busy["children"])
+    assert per_child > 2.5 * len(base["referrals"]) / len(base["children"])
+    assert 0.6 < len(busy["children"]) / len(base["children"]) < 0.8
+    # re-referrals within 12 months stay about as frequent as at the default (20-30%)
+    r = busy["referrals"][["child_id", "referral_date"]].drop_duplicates()
+    r = r.sort_values(["child_id", "referral_date"])
+    previous = r.groupby("child_id")["referral_date"].shift()
+    within = (r["referral_date"] <= previous + pd.DateOffset(months=12)).mean()
+    assert 0.15 < within < 0.35
+    with pytest.raises(ValueError, match="activity"):
+        generate(scale=0.05, activity=0.5)

@@ -26,6 +26,9 @@ __all__ = [
     "previous_in_group",
     "rows_in_periods",
     "rows_open_at_period_ends",
+    "sort_key",
+    "sort_with_ties",
+    "text_ids",
 ]
 
 _DAY_BITS = 20  # 2**20 days is about 2,870 years: plenty for 1900-2100
@@ -65,7 +68,12 @@ def rows_in_periods(dates: np.ndarray, periods: Periods) -> tuple[np.ndarray, np
         Parallel arrays: row ``row_index[k]`` has its date in period ``period_index[k]``.
     """
     dates = days(dates)
-    valid = np.flatnonzero(~np.isnat(dates))
+    if len(periods):
+        # only the rows within the span of all the periods are sorted (NaT never is)
+        first, last = np.min(periods.start), np.max(periods.end)
+        valid = np.flatnonzero((dates >= first) & (dates <= last))
+    else:
+        valid = np.zeros(0, dtype=np.int64)
     order = valid[np.argsort(dates[valid], kind="stable")]
     sorted_dates = dates[order]
     lo = np.searchsorted(sorted_dates, periods.start, side="left")
@@ -166,6 +174,68 @@ def previous_in_group(group: np.ndarray, order_key: np.ndarray) -> tuple[np.ndar
     return order, previous
 
 
+def text_ids(values: Any) -> np.ndarray:
+    """Identifiers as an object array of text, as ``pd.Series(values).astype(str)`` gives them.
+
+    A column that holds only ``str`` already (as the loader leaves identifier columns) is
+    returned without converting each value.
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=False) == "string":
+        return series.to_numpy(dtype=object)
+    return series.astype(str).to_numpy(dtype=object)
+
+
+def sort_key(*columns: Any) -> np.ndarray | None:
+    """One int64 per row that sorts as the integer ``columns`` do, the first most significant.
+
+    Each column is offset by its minimum and given the bits its range needs; ``None`` when
+    they need more than 63 bits together (sort with ``np.lexsort`` then). Sorting one packed
+    key is several times faster than ``np.lexsort`` over the columns.
+    """
+    arrays = [np.asarray(c, dtype=np.int64) for c in columns]
+    n = len(arrays[0]) if arrays else 0
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    lows = [int(a.min()) for a in arrays]
+    widths = [(int(a.max()) - low).bit_length() for a, low in zip(arrays, lows, strict=True)]
+    if sum(widths) > 63:
+        return None
+    key = np.zeros(n, dtype=np.int64)
+    for array, low, width in zip(arrays, lows, widths, strict=True):
+        key = (key << width) | (array - low)
+    return key
+
+
+def sort_with_ties(key: np.ndarray, tie: Any) -> np.ndarray:
+    """The order that sorts rows by an integer ``key``, rows with equal keys by ``tie``.
+
+    The same order as ``DataFrame({"key": key, "tie": tie}).sort_values(["key", "tie"],
+    kind="stable")``, but only the rows that share a key with another row are sorted by
+    ``tie`` (identifiers as text, where pandas would factorize every one of them): sorting by
+    child and day, then by record id, costs an integer sort. ``tie`` is an array or a Series
+    (missing values last, as pandas sorts them).
+    """
+    key = np.asarray(key)
+    order = np.argsort(key, kind="stable")
+    if len(order) < 2:
+        return order
+    sorted_key = key[order]
+    same = sorted_key[1:] == sorted_key[:-1]
+    if not same.any():
+        return order
+    tied = np.zeros(len(order), dtype=bool)
+    tied[1:] = same
+    tied[:-1] |= same
+    positions = np.flatnonzero(tied)
+    rows = order[positions]
+    ties = tie.iloc[rows].to_numpy() if isinstance(tie, pd.Series) else np.asarray(tie)[rows]
+    sub = pd.DataFrame({"key": sorted_key[positions], "tie": ties, "row": rows})
+    sub = sub.sort_values(["key", "tie"], kind="stable")
+    order[positions] = sub["row"].to_numpy()
+    return order
+
+
 def exclusion_reasons(*cases: tuple[Any, str]) -> np.ndarray:
     """The cohort's ``excluded`` column from ``(mask, reason)`` pairs.
 
@@ -200,7 +270,11 @@ def cohort_frame(
 
     def column(values: Any, dtype: str | None) -> Any:
         if values is None:
-            return pd.Series([pd.NA] * n, dtype=dtype) if dtype else [None] * n
+            if dtype == "boolean":
+                return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+            if dtype == "Float64":
+                return pd.arrays.FloatingArray(np.zeros(n), np.ones(n, dtype=bool))
+            return np.full(n, pd.NA, dtype=object) if dtype else [None] * n
         if np.isscalar(values):
             return np.full(n, values)
         return np.asarray(values) if not isinstance(values, pd.Series) else values.to_numpy()

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .calendar import add_months
-from .cohort import days, latest_on_or_before
+from .cohort import days, latest_on_or_before, sort_key
 
 __all__ = [
     "ADOPTION_PLACEMENTS",
@@ -97,6 +97,13 @@ def _day_numbers(day: np.ndarray) -> np.ndarray:
 def _keys(child: np.ndarray, day: np.ndarray) -> np.ndarray:
     """One sortable int64 per (child, day), children first (``NaT`` sorts last)."""
     return (np.asarray(child, dtype=np.int64) << _DAY_BITS) | _day_numbers(day)
+
+
+def _lexsort_ints(*columns: np.ndarray) -> np.ndarray:
+    """``np.lexsort(columns[::-1])`` of integer columns (the first most significant), by one
+    stable ``argsort`` of a packed key when the columns' ranges fit in 63 bits."""
+    key = sort_key(*columns)
+    return np.lexsort(columns[::-1]) if key is None else np.argsort(key, kind="stable")
 
 
 def drop_short_breaks(episodes: pd.DataFrame) -> pd.DataFrame:
@@ -242,45 +249,74 @@ class CareHistory:
             Keep short breaks (legal status V3/V4). By default they are removed, as every
             looked-after measure requires; removing them needs ``legal_status``.
         """
-        frame = episodes
+        # The rows kept (short breaks as drop_short_breaks removes them, rows without a start),
+        # read column by column; the frame itself is taken once, in the final order.
         if not short_breaks:
-            if "legal_status" not in frame.columns:
+            if "legal_status" not in episodes.columns:
                 raise ValueError("removing short breaks needs the legal_status column")
-            frame = drop_short_breaks(frame)
-        frame = frame.loc[frame["start_date"].notna()]
-        n = len(frame)
-        child = frame["child"].to_numpy(np.int64)
-        start = days(frame["start_date"])
-        has_ends = "end_date" in frame.columns
-        end = days(frame["end_date"]) if has_ends else np.full(n, _NAT)
+            keep = ~episodes["legal_status"].isin(list(SHORT_BREAKS)).to_numpy(dtype=bool)
+        else:
+            keep = np.ones(len(episodes), dtype=bool)
+        keep &= episodes["start_date"].notna().to_numpy(dtype=bool)
+        kept = np.flatnonzero(keep)
+        n = len(kept)
+        child = episodes["child"].to_numpy(np.int64)[kept]
+        start = days(episodes["start_date"])[kept]
+        has_ends = "end_date" in episodes.columns
+        end = days(episodes["end_date"])[kept] if has_ends else np.full(n, _NAT)
         codes = {
-            name: _as_codes(frame[name] if name in frame.columns else None, n)
+            name: _as_codes(
+                episodes[name].to_numpy(dtype=object)[kept] if name in episodes.columns else None,
+                n,
+            )
             for name in ("rne", "legal_status", "placement")
         }
 
         def text(values: np.ndarray) -> np.ndarray:
             return pd.Series(values, dtype=object).fillna("").astype(str).to_numpy()
 
-        # the other columns read (long_term, ...) break the remaining ties, so that the order,
-        # and which of two same-day episodes is in force, never depends on the input's order
-        others = [
-            text(frame[c].to_numpy(dtype=object))
-            for c in sorted(frame.columns)
-            if c not in ("_row", "child", "la", "start_date", "end_date", *codes)
-        ]
-        order = np.lexsort(
-            (
-                frame["_row"].to_numpy(np.int64) if "_row" in frame.columns else np.arange(n),
-                *others,
-                text(codes["placement"]),
-                text(codes["legal_status"]),
-                text(codes["rne"]),
-                _day_numbers(end),
-                _day_numbers(start),
-                child,
+        # Sorted by child, start and end (integers); the rare episodes that share all three are
+        # then sorted by the codes and the other columns read (long_term, ...), so that the
+        # order, and which of two same-day episodes is in force, never depends on the input's
+        # order.
+        start_number, end_number = _day_numbers(start), _day_numbers(end)
+        order = _lexsort_ints(child, start_number, end_number)
+        if n > 1:
+            same = (
+                (child[order][1:] == child[order][:-1])
+                & (start_number[order][1:] == start_number[order][:-1])
+                & (end_number[order][1:] == end_number[order][:-1])
             )
-        )
-        frame = frame.iloc[order].reset_index(drop=True)
+            if same.any():
+                tied = np.zeros(n, dtype=bool)
+                tied[1:] = same
+                tied[:-1] |= same
+                positions = np.flatnonzero(tied)
+                rows = np.sort(order[positions])  # the tied rows in input order
+                others = [
+                    text(episodes[c].to_numpy(dtype=object)[kept[rows]])
+                    for c in sorted(episodes.columns)
+                    if c not in ("_row", "child", "la", "start_date", "end_date", *codes)
+                ]
+                row_numbers = (
+                    episodes["_row"].to_numpy(np.int64)[kept]
+                    if "_row" in episodes.columns
+                    else np.arange(n)
+                )
+                within = np.lexsort(
+                    (
+                        row_numbers[rows],
+                        *others,
+                        text(codes["placement"][rows]),
+                        text(codes["legal_status"][rows]),
+                        text(codes["rne"][rows]),
+                        end_number[rows],
+                        start_number[rows],
+                        child[rows],
+                    )
+                )
+                order[positions] = rows[within]
+        frame = episodes.iloc[kept[order]].reset_index(drop=True)
         child, start, end = child[order], start[order], end[order]
         # How far the child's care reaches by each episode: the running maximum of the end
         # dates (open = beyond any day), and the episode that reaches that far. Children are

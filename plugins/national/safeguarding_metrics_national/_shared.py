@@ -16,6 +16,8 @@ from safeguarding_metrics.cohort import (
     days,
     rows_in_periods,
     rows_open_at_period_ends,
+    sort_with_ties,
+    text_ids,
 )
 
 __all__ = [
@@ -26,12 +28,15 @@ __all__ = [
     "deadline",
     "int_column",
     "nullable_int",
+    "once_per_child_day",
     "referrals_once_per_day",
+    "rows_within",
     "working_days",
     "year_of_definition",
 ]
 
 NAT = np.datetime64("NaT", "D")
+_EPOCH = np.datetime64("1800-01-01", "D")
 
 
 def working_days(start: np.ndarray, end: np.ndarray, count_start_day: bool) -> np.ndarray:
@@ -106,17 +111,47 @@ def referrals_once_per_day(referrals: pd.DataFrame, columns: tuple[str, ...] = (
     Of two referrals of one child on one day the one with the lowest ``referral_id`` is kept
     (with its own values of ``columns``). Sorted by child, day, id.
     """
-    frame = pd.DataFrame(
-        {
-            "child": referrals["child"].to_numpy(np.int64),
-            "day": days(referrals["referral_date"]),
-            "id": referrals["referral_id"].astype(str).to_numpy(dtype=object),
-        }
-    )
+    child = referrals["child"].to_numpy(np.int64)
+    day = days(referrals["referral_date"])
+    ids = text_ids(referrals["referral_id"])
+    keep = once_per_child_day(child, day, ids)
+    frame = pd.DataFrame({"child": child[keep], "day": day[keep], "id": ids[keep]})
     for column in columns:
-        frame[column] = referrals[column].to_numpy()
-    frame = frame.sort_values(["child", "day", "id"], kind="stable")
-    return frame.drop_duplicates(["child", "day"], keep="first").reset_index(drop=True)
+        frame[column] = referrals[column].to_numpy()[keep]
+    return frame
+
+
+def rows_within(frame: pd.DataFrame, column: str, periods: Periods) -> pd.DataFrame:
+    """The rows whose ``column`` falls within the span of all the periods.
+
+    For measures that count rows in the period and need no earlier history: the rows outside
+    the span (and those without a date) never count, so they need not be sorted.
+    """
+    day = days(frame[column])
+    if not len(periods):
+        return frame.iloc[:0]
+    inside = (day >= periods.start.min()) & (day <= periods.end.max())
+    return frame if inside.all() else frame.iloc[np.flatnonzero(inside)]
+
+
+def once_per_child_day(child: np.ndarray, day: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Rows kept when counting once per child and day, sorted by child then day.
+
+    Of the rows of one child on one day the one with the lowest id is kept; a missing day sorts
+    after the child's dated rows (and counts once). The order of
+    ``sort_values(["child", "day", "id"])`` then ``drop_duplicates(["child", "day"])``, with
+    ids compared only where a child has two rows on one day.
+    """
+    offset = np.zeros(len(day), dtype=np.int64)
+    dated = ~np.isnat(day)
+    offset[dated] = (day[dated] - _EPOCH).astype(np.int64)
+    offset[~dated] = 1 << 20  # after every day (day numbers stay below 2**20)
+    key = (np.asarray(child, dtype=np.int64) << 21) | offset
+    order = sort_with_ties(key, ids)
+    sorted_key = key[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = sorted_key[1:] != sorted_key[:-1]
+    return order[first]
 
 
 # -- collection years ---------------------------------------------------------------------------

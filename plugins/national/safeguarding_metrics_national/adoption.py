@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, Parameter, Periods, Target
+from safeguarding_metrics.calendar import days_after, months_after
 from safeguarding_metrics.cohort import (
     cohort_frame,
     days,
@@ -25,7 +26,7 @@ from safeguarding_metrics.cohort import (
 )
 from safeguarding_metrics.looked_after import ADOPTION_PLACEMENTS, CareHistory
 
-from .cla import EPISODE_COLUMNS, days_after, months_after
+from .cla import EPISODE_COLUMNS
 
 __all__ = [
     "ADOPTION_A1",

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, Parameter, Periods
-from safeguarding_metrics.calendar import add_days, add_months, add_working_days
+from safeguarding_metrics.calendar import days_after, months_after, working_days_after
 from safeguarding_metrics.cohort import (
     cohort_frame,
     days,
@@ -57,21 +57,6 @@ WITH_PARENTS = "P1"
 CONNECTED_PERSON_PLACEMENTS = frozenset({"U1", "U2", "U3"})
 
 _NAT = np.datetime64("NaT", "D")
-
-
-def months_after(day: Any, months: Any) -> np.ndarray:
-    """``add_months`` as a ``datetime64[D]`` array (``NaT`` stays ``NaT``)."""
-    return np.asarray(add_months(day, months), dtype="datetime64[D]")
-
-
-def days_after(day: Any, n: Any) -> np.ndarray:
-    """``add_days`` as a ``datetime64[D]`` array."""
-    return np.asarray(add_days(day, n), dtype="datetime64[D]")
-
-
-def working_days_after(day: Any, n: int) -> np.ndarray:
-    """``add_working_days`` as a ``datetime64[D]`` array (``NaT`` stays ``NaT``)."""
-    return np.asarray(add_working_days(day, n), dtype="datetime64[D]")
 
 
 def _history(tables: Mapping[str, pd.DataFrame]) -> CareHistory:
@@ -292,11 +277,18 @@ def cla_visits_on_time(
     placed = history.placement_start(child, end, change="any")
 
     visits = tables["visits"]
-    cla = visits.loc[visits["visit_type"].to_numpy() == "cla"]
-    visit_child = cla["child"].to_numpy(np.int64)
-    visit_day = days(cla["visit_date"])
+    # the cla visits of the children looked after (only the columns used are taken)
+    visit_child = visits["child"].to_numpy(np.int64)
+    mine = np.arange(len(visit_child))
+    if len(visit_child) and len(child) and visit_child.min() >= 0 and child.min() >= 0:
+        wanted = np.zeros(max(int(visit_child.max()), int(child.max())) + 1, dtype=bool)
+        wanted[child] = True
+        mine = np.flatnonzero(wanted[visit_child])
+    cla = mine[visits["visit_type"].to_numpy()[mine] == "cla"]
+    visit_child = visit_child[cla]
+    visit_day = days(visits["visit_date"].to_numpy()[cla])
     hit = latest_on_or_before(visit_child, visit_day, child, end)
-    last = np.where(hit >= 0, visit_day[np.maximum(hit, 0)] if len(cla) else _NAT, _NAT)
+    last = np.where(hit >= 0, visit_day[np.maximum(hit, 0)] if len(visit_day) else _NAT, _NAT)
     last = np.where(last >= placed, last, _NAT)  # a visit before the placement does not count
 
     long_term_flag = (

@@ -15,9 +15,19 @@ from safeguarding_metrics.cohort import (
     days,
     rows_in_periods,
     rows_open_at_period_ends,
+    sort_key,
+    sort_with_ties,
 )
 
-from ._shared import CollectionYear, bool_column, referrals_once_per_day, year_of_definition
+from ._shared import (
+    CollectionYear,
+    bool_column,
+    referrals_once_per_day,
+    rows_within,
+    year_of_definition,
+)
+
+_EPOCH = np.datetime64("1800-01-01", "D")
 
 __all__ = [
     "CHILDREN_IN_NEED",
@@ -63,7 +73,7 @@ def referrals(
     ----------
     DfE, *Characteristics of children in need*, table C1 (referrals in the year).
     """
-    frame = referrals_once_per_day(tables["referrals"])
+    frame = referrals_once_per_day(rows_within(tables["referrals"], "referral_date", periods))
     period, row = rows_in_periods(frame["day"].to_numpy(), periods)
     return cohort_frame(
         period=period,
@@ -115,7 +125,9 @@ def referrals_nfa(
     guide*, ReferralNFA and ReasonForClosure (RC8 "case closed after assessment, no further
     action"; RC9 "case closed after assessment, referred to early help", from 2021-22).
     """
-    frame = referrals_once_per_day(tables["referrals"], ("nfa", "closure_reason"))
+    frame = referrals_once_per_day(
+        rows_within(tables["referrals"], "referral_date", periods), ("nfa", "closure_reason")
+    )
     period, row = rows_in_periods(frame["day"].to_numpy(), periods)
     nfa = bool_column(frame, "nfa")[row]
     reason = frame["closure_reason"].astype(object).to_numpy()[row]
@@ -179,20 +191,28 @@ def children_in_need(
     period, row = rows_open_at_period_ends(start, end, periods)
     keep = ~nfa[row]
     period, row = period[keep], row[keep]
-    open_now = pd.DataFrame(
-        {
-            "period": period,
-            "child": refs["child"].to_numpy(np.int64)[row],
-            "record": refs["referral_id"].astype(object).to_numpy()[row],
-            "date": start[row],
-        }
-    ).sort_values(["period", "child", "date", "record"], kind="stable")
-    latest = open_now.drop_duplicates(["period", "child"], keep="last")
+    child = refs["child"].to_numpy(np.int64)[row]
+    record = refs["referral_id"].astype(object).to_numpy()[row]
+    date = start[row]
+    # sorted by period, child, date, then record; the last of each period and child is kept
+    key = sort_key(period, child, (date - _EPOCH).astype(np.int64))
+    if key is None:  # pragma: no cover - more than 63 bits of periods, children and days
+        order = (
+            pd.DataFrame({"period": period, "child": child, "date": date, "record": record})
+            .sort_values(["period", "child", "date", "record"], kind="stable")
+            .index.to_numpy()
+        )
+    else:
+        order = sort_with_ties(key, record)
+    period, child = period[order], child[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = (period[1:] != period[:-1]) | (child[1:] != child[:-1])
+    latest = order[last]
     return cohort_frame(
-        period=latest["period"].to_numpy(),
-        child=latest["child"].to_numpy(),
-        record=latest["record"].to_numpy(),
-        date=latest["date"].to_numpy(),
+        period=period[last],
+        child=child[last],
+        record=record[latest],
+        date=date[latest],
         met=True,
     )
 

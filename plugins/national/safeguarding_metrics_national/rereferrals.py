@@ -10,7 +10,9 @@ import pandas as pd
 
 from safeguarding_metrics import Indicator, Parameter, Periods
 from safeguarding_metrics.calendar import add_months
-from safeguarding_metrics.cohort import cohort_frame, days, rows_in_periods
+from safeguarding_metrics.cohort import cohort_frame, days, rows_in_periods, text_ids
+
+from ._shared import once_per_child_day
 
 
 def rereferrals_12m(
@@ -53,37 +55,35 @@ def rereferrals_12m(
     in a reporting year, each referral is counted".
     """
     referrals = tables["referrals"]
-    frame = pd.DataFrame(
-        {
-            "child": referrals["child"].to_numpy(np.int64),
-            "day": days(referrals["referral_date"]),
-            "id": referrals["referral_id"].astype(str).to_numpy(),
-        }
-    )
-    frame = frame.sort_values(["child", "day", "id"], kind="stable")
-    frame = frame.drop_duplicates(["child", "day"], keep="first").reset_index(drop=True)
-    child = frame["child"].to_numpy()
-    day = frame["day"].to_numpy(dtype="datetime64[D]")
-    previous = np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[D]")
-    same_child = np.zeros(len(frame), dtype=bool)
+    child = referrals["child"].to_numpy(np.int64)
+    day = days(referrals["referral_date"])
+    # Only the histories of children referred in some period are read (all of each one).
+    chosen = _children_with_rows_in(child, day, periods)
+    child, day = child[chosen], day[chosen]
+    ids = text_ids(referrals["referral_id"].iloc[chosen])
+    keep = once_per_child_day(child, day, ids)
+    child, day, ids = child[keep], day[keep], ids[keep]
+    previous = np.full(len(child), np.datetime64("NaT"), dtype="datetime64[D]")
+    same_child = np.zeros(len(child), dtype=bool)
     same_child[1:] = child[1:] == child[:-1]
     previous[1:] = np.where(same_child[1:], day[:-1], np.datetime64("NaT"))
-    has_previous = ~np.isnat(previous)
-    met = np.zeros(len(frame), dtype=bool)
-    met[has_previous] = day[has_previous] <= add_months(previous[has_previous], 12)
 
     period, row = rows_in_periods(day, periods)
+    child, day, ids, previous = child[row], day[row], ids[row], previous[row]
+    has_previous = ~np.isnat(previous)
+    met = np.zeros(len(row), dtype=bool)
+    met[has_previous] = day[has_previous] <= add_months(previous[has_previous], 12)
     if params["per"] == "referral":
         return cohort_frame(
             period=period,
-            child=child[row],
-            record=frame["id"].to_numpy()[row],
-            date=day[row],
-            met=met[row],
-            extra={"previous_referral_date": previous[row]},
+            child=child,
+            record=ids,
+            date=day,
+            met=met,
+            extra={"previous_referral_date": previous},
         )
     per_child = (
-        pd.DataFrame({"period": period, "child": child[row], "date": day[row], "met": met[row]})
+        pd.DataFrame({"period": period, "child": child, "date": day, "met": met})
         .groupby(["period", "child"], sort=True)
         .agg(date=("date", "min"), met=("met", "any"))
         .reset_index()
@@ -94,6 +94,16 @@ def rereferrals_12m(
         date=per_child["date"].to_numpy(),
         met=per_child["met"].to_numpy(),
     )
+
+
+def _children_with_rows_in(child: np.ndarray, day: np.ndarray, periods: Periods) -> np.ndarray:
+    """The rows of the children who have a row dated in the span of the periods."""
+    if not len(periods) or not len(child) or child.min() < 0:
+        return np.arange(len(child))
+    counted = (day >= periods.start.min()) & (day <= periods.end.max())
+    wanted = np.zeros(int(child.max()) + 1, dtype=bool)
+    wanted[child[counted]] = True
+    return np.flatnonzero(wanted[child])
 
 
 REREFERRALS_12M = Indicator(

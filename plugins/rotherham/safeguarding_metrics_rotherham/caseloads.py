@@ -18,6 +18,7 @@ from safeguarding_metrics.cohort import (
     days,
     exclusion_reasons,
     rows_open_at_period_ends,
+    text_ids,
 )
 
 __all__ = [
@@ -62,16 +63,26 @@ def caseloads(allocations: pd.DataFrame, periods: Periods) -> pd.DataFrame:
     """
     start, end = days(allocations["start_date"]), days(allocations["end_date"])
     period, row = rows_open_at_period_ends(start, end, periods)
+    # Authorities and workers as codes in the sorted order of their text (factorized once for
+    # the table, not once per period), turned back into text for the result.
+    la_code, la_text = pd.factorize(_la_key(allocations), sort=True)
+    worker_code, worker_text = pd.factorize(text_ids(allocations["worker_id"]), sort=True)
+    known = worker_code[row] >= 0  # a missing worker id holds no caseload (groupby drops it)
+    period, row = period[known], row[known]
     frame = pd.DataFrame(
         {
             "period": period,
-            "la": _la_key(allocations)[row],
-            "worker": allocations["worker_id"].astype(str).to_numpy(dtype=object)[row],
+            "la": la_code[row],
+            "worker": worker_code[row],
             "child": allocations["child"].to_numpy(np.int64)[row],
         }
     ).drop_duplicates()
     held = frame.groupby(["period", "la", "worker"], sort=True).size()
     out = held.rename("caseload").reset_index()
+    out["la"] = pd.Series(np.asarray(la_text, dtype=object)[out["la"].to_numpy()], index=out.index)
+    out["worker"] = pd.Series(
+        np.asarray(worker_text, dtype=object)[out["worker"].to_numpy()], index=out.index
+    )
     out["caseload"] = out["caseload"].to_numpy(np.int64)
     return out
 

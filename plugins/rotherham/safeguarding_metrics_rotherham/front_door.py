@@ -10,7 +10,13 @@ import pandas as pd
 
 from safeguarding_metrics import Indicator, Parameter, Periods
 from safeguarding_metrics.calendar import add_working_days
-from safeguarding_metrics.cohort import cohort_frame, exclusion_reasons, rows_in_periods
+from safeguarding_metrics.cohort import (
+    cohort_frame,
+    exclusion_reasons,
+    rows_in_periods,
+    sort_with_ties,
+    text_ids,
+)
 
 __all__ = ["MASH_DECISION_24H", "mash_decision_24h"]
 
@@ -79,11 +85,15 @@ def mash_decision_24h(
     frame = pd.DataFrame(
         {
             "child": contacts["child"].to_numpy(np.int64),
-            "id": contacts["contact_id"].astype(str).to_numpy(dtype=object),
+            "id": text_ids(contacts["contact_id"]),
             "received": _moments(contacts["received_at"]),
             "decision": _moments(contacts["decision_at"]),
         }
-    ).sort_values(["received", "id"], kind="stable")
+    )
+    # by receipt (a missing one last), then id
+    moment = frame["received"].to_numpy(dtype="datetime64[ns]")
+    key = np.where(np.isnat(moment), np.iinfo(np.int64).max, moment.view(np.int64))
+    frame = frame.iloc[sort_with_ties(key, frame["id"].to_numpy(dtype=object))]
     received = frame["received"].to_numpy(dtype="datetime64[ns]")
     decision = frame["decision"].to_numpy(dtype="datetime64[ns]")
     received_day = received.astype("datetime64[D]")

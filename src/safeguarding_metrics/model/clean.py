@@ -19,6 +19,8 @@ from typing import Any
 import attrs
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .quality import Action, Severity, faults_frame
 from .tables import Column, TableSpec
@@ -43,8 +45,79 @@ class CleanTable:
     set_aside: int
 
 
+#: Python's whitespace (``str.isspace``, what ``str.strip`` and ``re``'s ``\\s`` remove), as an
+#: RE2 character class for Arrow's regular expressions.
+_SPACES = (
+    (0x09, 0x0D),
+    (0x1C, 0x20),
+    (0x85, 0x85),
+    (0xA0, 0xA0),
+    (0x1680, 0x1680),
+    (0x2000, 0x200A),
+    (0x2028, 0x2029),
+    (0x202F, 0x202F),
+    (0x205F, 0x205F),
+    (0x3000, 0x3000),
+)
+_SPACE_CLASS = "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in _SPACES) + "]"
+_EDGE_SPACE = f"^{_SPACE_CLASS}|{_SPACE_CLASS}$"
+
+
+def _arrow_text(values: pd.Series) -> pa.Array | None:
+    """A column of text (``str`` values and missing ones) as an Arrow array; ``None`` when the
+    column holds anything else (numbers, bytes, ...)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        pass
+    elif values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return None
+    try:
+        array = pa.array(values.array if values.dtype != object else values, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array if pa.types.is_string(array.type) or pa.types.is_large_string(array.type) else None
+
+
 def _text(values: pd.Series) -> pd.Series:
     """Values as stripped text (object dtype), ``None`` where missing or empty."""
+    return _text_and_arrow(values)[0]
+
+
+def _text_and_arrow(values: pd.Series, shared: bool = False) -> tuple[pd.Series, pa.Array | None]:
+    """:func:`_text`, and the column as Arrow text before stripping when it was text.
+
+    Text columns are handled by Arrow: only the values with whitespace at either end are
+    stripped by Python, instead of every value being converted and stripped. With ``shared``
+    (for codes: few distinct values) equal values share one Python string, which saves the
+    memory and the time of a string object per row.
+    """
+    array = _arrow_text(values)
+    if array is not None:
+        if shared:
+            encoded = array.dictionary_encode()
+            distinct = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+            lookup = np.full(len(distinct) + 1, None, dtype=object)  # the last: missing
+            lookup[:-1] = distinct
+            out = lookup[pc.fill_null(encoded.indices, len(distinct)).to_numpy()]
+        else:
+            out = array.to_numpy(zero_copy_only=False)
+            if out.dtype != object:  # pragma: no cover - Arrow gives objects for text
+                out = out.astype(object)
+            else:
+                out = out.copy() if not out.flags.writeable else out
+        empty = pc.fill_null(pc.equal(pc.binary_length(array), 0), False).to_numpy(
+            zero_copy_only=False
+        )
+        edge = pc.fill_null(pc.match_substring_regex(array, _EDGE_SPACE), False).to_numpy(
+            zero_copy_only=False
+        )
+        if edge.any():
+            stripped = pd.Series(out[edge], dtype=object).str.strip().to_numpy(dtype=object)
+            out[edge] = stripped
+            empty[np.flatnonzero(edge)[stripped == ""]] = True
+        out[empty] = None
+        return pd.Series(out, index=values.index, name=values.name, dtype=object), array
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         out = values.dt.strftime("%Y-%m-%d").astype(object)
     else:
@@ -52,7 +125,7 @@ def _text(values: pd.Series) -> pd.Series:
     mask = pd.isna(out)
     out = out.where(mask, out.astype(str).str.strip())
     out = out.where(~mask & (out != ""), None)
-    return out
+    return out, None
 
 
 class _Faults:
@@ -132,7 +205,7 @@ def _parse_column(
     elif kind == "bool" and pd.api.types.is_bool_dtype(raw.dtype):
         return raw.astype("boolean")
     else:
-        text = _text(raw)
+        text, arrow = _text_and_arrow(raw, shared=kind != "id" or name.endswith("child_id"))
         present = text.notna().to_numpy()
         bad = np.zeros(len(raw), dtype=bool)
 
@@ -145,7 +218,15 @@ def _parse_column(
         return text
     if kind == "code":
         assert text is not None
-        out = text.where(~present, text.str.replace(r"\s+", "", regex=True))
+        if arrow is not None:
+            # only values with whitespace in them change (most codes have none)
+            spaced = pc.fill_null(pc.match_substring_regex(arrow, _SPACE_CLASS), False)
+            spaced = spaced.to_numpy(zero_copy_only=False) & present
+            out = text.copy()
+            if spaced.any():
+                out[spaced] = text[spaced].str.replace(r"\s+", "", regex=True)
+        else:
+            out = text.where(~present, text.str.replace(r"\s+", "", regex=True))
         if column.codes is not None:
             unknown = present & ~out.isin(column.codes).to_numpy()
             faults.add(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -19,6 +20,8 @@ from typing import Any
 import attrs
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .clean import CleanTable, clean_table
 from .episode_rules import apply_episode_rules
@@ -32,6 +35,10 @@ log = logging.getLogger(__name__)
 
 #: The columns of :attr:`Dataset.counts`.
 COUNT_COLUMNS = ("table", "file", "read", "used", "set_aside", "fields_left_out", "warnings")
+
+#: :attr:`Dataset.las` per dataset, computed once (a dataset never changes; every
+#: ``calculate`` call asks for it).
+_LAS: weakref.WeakKeyDictionary[Dataset, tuple[str, ...]] = weakref.WeakKeyDictionary()
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -152,11 +159,14 @@ class Dataset:
     @property
     def las(self) -> tuple[str, ...]:
         """The local authorities in a pooled dataset; empty for a single authority."""
-        values = pd.Series(self.child_las).dropna().unique().tolist()
-        for frame in self.tables.values():
-            if "la" in frame.columns:
-                values.extend(frame["la"].dropna().unique().tolist())
-        return tuple(sorted(set(values)))
+        cached = _LAS.get(self)
+        if cached is None:
+            values = pd.Series(self.child_las).dropna().unique().tolist()
+            for frame in self.tables.values():
+                if "la" in frame.columns:
+                    values.extend(frame["la"].dropna().unique().tolist())
+            cached = _LAS[self] = tuple(sorted(set(values)))
+        return cached
 
     @property
     def n_children(self) -> int:
@@ -329,7 +339,7 @@ def load_dataset(
 
 
 def _assemble(
-    raws: Mapping[str, tuple[pd.DataFrame, str, np.ndarray | None]],
+    raws: dict[str, tuple[pd.DataFrame, str, np.ndarray | None]],
     *,
     strict: bool,
     source: str,
@@ -346,8 +356,8 @@ def _assemble(
             continue
         spec = table_spec(name)
         frame, file, rows = raws[name]
-        frame = frame.copy()
-        frame.columns = pd.Index([str(c).strip().lower() for c in frame.columns])
+        raws[name] = (pd.DataFrame(), file, None)  # the raw table is freed once cleaned
+        frame = frame.set_axis(pd.Index([str(c).strip().lower() for c in frame.columns]), axis=1)
         missing = [c for c in spec.required if c not in frame.columns]
         if missing:
             fault = Fault(
@@ -443,14 +453,15 @@ def _assemble(
             entry["warnings"] += int(found.mask.sum())
 
     quality = faults_frame([c for c in chunks if len(c)])
-    child_ids, child_las, frames = _code_children(
-        {name: c.frame for name, c in cleaned.items()}, quality
-    )
+    field_faults = {n: dict(c.field_faults) for n, c in cleaned.items()}
+    uncoded = {name: c.frame for name, c in cleaned.items()}
+    cleaned.clear()  # each table's frame with text child ids is freed once coded
+    child_ids, child_las, frames = _code_children(uncoded, quality)
     for name, reason in unusable.items():
         log.warning("table %s not usable: %s", name, reason)
     return Dataset(
         tables=MappingProxyType(frames),
-        field_faults=MappingProxyType({n: dict(c.field_faults) for n, c in cleaned.items()}),
+        field_faults=MappingProxyType(field_faults),
         quality=quality,
         counts=pd.DataFrame(counts, columns=list(COUNT_COLUMNS)),
         unusable=MappingProxyType(dict(unusable)),
@@ -461,9 +472,11 @@ def _assemble(
 
 
 def _code_children(
-    frames: Mapping[str, pd.DataFrame], quality: pd.DataFrame
+    frames: dict[str, pd.DataFrame], quality: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray, dict[str, pd.DataFrame]]:
     """Replace ``child_id`` by integer codes, the same code for the same child in every table.
+
+    ``frames`` is emptied as the tables are coded, so that each uncoded table can be freed.
 
     A child is identified by ``child_id``, or by (``la``, ``child_id``) in a pooled dataset.
     Codes follow the sorted order of the identifiers, so they do not depend on table order.
@@ -480,11 +493,16 @@ def _code_children(
             keys[name] = "\x1f" + ids
         else:
             keys[name] = ids
-    if keys:
+    coded = _arrow_codes(keys)
+    if coded is not None:
+        uniques, codes_of = coded
+    elif keys:
         uniques = pd.unique(pd.concat(list(keys.values()), ignore_index=True))
         uniques = np.sort(uniques.astype(object))
+        codes_of = {}
     else:
         uniques = np.array([], dtype=object)
+        codes_of = {}
     if pooled:
         split = pd.Series(uniques, dtype=object).str.split("\x1f", n=1, expand=True)
         child_las = split[0].replace("", None).to_numpy(dtype=object) if len(uniques) else uniques
@@ -494,10 +512,45 @@ def _code_children(
         child_las = np.full(len(uniques), None, dtype=object)
     out: dict[str, pd.DataFrame] = {}
     index = pd.Index(uniques)
-    for name, frame in frames.items():
-        if name in keys:
-            codes = index.get_indexer(keys[name]).astype(np.int32)
+    for name in list(frames):
+        frame = frames.pop(name)
+        key = keys.pop(name, None)
+        if key is not None:
+            codes = codes_of.pop(name, None)
+            if codes is None:
+                codes = index.get_indexer(key).astype(np.int32)
             frame = frame.drop(columns=["child_id"])
             frame.insert(1, "child", codes)
         out[name] = frame
     return child_ids, child_las, out
+
+
+def _arrow_codes(
+    keys: Mapping[str, pd.Series],
+) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+    """The sorted distinct keys and each table's codes, by Arrow's hashing and sorting.
+
+    ``None`` (the caller then uses pandas) when there are no keys or they are not all text.
+    Arrow compares UTF-8 bytes, which orders text as Python does (by code point).
+    """
+    if not keys:
+        return None
+    try:
+        arrays = [pa.array(k.to_numpy(dtype=object), type=pa.large_string()) for k in keys.values()]
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if any(a.null_count for a in arrays):
+        return None
+    encoded = pa.chunked_array(arrays, type=pa.large_string()).combine_chunks().dictionary_encode()
+    dictionary = encoded.dictionary
+    order = pc.sort_indices(dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    codes = rank[encoded.indices.to_numpy()]
+    uniques = dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False)
+    out: dict[str, np.ndarray] = {}
+    start = 0
+    for name, array in zip(keys, arrays, strict=True):
+        out[name] = codes[start : start + len(array)]
+        start += len(array)
+    return uniques, out
