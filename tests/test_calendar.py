@@ -638,9 +638,17 @@ def test_window_start_errors():
 
 @given(days)
 def test_rolling12_is_twelve_months(end):
-    start = window_start(end, "rolling12")
-    assert add_months(start, 12) > np.datetime64(end, "D")
-    assert np.datetime64(start, "D") > add_months(end, -12)
+    # the window holds exactly the days d with add_months(end, -12) < d <= end
+    start = np.datetime64(window_start(end, "rolling12"), "D")
+    assert start - np.timedelta64(1, "D") == add_months(end, -12)
+    assert start <= np.datetime64(end, "D")
+
+
+def test_rolling12_from_a_leap_day() -> None:
+    # 12 months to 28 February 2001 start on 29 February 2000 (the day after 2000-02-28);
+    # counting forward from that start clamps back to the end: add_months is not invertible
+    assert window_start("2001-02-28", "rolling12") == datetime.date(2000, 2, 29)
+    assert add_months(np.datetime64("2000-02-29"), 12) == np.datetime64("2001-02-28")
 
 
 def test_array_forms_are_one_dimensional_and_keep_nat() -> None:

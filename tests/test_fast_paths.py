@@ -140,3 +140,116 @@ def test_sort_key_sorts_as_lexsort(columns: list[tuple[int, ...]]) -> None:
 def test_sort_key_gives_up_beyond_63_bits() -> None:
     wide = np.array([0, 2**40], dtype=np.int64)
     assert sort_key(wide, wide) is None
+
+
+_DAY = st.one_of(st.none(), st.dates(dt.date(2014, 1, 1), dt.date(2016, 12, 31)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 5), st.booleans(), st.booleans(), st.sampled_from([None, "x"])),
+        max_size=40,
+    ),
+    n_periods=st.integers(1, 4),
+)
+def test_aggregate_by_period_matches_groupby(
+    rows: list[tuple[int, bool, bool, str | None]], n_periods: int
+) -> None:
+    from safeguarding_metrics import Indicator
+    from safeguarding_metrics.engine import _aggregate, _aggregate_periods
+
+    rows = [(p % n_periods, m, na, e) for p, m, na, e in rows]
+    cohort = pd.DataFrame(
+        {
+            "period": np.array([r[0] for r in rows], dtype=np.int64),
+            "la": np.full(len(rows), None, dtype=object),
+            "met": pd.array([None if r[2] else r[1] for r in rows], dtype="boolean"),
+            "excluded": np.array([r[3] for r in rows], dtype=object),
+        }
+    )
+    indicator = Indicator(
+        id="test.x",
+        title="x",
+        description="x",
+        kind="flow",
+        unit="%",
+        polarity="higher",
+        tables={},
+        compute=lambda *a: None,
+    )
+    by_groupby = _aggregate(indicator, cohort, ["period", "la"]).sort_values("period")
+    by_bincount = _aggregate_periods(indicator, cohort, n_periods)
+    # the groupby gives the missing authority as NaN, the fast path as None: both merge alike
+    assert by_groupby["la"].isna().all() and by_bincount["la"].isna().all()
+    pd.testing.assert_frame_equal(
+        by_groupby.drop(columns="la").reset_index(drop=True),
+        by_bincount.drop(columns="la").reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(_DAY, _DAY), max_size=30), split=st.booleans())
+def test_assessments_read_only_the_rows_in_span(
+    rows: list[tuple[dt.date | None, dt.date | None]], split: bool
+) -> None:
+    """The cohort of ``assessments_45wd`` as the definition reads it over the whole table."""
+    from safeguarding_metrics import Periods
+    from safeguarding_metrics_national.assessments import assessments_45wd
+
+    table = pd.DataFrame(
+        {
+            "child": np.arange(len(rows), dtype=np.int64),
+            "assessment_id": [f"A{i}" for i in range(len(rows))],
+            "start_date": pd.to_datetime(pd.Series([s for s, _ in rows], dtype=object)).to_numpy(),
+            "authorised_date": pd.to_datetime(
+                pd.Series([a for _, a in rows], dtype=object)
+            ).to_numpy(),
+            "referral_id": None,
+        },
+        index=np.arange(len(rows)) * 3 + 7,  # not a range index
+    )
+    bounds = (
+        [("2015-04-01", "2015-09-30"), ("2015-07-01", "2016-03-31")]
+        if split
+        else [("2015-04-01", "2016-03-31")]
+    )
+    periods = Periods(
+        start=[np.datetime64(b, "D") for b, _ in bounds],
+        end=[np.datetime64(e, "D") for _, e in bounds],
+    )
+    params = {"clock_start": "assessment", "count_start_day": False}
+    cohort = assessments_45wd({"assessments": table}, periods, params)
+    expected = []
+    for p, (b, e) in enumerate(bounds):
+        for i, (s, a) in enumerate(rows):
+            if s is not None and a is not None and a >= s and b <= str(a) <= e:
+                expected.append((p, a, i))
+    expected.sort()
+    assert cohort["period"].tolist() == [p for p, _, _ in expected]
+    assert cohort["child"].tolist() == [i for _, _, i in expected]
+    assert cohort["record"].tolist() == [f"A{i}" for _, _, i in expected]
+    assert cohort["excluded"].tolist() == [None] * len(expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    start=st.dates(dt.date(1990, 1, 1), dt.date(2030, 1, 1)),
+    length=st.integers(65, 3000),
+    months=st.integers(-40, 40),
+    seed=st.integers(0, 2**16),
+)
+def test_add_months_by_table_matches_month_units(
+    start: dt.date, length: int, months: int, seed: int
+) -> None:
+    """Many days (a short span, so the table is used) with NaT among them."""
+    from safeguarding_metrics.calendar import _add_months_by_units, add_months
+
+    rng = np.random.default_rng(seed)
+    day = np.datetime64(start, "D") + rng.integers(0, 2 * length, length).astype("timedelta64[D]")
+    day[rng.random(length) < 0.1] = np.datetime64("NaT")
+    got = add_months(day, months)
+    expected = _add_months_by_units(day, np.asarray(months))
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == expected.dtype

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import math
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -355,6 +356,48 @@ def _aggregate(indicator: Indicator, cohort: pd.DataFrame, keys: list[str]) -> p
     return grouped.reset_index()
 
 
+_NO_LA: weakref.WeakKeyDictionary[Dataset, bool] = weakref.WeakKeyDictionary()
+
+
+def _children_without_la(dataset: Dataset) -> bool:
+    """Whether every child's authority is None (a single-authority dataset); cached."""
+    cached = _NO_LA.get(dataset)
+    if cached is None:
+        las = dataset.child_las
+        cached = _NO_LA[dataset] = bool(
+            len(dataset.las) == 0 and all(x is None for x in pd.unique(las))
+        )
+    return cached
+
+
+def _aggregate_periods(indicator: Indicator, cohort: pd.DataFrame, n_periods: int) -> pd.DataFrame:
+    """:func:`_aggregate` by ``["period", "la"]`` for a cohort whose ``la`` is all None.
+
+    The same sums by ``np.bincount`` on the period index instead of a groupby: one row per
+    period that has cohort rows, ``la`` None.
+    """
+    period = cohort["period"].to_numpy(dtype=np.int64)
+    excluded = cohort["excluded"].notna().to_numpy()
+    if indicator.unit.is_mean:
+        return _aggregate(indicator, cohort, ["period", "la"])
+    met = cohort["met"].astype("boolean").to_numpy(dtype=bool, na_value=False)
+    use = ~excluded
+    rows = np.bincount(period, minlength=n_periods)
+    present = np.flatnonzero(rows)
+    numerator = np.bincount(period, weights=use & met, minlength=n_periods)
+    denominator = np.bincount(period, weights=use, minlength=n_periods)
+    n_excluded = np.bincount(period, weights=excluded, minlength=n_periods)
+    return pd.DataFrame(
+        {
+            "period": present,
+            "la": np.full(len(present), None, dtype=object),
+            "numerator": numerator[present].astype(np.int64),
+            "denominator": denominator[present].astype(np.int64),
+            "excluded": n_excluded[present].astype(np.int64),
+        }
+    )
+
+
 def _values(unit: Unit, numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     numerator = numerator.astype("float64")
     denominator = denominator.astype("float64")
@@ -509,14 +552,23 @@ def calculate(
             warnings.append(f"{indicator.id} is not computable: {reason}")
 
         if cohort is not None:
-            cohort = cohort.copy()
+            # a shallow copy: under copy-on-write the columns added below never reach the
+            # frame the indicator returned
+            cohort = cohort.copy(deep=False)
             child = cohort["child"].to_numpy()
+            single = False
             if "la" not in cohort.columns:
                 la_values = np.full(len(cohort), None, dtype=object)
-                has_child = child >= 0
-                la_values[has_child] = dataset.child_la(child[has_child])
+                if _children_without_la(dataset):  # a single authority: every la is None
+                    single = True
+                else:
+                    has_child = child >= 0
+                    la_values[has_child] = dataset.child_la(child[has_child])
                 cohort["la"] = la_values
-            aggregated = _aggregate(indicator, cohort, ["period", "la"])
+            if single:
+                aggregated = _aggregate_periods(indicator, cohort, len(eval_periods))
+            else:
+                aggregated = _aggregate(indicator, cohort, ["period", "la"])
             cohort.insert(1, "period_start", eval_periods.start[cohort["period"].to_numpy()])
             cohort.insert(2, "period_end", eval_periods.end[cohort["period"].to_numpy()])
             cohorts[indicator.id] = cohort

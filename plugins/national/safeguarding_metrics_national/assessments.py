@@ -86,11 +86,23 @@ def assessments_45wd(
     need census: guide*, AssessmentActualStartDate and AssessmentAuthorisationDate.
     """
     assessments = tables["assessments"]
-    start, authorised = _authorised(assessments)
+    # Only the rows authorised within the span of the periods can count: their days are
+    # read, the authorisation blanked when before the start (as ``_authorised`` does).
+    authorised_all = days(assessments["authorised_date"])
+    within = (
+        np.flatnonzero(
+            (authorised_all >= periods.start.min()) & (authorised_all <= periods.end.max())
+        )
+        if len(periods)
+        else np.zeros(0, dtype=np.int64)
+    )
+    subset = assessments.iloc[within]
+    start_w, authorised_w = _authorised(subset)
     child = assessments["child"].to_numpy(np.int64)
-    period, row = rows_in_periods(authorised, periods)
+    period, sub = rows_in_periods(authorised_w, periods)
+    row = within[sub]
 
-    excluded = np.full(len(assessments), None, dtype=object)
+    excluded: np.ndarray | None = None  # a reason per row of ``assessments``, if any
     if params["clock_start"] == "referral":
         if "referrals" not in tables:
             raise NotComputable("clock_start='referral' needs the referrals table")
@@ -110,11 +122,13 @@ def assessments_45wd(
             .to_numpy()
             .astype("datetime64[D]")
         )
+        excluded = np.full(len(assessments), None, dtype=object)
         excluded[np.isnat(clock)] = "no linked referral (referral_id missing or not found)"
+        clock = clock[row]
     else:
-        clock = start
+        clock = start_w[sub]
 
-    clock, auth = clock[row], authorised[row]
+    auth = authorised_w[sub]
     present = ~np.isnat(clock)
     count = np.full(len(row), -1, dtype=np.int64)
     count[present] = working_days(clock[present], auth[present], params["count_start_day"])
@@ -122,12 +136,12 @@ def assessments_45wd(
     return cohort_frame(
         period=period,
         child=child[row],
-        record=assessments["assessment_id"].astype(object).to_numpy()[row],
+        record=assessments["assessment_id"].iloc[row].astype(object).to_numpy(),
         date=auth,
         met=met,
-        excluded=excluded[row],
+        excluded=np.full(len(row), None, dtype=object) if excluded is None else excluded[row],
         extra={
-            "start_date": start[row],
+            "start_date": start_w[sub],
             "clock_start": clock,
             "working_days": nullable_int(count, present),
             "due_date": deadline(clock, TIMESCALE, params["count_start_day"]),

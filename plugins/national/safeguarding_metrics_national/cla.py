@@ -278,14 +278,18 @@ def cla_visits_on_time(
 
     visits = tables["visits"]
     # the cla visits of the children looked after (only the columns used are taken)
-    visit_child = visits["child"].to_numpy(np.int64)
-    mine = np.arange(len(visit_child))
+    # the child codes as stored (int32 from the loader): widened only for the rows kept
+    visit_child = visits["child"].to_numpy()
+    if visit_child.dtype.kind not in "iu":
+        visit_child = visits["child"].to_numpy(np.int64)
     if len(visit_child) and len(child) and visit_child.min() >= 0 and child.min() >= 0:
         wanted = np.zeros(max(int(visit_child.max()), int(child.max())) + 1, dtype=bool)
         wanted[child] = True
         mine = np.flatnonzero(wanted[visit_child])
+    else:
+        mine = np.arange(len(visit_child))
     cla = mine[visits["visit_type"].to_numpy()[mine] == "cla"]
-    visit_child = visit_child[cla]
+    visit_child = visit_child[cla].astype(np.int64)
     visit_day = days(visits["visit_date"].to_numpy()[cla])
     hit = latest_on_or_before(visit_child, visit_day, child, end)
     last = np.where(hit >= 0, visit_day[np.maximum(hit, 0)] if len(visit_day) else _NAT, _NAT)

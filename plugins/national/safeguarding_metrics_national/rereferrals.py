@@ -62,14 +62,14 @@ def rereferrals_12m(
     child, day = child[chosen], day[chosen]
     ids = text_ids(referrals["referral_id"].iloc[chosen])
     keep = once_per_child_day(child, day, ids)
-    child, day, ids = child[keep], day[keep], ids[keep]
+    child, day = child[keep], day[keep]
     previous = np.full(len(child), np.datetime64("NaT"), dtype="datetime64[D]")
     same_child = np.zeros(len(child), dtype=bool)
     same_child[1:] = child[1:] == child[:-1]
     previous[1:] = np.where(same_child[1:], day[:-1], np.datetime64("NaT"))
 
     period, row = rows_in_periods(day, periods)
-    child, day, ids, previous = child[row], day[row], ids[row], previous[row]
+    child, day, previous = child[row], day[row], previous[row]
     has_previous = ~np.isnat(previous)
     met = np.zeros(len(row), dtype=bool)
     met[has_previous] = day[has_previous] <= add_months(previous[has_previous], 12)
@@ -77,7 +77,7 @@ def rereferrals_12m(
         return cohort_frame(
             period=period,
             child=child,
-            record=ids,
+            record=ids[keep[row]],  # one take of the identifiers, of the counted rows only
             date=day,
             met=met,
             extra={"previous_referral_date": previous},
