@@ -253,3 +253,34 @@ def test_add_months_by_table_matches_month_units(
     expected = _add_months_by_units(day, np.asarray(months))
     np.testing.assert_array_equal(got, expected)
     assert got.dtype == expected.dtype
+
+
+def test_flow_cohort_takes_every_per_record_argument_for_the_rows_counted() -> None:
+    from safeguarding_metrics import Periods
+    from safeguarding_metrics.cohort import cohort_frame, flow_cohort, rows_in_periods
+
+    date = np.array(["2015-04-03", "NaT", "2015-05-20", "2015-03-31"], dtype="datetime64[D]")
+    periods = Periods(  # overlapping: a row in both appears once in each
+        start=np.array(["2015-04-01", "2015-04-01"], dtype="datetime64[D]"),
+        end=np.array(["2015-04-30", "2015-05-31"], dtype="datetime64[D]"),
+    )
+    child = np.array([1, 2, 3, 4])
+    record = pd.Series(["R1", "R2", "R3", "R4"], dtype=object)
+    met = np.array([True, False, False, True])
+    extra = {"detail": np.array([10, 20, 30, 40])}
+    got = flow_cohort(date, periods, child=child, record=record, met=met, extra=extra)
+    period, row = rows_in_periods(date, periods)
+    want = cohort_frame(
+        period=period,
+        child=child[row],
+        record=record.to_numpy()[row],
+        date=date[row],
+        met=met[row],
+        extra={"detail": extra["detail"][row]},
+    )
+    pd.testing.assert_frame_equal(got, want)
+    assert sorted(zip(got["period"], got["record"], strict=True)) == [
+        (0, "R1"),
+        (1, "R1"),
+        (1, "R3"),
+    ]

@@ -21,6 +21,7 @@ __all__ = [
     "cohort_frame",
     "days",
     "exclusion_reasons",
+    "flow_cohort",
     "latest_on_or_before",
     "open_on",
     "previous_in_group",
@@ -292,3 +293,43 @@ def cohort_frame(
     for name, values in (extra or {}).items():
         frame[name] = values if not np.isscalar(values) else np.full(n, values)
     return frame
+
+
+def flow_cohort(
+    date: Any,
+    periods: Periods,
+    *,
+    child: Any,
+    record: Any = None,
+    met: Any = None,
+    value: Any = None,
+    excluded: Any = None,
+    extra: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """A flow indicator's cohort: each record whose ``date`` falls in a period, once per period.
+
+    :func:`rows_in_periods` then :func:`cohort_frame`, with every per-record argument (``child``,
+    ``record``, ``met``, ``value``, ``excluded`` and each of ``extra``: arrays or Series of one
+    value per record, aligned with ``date``) taken for the rows counted. Scalars and ``None``
+    pass through as in :func:`cohort_frame`. Indicators that compute something costly per row
+    call :func:`rows_in_periods` themselves and compute it on the counted rows only.
+    """
+    date = days(date)
+    period, row = rows_in_periods(date, periods)
+
+    def take(values: Any) -> Any:
+        if values is None or np.isscalar(values):
+            return values
+        array = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+        return array[row]
+
+    return cohort_frame(
+        period=period,
+        child=take(child),
+        record=take(record),
+        date=date[row],
+        met=take(met),
+        value=take(value),
+        excluded=take(excluded),
+        extra={name: take(values) for name, values in (extra or {}).items()} or None,
+    )

@@ -14,7 +14,7 @@ from safeguarding_metrics.calendar import wd_inclusive as _wd_inclusive
 from safeguarding_metrics.cohort import (
     cohort_frame,
     days,
-    rows_in_periods,
+    flow_cohort,
     rows_open_at_period_ends,
     sort_with_ties,
     text_ids,
@@ -79,12 +79,11 @@ def count_flow(
 ) -> pd.DataFrame:
     """A count cohort: one met row per record whose ``day_column`` falls in the period."""
     day = days(frame[day_column])
-    period, row = rows_in_periods(day, periods)
-    return cohort_frame(
-        period=period,
-        child=frame["child"].to_numpy(np.int64)[row],
-        record=frame[id_column].astype(object).to_numpy()[row],
-        date=day[row],
+    return flow_cohort(
+        day,
+        periods,
+        child=frame["child"].to_numpy(np.int64),
+        record=frame[id_column].astype(object).to_numpy(),
         met=True,
     )
 

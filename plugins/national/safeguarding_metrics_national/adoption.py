@@ -21,6 +21,7 @@ from safeguarding_metrics.cohort import (
     cohort_frame,
     days,
     exclusion_reasons,
+    flow_cohort,
     rows_in_periods,
     rows_open_at_period_ends,
 )
@@ -323,13 +324,7 @@ def adoption_shobpa_decisions(
     """
     adoptions = tables["adoptions"]
     decided = days(adoptions["shobpa_date"])
-    period, row = rows_in_periods(decided, periods)
-    return cohort_frame(
-        period=period,
-        child=adoptions["child"].to_numpy(np.int64)[row],
-        date=decided[row],
-        met=True,
-    )
+    return flow_cohort(decided, periods, child=adoptions["child"].to_numpy(np.int64), met=True)
 
 
 def adoption_shobpa_waiting(

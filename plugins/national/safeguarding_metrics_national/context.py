@@ -13,6 +13,7 @@ from safeguarding_metrics import Indicator, Parameter, Periods
 from safeguarding_metrics.cohort import (
     cohort_frame,
     days,
+    flow_cohort,
     rows_in_periods,
     rows_open_at_period_ends,
     sort_key,
@@ -74,12 +75,11 @@ def referrals(
     DfE, *Characteristics of children in need*, table C1 (referrals in the year).
     """
     frame = referrals_once_per_day(rows_within(tables["referrals"], "referral_date", periods))
-    period, row = rows_in_periods(frame["day"].to_numpy(), periods)
-    return cohort_frame(
-        period=period,
-        child=frame["child"].to_numpy()[row],
-        record=frame["id"].to_numpy()[row],
-        date=frame["day"].to_numpy()[row],
+    return flow_cohort(
+        frame["day"].to_numpy(),
+        periods,
+        child=frame["child"].to_numpy(),
+        record=frame["id"].to_numpy(),
         met=True,
     )
 

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, Periods
-from safeguarding_metrics.calendar import add_months
+from safeguarding_metrics.calendar import add_months, months_after
 from safeguarding_metrics.cohort import (
     cohort_frame,
     days,
-    rows_in_periods,
+    flow_cohort,
     rows_open_at_period_ends,
 )
 
@@ -101,14 +101,13 @@ def cpp_second_subsequent(
     )
     previous = int_column(plans, "previous_plans")
     met = (start > first) | (previous >= 1)
-    period, row = rows_in_periods(start, periods)
-    return cohort_frame(
-        period=period,
-        child=child[row],
-        record=plans["plan_id"].astype(object).to_numpy()[row],
-        date=start[row],
-        met=met[row],
-        extra={"first_plan_start": first[row], "previous_plans": previous[row]},
+    return flow_cohort(
+        start,
+        periods,
+        child=child,
+        record=plans["plan_id"].astype(object).to_numpy(),
+        met=met,
+        extra={"first_plan_start": first, "previous_plans": previous},
     )
 
 
@@ -193,15 +192,14 @@ def cpp_ended_2y(
     during the year, by length of time); former NI 64.
     """
     plans, start, end = _plans(tables)
-    period, row = rows_in_periods(end, periods)
-    two_years_on = add_months(start[row], TWO_YEARS)
-    return cohort_frame(
-        period=period,
-        child=plans["child"].to_numpy(np.int64)[row],
-        record=plans["plan_id"].astype(object).to_numpy()[row],
-        date=end[row],
-        met=end[row] >= two_years_on,
-        extra={"start_date": start[row], "two_years_on": two_years_on},
+    two_years_on = months_after(start, TWO_YEARS)
+    return flow_cohort(
+        end,
+        periods,
+        child=plans["child"].to_numpy(np.int64),
+        record=plans["plan_id"].astype(object).to_numpy(),
+        met=end >= two_years_on,
+        extra={"start_date": start, "two_years_on": two_years_on},
     )
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from safeguarding_metrics import Indicator, Periods
 from safeguarding_metrics.calendar import months_after
-from safeguarding_metrics.cohort import cohort_frame, days, rows_in_periods
+from safeguarding_metrics.cohort import cohort_frame, days, flow_cohort
 
 from ._common import NAT, latest_event, open_per_child
 
@@ -157,14 +157,13 @@ def cpp_repeat_2y(
     start = days(frame["start"])
     met = ~np.isnat(previous_end) & (start <= window_end)
 
-    period, row = rows_in_periods(start, periods)
-    return cohort_frame(
-        period=period,
-        child=frame["child"].to_numpy(np.int64)[row],
-        record=frame["id"].to_numpy(dtype=object)[row],
-        date=start[row],
-        met=met[row],
-        extra={"previous_plan_end": previous_end[row], "repeat_window_end": window_end[row]},
+    return flow_cohort(
+        start,
+        periods,
+        child=frame["child"].to_numpy(np.int64),
+        record=frame["id"].to_numpy(dtype=object),
+        met=met,
+        extra={"previous_plan_end": previous_end, "repeat_window_end": window_end},
     )
 
 
