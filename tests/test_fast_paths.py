@@ -284,3 +284,48 @@ def test_flow_cohort_takes_every_per_record_argument_for_the_rows_counted() -> N
         (1, "R1"),
         (1, "R3"),
     ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    start=st.dates(dt.date(1900, 1, 1), dt.date(2150, 1, 1)),
+    length=st.integers(65, 2000),
+    spread=st.integers(1, 40000),
+    seed=st.integers(0, 2**16),
+)
+def test_working_days_by_table_match_busday_count(
+    start: dt.date, length: int, spread: int, seed: int
+) -> None:
+    """Many pairs (so the cumulative table is used), forwards and backwards, some of them
+    outside ``WORKING_DAY_YEARS`` (the table then steps aside)."""
+    from safeguarding_metrics.calendar import business_calendar, wd, wd_inclusive
+
+    rng = np.random.default_rng(seed)
+    a = np.datetime64(start, "D") + rng.integers(0, spread, length).astype("timedelta64[D]")
+    b = a + rng.integers(-400, 400, length).astype("timedelta64[D]")
+    cal = business_calendar()
+    one = np.timedelta64(1, "D")
+
+    def reference(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        forwards = np.busday_count(np.minimum(x, y), np.maximum(x, y), busdaycal=cal)
+        return np.where(y < x, -forwards, forwards)
+
+    np.testing.assert_array_equal(wd(a, b), reference(a + one, b + one))
+    np.testing.assert_array_equal(wd_inclusive(a, b), reference(a, b + one))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    offsets=st.lists(st.one_of(st.none(), st.integers(0, 80000)), max_size=80),
+    spread=st.sampled_from([30, 400, 65535, 65536, 80000]),
+)
+def test_stable_day_order_is_a_stable_argsort(offsets: list[int | None], spread: int) -> None:
+    """The radix sort of short spans, and the plain sort of long ones, with ties."""
+    from safeguarding_metrics.cohort import _stable_day_order
+
+    base = np.datetime64("1900-01-01", "D")
+    present = [o % (spread + 1) for o in offsets if o is not None]
+    dates = base + np.array(present, dtype=np.int64).astype("timedelta64[D]")
+    np.testing.assert_array_equal(
+        _stable_day_order(dates), np.argsort(dates, kind="stable")
+    )

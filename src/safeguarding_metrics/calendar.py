@@ -291,10 +291,38 @@ def _count(begin: Any, end: Any, name: str) -> int | np.ndarray:
     """
     if bool(np.isnat(begin).any()) or bool(np.isnat(end).any()):
         raise ValueError(f"{name}() needs both dates; leave out records with a missing date first")
-    forwards = np.busday_count(
-        np.minimum(begin, end), np.maximum(begin, end), busdaycal=business_calendar()
-    )
+    low, high = np.minimum(begin, end), np.maximum(begin, end)
+    forwards = _busday_count_by_table(low, high) if np.size(low) > 64 else None
+    if forwards is None:
+        forwards = np.busday_count(low, high, busdaycal=business_calendar())
     return _int_result(np.where(end < begin, -forwards, forwards))
+
+
+@functools.cache
+def _working_day_table() -> tuple[np.datetime64, np.ndarray]:
+    """``(first, cum)``: ``cum[i]`` is the number of working days in ``[first, first + i)``,
+    for every day of `WORKING_DAY_YEARS` and the day after them."""
+    first = np.datetime64(f"{WORKING_DAY_YEARS[0]}-01-01", "D")
+    after = np.datetime64(f"{WORKING_DAY_YEARS[1] + 1}-01-01", "D")
+    working = np.is_busday(np.arange(first, after), busdaycal=business_calendar())
+    cum = np.zeros(len(working) + 1, dtype=np.int64)
+    np.cumsum(working, out=cum[1:])
+    cum.flags.writeable = False
+    return first, cum
+
+
+def _busday_count_by_table(low: np.ndarray, high: np.ndarray) -> np.ndarray | None:
+    """``numpy.busday_count(low, high)`` for ``low <= high`` from a cumulative table.
+
+    Two lookups per pair instead of a walk over the calendar: several times faster on large
+    arrays. None (use ``numpy.busday_count``) when a day falls outside `WORKING_DAY_YEARS`.
+    """
+    first, cum = _working_day_table()
+    i = np.asarray(low - first, dtype=np.int64)
+    j = np.asarray(high - first, dtype=np.int64)
+    if i.size and (int(i.min()) < 0 or int(j.max()) >= len(cum)):
+        return None
+    return cum[j] - cum[i]
 
 
 def wd(a: Dates, b: Dates) -> int | np.ndarray:

@@ -138,6 +138,7 @@ def cmd_calculate(args: argparse.Namespace) -> int:
         benchmarks=not args.no_benchmarks,
         neighbours=args.neighbours,
         benchmark_years=args.benchmark_year,
+        cohorts=bool(args.drilldown),
         allow_broken_plugins=args.skip_broken_plugins,
         progress=_progress(args.quiet),
     )

@@ -19,6 +19,7 @@ from .indicator import COHORT_COLUMNS, Periods
 __all__ = [
     "child_day_key",
     "cohort_frame",
+    "count_frame",
     "days",
     "exclusion_reasons",
     "flow_cohort",
@@ -75,7 +76,7 @@ def rows_in_periods(dates: np.ndarray, periods: Periods) -> tuple[np.ndarray, np
         valid = np.flatnonzero((dates >= first) & (dates <= last))
     else:
         valid = np.zeros(0, dtype=np.int64)
-    order = valid[np.argsort(dates[valid], kind="stable")]
+    order = valid[_stable_day_order(dates[valid])]
     sorted_dates = dates[order]
     lo = np.searchsorted(sorted_dates, periods.start, side="left")
     hi = np.searchsorted(sorted_dates, periods.end, side="right")
@@ -85,6 +86,20 @@ def rows_in_periods(dates: np.ndarray, periods: Periods) -> tuple[np.ndarray, np
     starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
     positions = np.arange(total) + starts
     return period_index, order[positions]
+
+
+def _stable_day_order(dates: np.ndarray) -> np.ndarray:
+    """``np.argsort(dates, kind="stable")`` for days without NaT.
+
+    Days spanning fewer than 65,536 days (179 years) are sorted as 16-bit offsets from the
+    earliest, which numpy sorts by radix: the same order, about ten times faster.
+    """
+    if len(dates) == 0:
+        return np.zeros(0, dtype=np.int64)
+    offset = dates - dates.min()
+    if int(offset.max().astype(np.int64)) < 2**16:
+        return np.argsort(offset.astype(np.uint16), kind="stable")
+    return np.argsort(dates, kind="stable")
 
 
 def open_on(start: np.ndarray, end: np.ndarray, day: Any) -> np.ndarray:
@@ -293,6 +308,43 @@ def cohort_frame(
     for name, values in (extra or {}).items():
         frame[name] = values if not np.isscalar(values) else np.full(n, values)
     return frame
+
+
+def count_frame(
+    *,
+    period: np.ndarray,
+    child: np.ndarray,
+    date: Any = None,
+    met: Any = None,
+    value: Any = None,
+    weight: Any = None,
+    excluded: Any = None,
+) -> pd.DataFrame:
+    """What an indicator's ``count`` form returns: the columns the engine counts, nothing more.
+
+    The counted rows of the indicator's cohort with ``period``, ``child``, ``date`` (the event
+    day of a flow record: it places the record with a team), ``excluded`` (the reason, else
+    None; ``None`` for the whole column when nothing is excluded) and ``met`` (per cent and
+    counts) or ``value`` (means, with ``weight`` for a weighted one). No record identifiers or
+    detail columns: building them is most of a cohort's cost, and nobody drills down into
+    counts. The rows must be the cohort's rows (their order may differ).
+    """
+    n = len(period)
+    data: dict[str, Any] = {
+        "period": np.asarray(period, dtype=np.int64),
+        "child": np.asarray(child, dtype=np.int64),
+        "date": days(date) if date is not None else np.full(n, np.datetime64("NaT", "D")),
+        "excluded": (
+            np.full(n, None, dtype=object) if excluded is None else np.asarray(excluded, object)
+        ),
+    }
+    if met is not None:
+        data["met"] = np.asarray(met, dtype=bool)
+    if value is not None:
+        data["value"] = np.asarray(value, dtype="float64")
+    if weight is not None:
+        data["weight"] = np.asarray(weight, dtype="float64")
+    return pd.DataFrame(data)
 
 
 def flow_cohort(

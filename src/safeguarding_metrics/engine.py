@@ -24,6 +24,7 @@ from .calendar import Period, collection_year, window_start
 from .calendar import periods as make_periods
 from .indicator import (
     COHORT_COLUMNS,
+    COUNT_COLUMNS,
     Indicator,
     Kind,
     NotComputable,
@@ -219,7 +220,10 @@ class Results:
         :func:`assign_allocations`: a child allocated to two workers appears under each).
         """
         if indicator not in self.cohorts:
-            raise UsageError(f"no cohort for {indicator!r} in these results")
+            raise UsageError(
+                f"no cohort for {indicator!r} in these results (calculate(..., cohorts=False) "
+                "keeps none)"
+            )
         cohort = self.cohorts[indicator].copy()
         if by_team:
             assigned = assign_allocations(self.indicators[indicator], cohort, self.dataset)
@@ -304,10 +308,18 @@ def _resolve_targets(
     return found
 
 
-def _check_cohort(indicator: Indicator, cohort: Any, n_periods: int) -> pd.DataFrame:
+def _check_cohort(
+    indicator: Indicator, cohort: Any, n_periods: int, counts_only: bool = False
+) -> pd.DataFrame:
+    name = "count" if counts_only else "compute"
     if not isinstance(cohort, pd.DataFrame):
-        raise TypeError(f"compute returned {type(cohort).__name__}, not a DataFrame")
-    missing = [c for c in COHORT_COLUMNS if c not in cohort.columns]
+        raise TypeError(f"{name} returned {type(cohort).__name__}, not a DataFrame")
+    required = (
+        (*COUNT_COLUMNS, "value" if indicator.unit.is_mean else "met")
+        if counts_only
+        else COHORT_COLUMNS
+    )
+    missing = [c for c in required if c not in cohort.columns]
     if missing:
         raise ValueError(f"the cohort lacks column(s) {', '.join(missing)}")
     period = cohort["period"].to_numpy()
@@ -346,7 +358,7 @@ def _aggregate(indicator: Indicator, cohort: pd.DataFrame, keys: list[str]) -> p
         else:
             frame["denominator"] = use.astype(np.int64)
     else:
-        met = cohort["met"].astype("boolean").to_numpy(dtype=bool, na_value=False)
+        met = _met(cohort)
         use = ~excluded
         frame["numerator"] = (use & met).astype(np.int64)
         frame["denominator"] = use.astype(np.int64)
@@ -354,6 +366,14 @@ def _aggregate(indicator: Indicator, cohort: pd.DataFrame, keys: list[str]) -> p
         ["numerator", "denominator", "excluded"]
     ].sum()
     return grouped.reset_index()
+
+
+def _met(cohort: pd.DataFrame) -> np.ndarray:
+    """The ``met`` column as a numpy bool array, missing as False."""
+    met = cohort["met"]
+    if met.dtype == bool:  # a count form's column: nothing missing
+        return met.to_numpy()
+    return met.astype("boolean").to_numpy(dtype=bool, na_value=False)
 
 
 _NO_LA: weakref.WeakKeyDictionary[Dataset, bool] = weakref.WeakKeyDictionary()
@@ -379,8 +399,9 @@ def _aggregate_periods(indicator: Indicator, cohort: pd.DataFrame, n_periods: in
     period = cohort["period"].to_numpy(dtype=np.int64)
     excluded = cohort["excluded"].notna().to_numpy()
     if indicator.unit.is_mean:
-        return _aggregate(indicator, cohort, ["period", "la"])
-    met = cohort["met"].astype("boolean").to_numpy(dtype=bool, na_value=False)
+        with_la = cohort if "la" in cohort.columns else cohort.assign(la=None)
+        return _aggregate(indicator, with_la, ["period", "la"])
+    met = _met(cohort)
     use = ~excluded
     rows = np.bincount(period, minlength=n_periods)
     present = np.flatnonzero(rows)
@@ -396,6 +417,34 @@ def _aggregate_periods(indicator: Indicator, cohort: pd.DataFrame, n_periods: in
             "excluded": n_excluded[present].astype(np.int64),
         }
     )
+
+
+def _aggregate_cohort(
+    indicator: Indicator, cohort: pd.DataFrame, eval_periods: Periods, dataset: Dataset
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sums by period and authority, and the cohort with its ``la``, ``period_start`` and
+    ``period_end`` (for drill-down and breakdown)."""
+    # a shallow copy: under copy-on-write the columns added here never reach the frame the
+    # indicator returned
+    cohort = cohort.copy(deep=False)
+    single = False
+    if "la" not in cohort.columns:
+        la_values = np.full(len(cohort), None, dtype=object)
+        if _children_without_la(dataset):  # a single authority: every la is None
+            single = True
+        else:
+            child = cohort["child"].to_numpy()
+            has_child = child >= 0
+            la_values[has_child] = dataset.child_la(child[has_child])
+        cohort["la"] = la_values
+    if single:
+        aggregated = _aggregate_periods(indicator, cohort, len(eval_periods))
+    else:
+        aggregated = _aggregate(indicator, cohort, ["period", "la"])
+    period_index = cohort["period"].to_numpy()
+    cohort.insert(1, "period_start", eval_periods.start[period_index])
+    cohort.insert(2, "period_end", eval_periods.end[period_index])
+    return aggregated, cohort
 
 
 def _values(unit: Unit, numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -428,6 +477,7 @@ def calculate(
     neighbours: str = "mean",
     benchmark_years: str = "same",
     breakdown: bool = True,
+    cohorts: bool = True,
     registry: Registry | None = None,
     allow_broken_plugins: bool = False,
     progress: Callable[[str], None] | None = None,
@@ -462,6 +512,12 @@ def calculate(
         :func:`benchmark_year`), falling back to the latest year packaged before it.
     breakdown
         Whether to break results down by team and worker (needs ``allocations``).
+    cohorts
+        Whether to keep each indicator's cohort (the records counted) for
+        :meth:`Results.drilldown`. With ``False`` the results are the same, computed through
+        an indicator's ``count`` form where it has one (no record ids or detail columns are
+        built: faster and lighter when nobody will drill down), and ``Results.cohorts`` is
+        empty.
     registry
         The indicators to choose from; default the installed plugins.
     allow_broken_plugins
@@ -516,7 +572,7 @@ def calculate(
     las: list[Any] = list(dataset.las) if pooled else [None]
 
     rows: list[pd.DataFrame] = []
-    cohorts: dict[str, pd.DataFrame] = {}
+    kept_cohorts: dict[str, pd.DataFrame] = {}
     breakdowns: list[pd.DataFrame] = []
     for indicator in chosen:
         if progress:
@@ -538,9 +594,12 @@ def calculate(
                     if dataset.has(t) and t not in tables
                 }
             )
+            counts_only = not cohorts and indicator.count is not None
+            compute = indicator.count if counts_only else indicator.compute
+            assert compute is not None
             try:
-                raw = indicator.compute(tables, eval_periods, resolved[indicator.id])
-                cohort = _check_cohort(indicator, raw, len(eval_periods))
+                raw = compute(tables, eval_periods, resolved[indicator.id])
+                cohort = _check_cohort(indicator, raw, len(eval_periods), counts_only)
             except NotComputable as exc:
                 reason = str(exc)
                 cohort = None
@@ -551,35 +610,24 @@ def calculate(
         if reason is not None:
             warnings.append(f"{indicator.id} is not computable: {reason}")
 
-        if cohort is not None:
-            # a shallow copy: under copy-on-write the columns added below never reach the
-            # frame the indicator returned
-            cohort = cohort.copy(deep=False)
-            child = cohort["child"].to_numpy()
-            single = False
-            if "la" not in cohort.columns:
-                la_values = np.full(len(cohort), None, dtype=object)
-                if _children_without_la(dataset):  # a single authority: every la is None
-                    single = True
-                else:
-                    has_child = child >= 0
-                    la_values[has_child] = dataset.child_la(child[has_child])
-                cohort["la"] = la_values
-            if single:
-                aggregated = _aggregate_periods(indicator, cohort, len(eval_periods))
-            else:
-                aggregated = _aggregate(indicator, cohort, ["period", "la"])
-            cohort.insert(1, "period_start", eval_periods.start[cohort["period"].to_numpy()])
-            cohort.insert(2, "period_end", eval_periods.end[cohort["period"].to_numpy()])
-            cohorts[indicator.id] = cohort
+        if cohort is None:
+            aggregated = pd.DataFrame(
+                {"period": [], "la": [], "numerator": [], "denominator": [], "excluded": []}
+            )
+        elif (
+            not (cohorts or breakdown)
+            and "la" not in cohort.columns
+            and (_children_without_la(dataset))
+        ):  # a single authority's figures alone: counted by period, nothing else reads it
+            aggregated = _aggregate_periods(indicator, cohort, len(eval_periods))
+        else:
+            aggregated, cohort = _aggregate_cohort(indicator, cohort, eval_periods, dataset)
+            if cohorts:
+                kept_cohorts[indicator.id] = cohort
             if breakdown:
                 part = _breakdown(indicator, cohort, dataset)
                 if part is not None:
                     breakdowns.append(part)
-        else:
-            aggregated = pd.DataFrame(
-                {"period": [], "la": [], "numerator": [], "denominator": [], "excluded": []}
-            )
 
         # One result row per (period, window, la), zero-filled where the cohort is empty.
         grid = pd.DataFrame(
@@ -665,7 +713,7 @@ def calculate(
     )
     return Results(
         frame=frame,
-        cohorts=cohorts,
+        cohorts=kept_cohorts,
         breakdown=bd,
         dataset=dataset,
         indicators={i.id: i for i in chosen},

@@ -19,6 +19,7 @@ import pandas as pd
 
 __all__ = [
     "COHORT_COLUMNS",
+    "COUNT_COLUMNS",
     "Compute",
     "Indicator",
     "Kind",
@@ -169,6 +170,11 @@ Compute = Callable[[Mapping[str, pd.DataFrame], Periods, Mapping[str, Any]], pd.
 #: than the number of rows (caseloads per full-time equivalent).
 COHORT_COLUMNS = ("period", "child", "record", "date", "met", "value", "excluded")
 
+#: Columns an indicator's ``count`` form returns, with ``met`` (per cent and counts) or
+#: ``value`` (means, and ``weight`` for a weighted one): what the engine counts and breaks
+#: down (``date`` places a flow record with its team), without record ids or details.
+COUNT_COLUMNS = ("period", "child", "date", "excluded")
+
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
 
@@ -204,6 +210,12 @@ class Indicator:
         clearly (raise ``ValueError``) if the parameters chosen need one.
     compute
         ``compute(tables, periods, params) -> cohort``; see :data:`COHORT_COLUMNS`.
+    count
+        Optional: the same computation returning only the columns the engine counts
+        (:data:`COUNT_COLUMNS`, built with :func:`~safeguarding_metrics.cohort.count_frame`),
+        without record identifiers or detail columns. ``calculate(..., cohorts=False)`` uses
+        it when present: faster when nobody will drill down. Its counts must equal
+        ``compute``'s, which ``check_indicator`` checks.
     parameters
         Its choices, with defaults.
     source
@@ -226,6 +238,7 @@ class Indicator:
     polarity: Polarity = attrs.field(converter=Polarity)
     tables: Mapping[str, tuple[str, ...]] = attrs.field(converter=_tables)
     compute: Compute = attrs.field(repr=False, eq=False)
+    count: Compute | None = attrs.field(default=None, repr=False, eq=False)
     optional_tables: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, converter=_tables)
     parameters: tuple[Parameter, ...] = attrs.field(default=(), converter=_parameters)
     source: str = ""

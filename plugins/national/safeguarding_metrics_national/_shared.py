@@ -133,11 +133,12 @@ def rows_within(frame: pd.DataFrame, column: str, periods: Periods) -> pd.DataFr
     return frame if inside.all() else frame.iloc[np.flatnonzero(inside)]
 
 
-def once_per_child_day(child: np.ndarray, day: np.ndarray, ids: np.ndarray) -> np.ndarray:
+def once_per_child_day(child: np.ndarray, day: np.ndarray, ids: np.ndarray | None) -> np.ndarray:
     """Rows kept when counting once per child and day, sorted by child then day.
 
-    Of the rows of one child on one day the one with the lowest id is kept; a missing day sorts
-    after the child's dated rows (and counts once). The order of
+    Of the rows of one child on one day the one with the lowest id is kept (with ``ids`` None,
+    the first in the input: enough for a count); a missing day sorts after the child's dated
+    rows (and counts once). The order of
     ``sort_values(["child", "day", "id"])`` then ``drop_duplicates(["child", "day"])``, with
     ids compared only where a child has two rows on one day.
     """
@@ -146,7 +147,7 @@ def once_per_child_day(child: np.ndarray, day: np.ndarray, ids: np.ndarray) -> n
     offset[dated] = (day[dated] - _EPOCH).astype(np.int64)
     offset[~dated] = 1 << 20  # after every day (day numbers stay below 2**20)
     key = (np.asarray(child, dtype=np.int64) << 21) | offset
-    order = sort_with_ties(key, ids)
+    order = np.argsort(key, kind="stable") if ids is None else sort_with_ties(key, ids)
     sorted_key = key[order]
     first = np.ones(len(order), dtype=bool)
     first[1:] = sorted_key[1:] != sorted_key[:-1]

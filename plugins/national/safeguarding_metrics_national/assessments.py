@@ -6,15 +6,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, NotComputable, Parameter, Periods
-from safeguarding_metrics.cohort import cohort_frame, days, rows_in_periods
+from safeguarding_metrics.cohort import cohort_frame, count_frame, days, rows_in_periods
 
 from ._shared import NAT, count_flow, deadline, nullable_int, working_days
 
-__all__ = ["ASSESSMENTS_45WD", "ASSESSMENTS_COMPLETED", "assessments_45wd", "assessments_completed"]
+__all__ = [
+    "ASSESSMENTS_45WD",
+    "ASSESSMENTS_COMPLETED",
+    "assessments_45wd",
+    "assessments_45wd_counts",
+    "assessments_completed",
+]
 
 #: Working Together to Safeguard Children (2013 onwards): the maximum timescale of an
 #: assessment under the Children Act 1989 [working days].
@@ -85,6 +92,60 @@ def assessments_45wd(
     completed, by duration from start to authorisation), from 2013-14. DfE, *Children in
     need census: guide*, AssessmentActualStartDate and AssessmentAuthorisationDate.
     """
+    timed = _timed(tables, periods, params)
+    return cohort_frame(
+        period=timed.period,
+        child=timed.child,
+        record=tables["assessments"]["assessment_id"].iloc[timed.row].astype(object).to_numpy(),
+        date=timed.authorised,
+        met=timed.met,
+        excluded=(
+            np.full(len(timed.row), None, dtype=object)
+            if timed.excluded is None
+            else timed.excluded
+        ),
+        extra={
+            "start_date": timed.start,
+            "clock_start": timed.clock,
+            "working_days": nullable_int(timed.count, timed.present),
+            "due_date": deadline(timed.clock, TIMESCALE, params["count_start_day"]),
+        },
+    )
+
+
+def assessments_45wd_counts(
+    tables: Mapping[str, pd.DataFrame], periods: Periods, params: Mapping[str, Any]
+) -> pd.DataFrame:
+    """The count form of :func:`assessments_45wd`: the same rows, no ids or details."""
+    timed = _timed(tables, periods, params)
+    return count_frame(
+        period=timed.period,
+        child=timed.child,
+        date=timed.authorised,
+        met=timed.met,
+        excluded=timed.excluded,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class _Timed:
+    """The assessments counted, one entry per (period, assessment): what both forms share."""
+
+    period: np.ndarray
+    row: np.ndarray  # position in the assessments table
+    child: np.ndarray
+    start: np.ndarray
+    authorised: np.ndarray
+    clock: np.ndarray
+    count: np.ndarray  # working days, -1 where there is no clock start
+    present: np.ndarray  # has a clock start
+    met: np.ndarray
+    excluded: np.ndarray | None  # the reason per row, None when nothing is excluded
+
+
+def _timed(
+    tables: Mapping[str, pd.DataFrame], periods: Periods, params: Mapping[str, Any]
+) -> _Timed:
     assessments = tables["assessments"]
     # Only the rows authorised within the span of the periods can count: their days are
     # read, the authorisation blanked when before the start (as ``_authorised`` does).
@@ -96,13 +157,14 @@ def assessments_45wd(
         if len(periods)
         else np.zeros(0, dtype=np.int64)
     )
-    subset = assessments.iloc[within]
-    start_w, authorised_w = _authorised(subset)
-    child = assessments["child"].to_numpy(np.int64)
+    start_w = days(assessments["start_date"].to_numpy()[within])
+    authorised_w = authorised_all[within]
+    authorised_w = np.where(authorised_w >= start_w, authorised_w, NAT)
+    child = assessments["child"].to_numpy()
     period, sub = rows_in_periods(authorised_w, periods)
     row = within[sub]
 
-    excluded: np.ndarray | None = None  # a reason per row of ``assessments``, if any
+    excluded: np.ndarray | None = None
     if params["clock_start"] == "referral":
         if "referrals" not in tables:
             raise NotComputable("clock_start='referral' needs the referrals table")
@@ -115,16 +177,18 @@ def assessments_45wd(
             }
         ).drop_duplicates(["child", "referral_id"])
         wanted = pd.DataFrame(
-            {"child": child, "referral_id": assessments["referral_id"].astype(object).to_numpy()}
+            {
+                "child": child[row].astype(np.int64),
+                "referral_id": assessments["referral_id"].astype(object).to_numpy()[row],
+            }
         )
         clock = (
             wanted.merge(linked, on=["child", "referral_id"], how="left")["clock"]
             .to_numpy()
             .astype("datetime64[D]")
         )
-        excluded = np.full(len(assessments), None, dtype=object)
+        excluded = np.full(len(row), None, dtype=object)
         excluded[np.isnat(clock)] = "no linked referral (referral_id missing or not found)"
-        clock = clock[row]
     else:
         clock = start_w[sub]
 
@@ -132,20 +196,17 @@ def assessments_45wd(
     present = ~np.isnat(clock)
     count = np.full(len(row), -1, dtype=np.int64)
     count[present] = working_days(clock[present], auth[present], params["count_start_day"])
-    met = present & (count <= TIMESCALE)
-    return cohort_frame(
+    return _Timed(
         period=period,
+        row=row,
         child=child[row],
-        record=assessments["assessment_id"].iloc[row].astype(object).to_numpy(),
-        date=auth,
-        met=met,
-        excluded=np.full(len(row), None, dtype=object) if excluded is None else excluded[row],
-        extra={
-            "start_date": start_w[sub],
-            "clock_start": clock,
-            "working_days": nullable_int(count, present),
-            "due_date": deadline(clock, TIMESCALE, params["count_start_day"]),
-        },
+        start=start_w[sub],
+        authorised=auth,
+        clock=clock,
+        count=count,
+        present=present,
+        met=present & (count <= TIMESCALE),
+        excluded=excluded,
     )
 
 
@@ -207,6 +268,7 @@ ASSESSMENTS_45WD = Indicator(
     tables={"assessments": ("assessment_id", "start_date", "authorised_date", "referral_id")},
     optional_tables={"referrals": ("referral_id", "referral_date")},
     compute=assessments_45wd,
+    count=assessments_45wd_counts,
     parameters=(
         Parameter(
             name="clock_start",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 
@@ -18,6 +19,7 @@ from safeguarding_metrics import Indicator, Parameter, Periods
 from safeguarding_metrics.calendar import days_after, months_after, working_days_after
 from safeguarding_metrics.cohort import (
     cohort_frame,
+    count_frame,
     days,
     exclusion_reasons,
     latest_on_or_before,
@@ -271,6 +273,52 @@ def cla_visits_on_time(
     the first year, thereafter three months if the placement is intended to last until 18,
     else six weeks; regulation 28(3)-(5).
     """
+    visits = _visits_due(tables, periods, params)
+    return cohort_frame(
+        period=visits.period,
+        child=visits.child,
+        met=visits.met,
+        excluded=exclusion_reasons((np.isnat(visits.placed), "no placement start")),
+        extra={
+            "placement_start": visits.placed,
+            "last_visit": visits.last,
+            "due": visits.due,
+            "long_term": visits.long_term,
+            "regulation": visits.rule,
+        },
+    )
+
+
+def cla_visits_on_time_counts(
+    tables: Mapping[str, pd.DataFrame], periods: Periods, params: Mapping[str, Any]
+) -> pd.DataFrame:
+    """The count form of :func:`cla_visits_on_time`: the same rows, no detail columns."""
+    visits = _visits_due(tables, periods, params)
+    return count_frame(
+        period=visits.period,
+        child=visits.child,
+        met=visits.met,
+        excluded=exclusion_reasons((np.isnat(visits.placed), "no placement start")),
+    )
+
+
+@attrs.frozen(kw_only=True)
+class _VisitsDue:
+    """Per (period end, child looked after): what both forms of the visits measure share."""
+
+    period: np.ndarray
+    child: np.ndarray
+    placed: np.ndarray
+    last: np.ndarray
+    due: np.ndarray
+    long_term: np.ndarray
+    rule: np.ndarray
+    met: np.ndarray
+
+
+def _visits_due(
+    tables: Mapping[str, pd.DataFrame], periods: Periods, params: Mapping[str, Any]
+) -> _VisitsDue:
     history = _history(tables)
     period, child, end = _snapshot(history, periods)
     current = history.open_episode(child, end)
@@ -346,20 +394,15 @@ def cla_visits_on_time(
         rule[four_weekly] = "28(4)"
         rule[care_order] = "28(5)"
 
-    excluded = exclusion_reasons((np.isnat(placed), "no placement start"))
-    met = ~np.isnat(due) & (end <= due)
-    return cohort_frame(
+    return _VisitsDue(
         period=period,
         child=child,
-        met=met,
-        excluded=excluded,
-        extra={
-            "placement_start": placed,
-            "last_visit": last,
-            "due": due,
-            "long_term": long_term,
-            "regulation": rule,
-        },
+        placed=placed,
+        last=last,
+        due=due,
+        long_term=long_term,
+        rule=rule,
+        met=~np.isnat(due) & (end <= due),
     )
 
 
@@ -693,6 +736,7 @@ CLA_VISITS_ON_TIME = Indicator(
         "visits": ("visit_date", "visit_type"),
     },
     compute=cla_visits_on_time,
+    count=cla_visits_on_time_counts,
     parameters=(
         Parameter(
             name="reg28_special_cases",

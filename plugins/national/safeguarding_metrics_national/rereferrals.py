@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, Parameter, Periods
 from safeguarding_metrics.calendar import add_months
-from safeguarding_metrics.cohort import cohort_frame, days, rows_in_periods, text_ids
+from safeguarding_metrics.cohort import (
+    cohort_frame,
+    count_frame,
+    days,
+    rows_in_periods,
+    text_ids,
+)
 
 from ._shared import once_per_child_day
 
@@ -54,13 +61,55 @@ def rereferrals_12m(
     referred within 12 months of a previous referral"; "if a child has more than one referral
     in a reporting year, each referral is counted".
     """
+    counted = _counted(tables, periods, with_ids=params["per"] == "referral")
+    if params["per"] == "referral":
+        return cohort_frame(
+            period=counted.period,
+            child=counted.child,
+            record=counted.record,
+            date=counted.day,
+            met=counted.met,
+            extra={"previous_referral_date": counted.previous},
+        )
+    return _per_child(counted, cohort_frame)
+
+
+def rereferrals_12m_counts(
+    tables: Mapping[str, pd.DataFrame], periods: Periods, params: Mapping[str, Any]
+) -> pd.DataFrame:
+    """The count form of :func:`rereferrals_12m`: the same rows, no ids or details.
+
+    Which of two referrals of a child on one day stands for both does not change a count, so
+    the identifiers are not read.
+    """
+    counted = _counted(tables, periods, with_ids=False)
+    if params["per"] == "referral":
+        return count_frame(
+            period=counted.period, child=counted.child, date=counted.day, met=counted.met
+        )
+    return _per_child(counted, count_frame)
+
+
+@attrs.frozen(kw_only=True)
+class _Counted:
+    """The referrals counted, one per (period, child and day): what both forms share."""
+
+    period: np.ndarray
+    child: np.ndarray
+    day: np.ndarray
+    previous: np.ndarray  # the child's previous referral day, NaT for a first referral
+    met: np.ndarray
+    record: np.ndarray | None  # the referral ids, when asked for
+
+
+def _counted(tables: Mapping[str, pd.DataFrame], periods: Periods, *, with_ids: bool) -> _Counted:
     referrals = tables["referrals"]
     child = referrals["child"].to_numpy(np.int64)
     day = days(referrals["referral_date"])
     # Only the histories of children referred in some period are read (all of each one).
     chosen = _children_with_rows_in(child, day, periods)
     child, day = child[chosen], day[chosen]
-    ids = text_ids(referrals["referral_id"].iloc[chosen])
+    ids = text_ids(referrals["referral_id"].iloc[chosen]) if with_ids else None
     keep = once_per_child_day(child, day, ids)
     child, day = child[keep], day[keep]
     previous = np.full(len(child), np.datetime64("NaT"), dtype="datetime64[D]")
@@ -73,22 +122,33 @@ def rereferrals_12m(
     has_previous = ~np.isnat(previous)
     met = np.zeros(len(row), dtype=bool)
     met[has_previous] = day[has_previous] <= add_months(previous[has_previous], 12)
-    if params["per"] == "referral":
-        return cohort_frame(
-            period=period,
-            child=child,
-            record=ids[keep[row]],  # one take of the identifiers, of the counted rows only
-            date=day,
-            met=met,
-            extra={"previous_referral_date": previous},
-        )
+    return _Counted(
+        period=period,
+        child=child,
+        day=day,
+        previous=previous,
+        met=met,
+        # one take of the identifiers, of the counted rows only
+        record=None if ids is None else ids[keep[row]],
+    )
+
+
+def _per_child(counted: _Counted, frame: Callable[..., pd.DataFrame]) -> pd.DataFrame:
+    """``per="child"``: one row per period and child, met when any of its referrals is."""
     per_child = (
-        pd.DataFrame({"period": period, "child": child, "date": day, "met": met})
+        pd.DataFrame(
+            {
+                "period": counted.period,
+                "child": counted.child,
+                "date": counted.day,
+                "met": counted.met,
+            }
+        )
         .groupby(["period", "child"], sort=True)
         .agg(date=("date", "min"), met=("met", "any"))
         .reset_index()
     )
-    return cohort_frame(
+    return frame(
         period=per_child["period"].to_numpy(),
         child=per_child["child"].to_numpy(),
         date=per_child["date"].to_numpy(),
@@ -120,6 +180,7 @@ REREFERRALS_12M = Indicator(
     polarity="lower",
     tables={"referrals": ("referral_id", "referral_date")},
     compute=rereferrals_12m,
+    count=rereferrals_12m_counts,
     parameters=(
         Parameter(
             name="per",

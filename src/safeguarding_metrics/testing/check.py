@@ -6,7 +6,8 @@ on many generated case histories, through :func:`safeguarding_metrics.calculate`
 report computes them:
 
 ``bounds``
-    Every result is computed (status ``ok``); for per cent indicators
+    Every result is computed (status ``ok``); an indicator with a ``count`` form gives the same
+    results and breakdown through it (``calculate(..., cohorts=False)``); for per cent indicators
     ``0 <= numerator <= denominator`` (whole numbers) and the value is within ``[0, 100]``;
     counts and means are never negative; the value is missing exactly when the denominator is
     0 (per cent and means) and equals ``100 * numerator / denominator`` (or the mean)
@@ -210,6 +211,7 @@ def run_indicator(
     every: str | None = None,
     params: Mapping[str, Any] | None = None,
     registry: Registry | Iterable[tuple[str, object]] | None = None,
+    cohorts: bool = True,
 ) -> Results:
     """Compute one indicator with :func:`~safeguarding_metrics.calculate`, no benchmarks.
 
@@ -226,6 +228,8 @@ def run_indicator(
     registry
         A :class:`~safeguarding_metrics.Registry`, or ``(name, plugin)`` pairs to build one;
         default: none needed for an Indicator object, the installed plugins for an id.
+    cohorts
+        As for ``calculate``: ``False`` computes through the indicator's ``count`` form.
 
     Returns
     -------
@@ -241,6 +245,7 @@ def run_indicator(
         params={chosen.id: dict(params)} if params else None,
         registry=reg,
         benchmarks=False,
+        cohorts=cohorts,
     )
 
 
@@ -389,6 +394,17 @@ def _cohort_rows(indicator: Indicator, results: Results) -> pd.DataFrame | None:
     return rows.iloc[order].reset_index(drop=True)
 
 
+def _same_breakdown(first: pd.DataFrame, second: pd.DataFrame) -> bool:
+    if len(first) != len(second):
+        return False
+    key = ["level", "group", "period_start", "period_end", "la"]
+    a = first.astype(object).fillna("").sort_values(key, key=lambda c: c.astype(str))
+    b = second.astype(object).fillna("").sort_values(key, key=lambda c: c.astype(str))
+    return bool(
+        (a.reset_index(drop=True).astype(str) == b.reset_index(drop=True).astype(str)).all().all()
+    )
+
+
 def _figures(results: Results) -> dict[tuple[Any, ...], dict[str, float]]:
     out = {}
     for row in _records(results):
@@ -534,6 +550,7 @@ class _Checker:
         every: str | None,
         params: Mapping[str, Any],
         context: str,
+        cohorts: bool = True,
     ) -> Results:
         try:
             return run_indicator(
@@ -544,12 +561,33 @@ class _Checker:
                 every=every,
                 params=params,
                 registry=self.registry,
+                cohorts=cohorts,
             )
         except Exception as exc:
             raise _Failed(
                 f"calculate() raised {type(exc).__name__}: {exc}",
                 context + self.how(span, every, params),
             ) from None
+
+    def same_counts(
+        self,
+        results: Results,
+        dataset: Dataset,
+        span: tuple[dt.date, dt.date],
+        every: str | None,
+        params: Mapping[str, Any],
+        context: str,
+    ) -> None:
+        """The indicator's ``count`` form gives the results and breakdown its cohort gives."""
+        counted = self.run(dataset, span, every, params, context, cohorts=False)
+        where = context + self.how(span, every, params)
+        diff = _first_difference(
+            _records(results), _records(counted), ("the cohort", "the count form")
+        )
+        if diff is None and not _same_breakdown(results.breakdown, counted.breakdown):
+            diff = "the breakdown by team and worker differs between the cohort and the count form"
+        if diff is not None:
+            raise _Failed(diff, where)
 
     def how(
         self, span: tuple[dt.date, dt.date], every: str | None, params: Mapping[str, Any]
@@ -596,6 +634,8 @@ class _Checker:
                     _check_cohort(self.indicator, results)
                 except AssertionError as exc:
                     raise _Failed(str(exc), context + self.how(span, every, params)) from None
+                if self.indicator.count is not None:
+                    self.same_counts(results, dataset, span, every, params, context)
 
         self.execute("bounds", test)
 
