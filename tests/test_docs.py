@@ -7,6 +7,7 @@ import re
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,3 +40,43 @@ def test_plugin_guide_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert tests
     for function in tests:
         function()
+
+
+def test_plugin_guide_count_form_example_gives_the_cohorts_counts() -> None:
+    """The count-form example in the guide runs, and its two forms agree."""
+    import safeguarding_metrics as sm
+    from safeguarding_metrics.synthetic import generate
+    from safeguarding_metrics.testing import check_indicator
+
+    text = (ROOT / "docs" / "writing-a-plugin.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```py\n(.*?)```", text, re.S) if "count_frame" in b]
+    namespace: dict[str, object] = {}
+    exec(compile(block, "writing-a-plugin.md", "exec"), namespace)
+    indicator = sm.Indicator(
+        id="doncaster.nfa_referrals",
+        title="Referrals ending in no further action",
+        description="Numerator: NFA referrals. Denominator: referrals in the period.",
+        kind="flow",
+        unit="%",
+        polarity="lower",
+        tables={"referrals": ("referral_id", "referral_date", "nfa")},
+        compute=namespace["nfa_referrals"],
+        count=namespace["nfa_referrals_counts"],
+    )
+    data = sm.Dataset.from_frames(generate(scale=0.1))
+    both = [
+        sm.calculate(
+            data,
+            start="2015-04-01",
+            end="2016-03-31",
+            every="month",
+            indicators=[indicator],
+            benchmarks=False,
+            cohorts=cohorts,
+        )
+        for cohorts in (True, False)
+    ]
+    pd.testing.assert_frame_equal(both[0].frame, both[1].frame)
+    assert both[0].frame["denominator"].sum() > 0
+    assert indicator.id in both[0].cohorts and not both[1].cohorts
+    check_indicator(indicator, max_examples=5)

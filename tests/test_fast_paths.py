@@ -326,6 +326,4 @@ def test_stable_day_order_is_a_stable_argsort(offsets: list[int | None], spread:
     base = np.datetime64("1900-01-01", "D")
     present = [o % (spread + 1) for o in offsets if o is not None]
     dates = base + np.array(present, dtype=np.int64).astype("timedelta64[D]")
-    np.testing.assert_array_equal(
-        _stable_day_order(dates), np.argsort(dates, kind="stable")
-    )
+    np.testing.assert_array_equal(_stable_day_order(dates), np.argsort(dates, kind="stable"))

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 
 from .indicator import COHORT_COLUMNS, Periods
 
 __all__ = [
+    "DayIndex",
     "child_day_key",
     "cohort_frame",
     "count_frame",
@@ -67,7 +69,13 @@ def rows_in_periods(dates: np.ndarray, periods: Periods) -> tuple[np.ndarray, np
     Returns
     -------
     period_index, row_index
-        Parallel arrays: row ``row_index[k]`` has its date in period ``period_index[k]``.
+        Parallel arrays: row ``row_index[k]`` has its date in period ``period_index[k]``; by
+        period, then date, then row.
+
+    Notes
+    -----
+    Only the rows within the span of all the periods are sorted. An indicator called again
+    and again on one table can sort it once instead: :class:`DayIndex`.
     """
     dates = days(dates)
     if len(periods):
@@ -76,16 +84,56 @@ def rows_in_periods(dates: np.ndarray, periods: Periods) -> tuple[np.ndarray, np
         valid = np.flatnonzero((dates >= first) & (dates <= last))
     else:
         valid = np.zeros(0, dtype=np.int64)
-    order = valid[_stable_day_order(dates[valid])]
-    sorted_dates = dates[order]
-    lo = np.searchsorted(sorted_dates, periods.start, side="left")
-    hi = np.searchsorted(sorted_dates, periods.end, side="right")
-    counts = np.maximum(hi - lo, 0)
-    total = int(counts.sum())
-    period_index = np.repeat(np.arange(len(periods)), counts)
-    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
-    positions = np.arange(total) + starts
-    return period_index, order[positions]
+    period_index, row_index = DayIndex.of(dates[valid]).rows_in_periods(periods)
+    return period_index, valid[row_index]
+
+
+@attrs.frozen(eq=False)
+class DayIndex:
+    """The rows of a table sorted once by a date: which rows fall in which period, by search.
+
+    :func:`rows_in_periods` sorts the rows of the periods' span on every call; an index sorts
+    every dated row once, after which each call is two binary searches per period. Build it
+    with :meth:`of`, and share it between calls with
+    :func:`~safeguarding_metrics.views.shared` (``national.assessments_45wd`` does).
+
+    Attributes
+    ----------
+    order
+        The rows with a date, sorted by date (ties in row order).
+    sorted_days
+        Their dates, ``datetime64[D]``, ascending.
+    """
+
+    order: np.ndarray
+    sorted_days: np.ndarray
+
+    @classmethod
+    def of(cls, dates: Any) -> DayIndex:
+        """Index one date per row (``NaT``: the row is in no period)."""
+        dates = days(dates)
+        dated = np.flatnonzero(~np.isnat(dates))
+        order = dated[_stable_day_order(dates[dated])]
+        sorted_days = dates[order]
+        order.flags.writeable = False
+        sorted_days.flags.writeable = False
+        return cls(order=order, sorted_days=sorted_days)
+
+    def rows_in_periods(self, periods: Periods) -> tuple[np.ndarray, np.ndarray]:
+        """``rows_in_periods(dates, periods)`` of the dates indexed: the same arrays."""
+        period_index, positions = self.positions_in_periods(periods)
+        return period_index, self.order[positions]
+
+    def positions_in_periods(self, periods: Periods) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`rows_in_periods`, with positions in the index's order (into ``order`` and
+        ``sorted_days``, and any column kept in that order) instead of rows."""
+        lo = np.searchsorted(self.sorted_days, periods.start, side="left")
+        hi = np.searchsorted(self.sorted_days, periods.end, side="right")
+        counts = np.maximum(hi - lo, 0)
+        total = int(counts.sum())
+        period_index = np.repeat(np.arange(len(periods)), counts)
+        starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+        return period_index, np.arange(total) + starts
 
 
 def _stable_day_order(dates: np.ndarray) -> np.ndarray:
@@ -324,8 +372,9 @@ def count_frame(
 
     The counted rows of the indicator's cohort with ``period``, ``child``, ``date`` (the event
     day of a flow record: it places the record with a team), ``excluded`` (the reason, else
-    None; ``None`` for the whole column when nothing is excluded) and ``met`` (per cent and
-    counts) or ``value`` (means, with ``weight`` for a weighted one). No record identifiers or
+    None; ``None`` for the whole column when nothing is excluded, stored as NaN) and ``met``
+    (per cent and counts) or ``value`` (means, with ``weight`` for a weighted one). No record
+    identifiers or
     detail columns: building them is most of a cohort's cost, and nobody drills down into
     counts. The rows must be the cohort's rows (their order may differ).
     """
@@ -334,9 +383,8 @@ def count_frame(
         "period": np.asarray(period, dtype=np.int64),
         "child": np.asarray(child, dtype=np.int64),
         "date": days(date) if date is not None else np.full(n, np.datetime64("NaT", "D")),
-        "excluded": (
-            np.full(n, None, dtype=object) if excluded is None else np.asarray(excluded, object)
-        ),
+        # nothing excluded: a float column of NaN, missing like None but checked far faster
+        "excluded": np.full(n, np.nan) if excluded is None else np.asarray(excluded, object),
     }
     if met is not None:
         data["met"] = np.asarray(met, dtype=bool)
@@ -344,7 +392,8 @@ def count_frame(
         data["value"] = np.asarray(value, dtype="float64")
     if weight is not None:
         data["weight"] = np.asarray(weight, dtype="float64")
-    return pd.DataFrame(data)
+    # not copied: the engine adds columns to a count frame but never writes into one
+    return pd.DataFrame(data, copy=False)
 
 
 def flow_cohort(

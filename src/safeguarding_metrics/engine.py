@@ -35,6 +35,7 @@ from .indicator import (
 )
 from .model.dataset import Dataset
 from .registry import Registry, default_registry
+from .views import TableViews
 
 __all__ = [
     "BENCHMARK_YEARS",
@@ -329,7 +330,11 @@ def _check_cohort(
     # carry its value), else it must give the reason it is left out.
     counted = cohort["excluded"].isna().to_numpy()
     needed = "value" if indicator.unit.is_mean else "met"
-    undecided = counted & cohort[needed].isna().to_numpy()
+    undecided = (
+        counted & cohort[needed].isna().to_numpy()
+        if cohort[needed].dtype != bool  # a numpy bool column has nothing missing
+        else np.zeros(len(cohort), dtype=bool)
+    )
     if indicator.unit.is_mean and "weight" in cohort.columns:
         undecided |= counted & pd.to_numeric(cohort["weight"], errors="coerce").isna().to_numpy()
     if undecided.any():
@@ -396,24 +401,22 @@ def _aggregate_periods(indicator: Indicator, cohort: pd.DataFrame, n_periods: in
     The same sums by ``np.bincount`` on the period index instead of a groupby: one row per
     period that has cohort rows, ``la`` None.
     """
-    period = cohort["period"].to_numpy(dtype=np.int64)
-    excluded = cohort["excluded"].notna().to_numpy()
     if indicator.unit.is_mean:
         with_la = cohort if "la" in cohort.columns else cohort.assign(la=None)
         return _aggregate(indicator, with_la, ["period", "la"])
+    period = cohort["period"].to_numpy(dtype=np.int64)
+    excluded = cohort["excluded"].notna().to_numpy()
     met = _met(cohort)
-    use = ~excluded
     rows = np.bincount(period, minlength=n_periods)
     present = np.flatnonzero(rows)
-    numerator = np.bincount(period, weights=use & met, minlength=n_periods)
-    denominator = np.bincount(period, weights=use, minlength=n_periods)
-    n_excluded = np.bincount(period, weights=excluded, minlength=n_periods)
+    n_excluded = np.bincount(period[excluded], minlength=n_periods)
+    numerator = np.bincount(period[met & ~excluded], minlength=n_periods)
     return pd.DataFrame(
         {
             "period": present,
             "la": np.full(len(present), None, dtype=object),
             "numerator": numerator[present].astype(np.int64),
-            "denominator": denominator[present].astype(np.int64),
+            "denominator": (rows - n_excluded)[present].astype(np.int64),
             "excluded": n_excluded[present].astype(np.int64),
         }
     )
@@ -586,14 +589,15 @@ def calculate(
         reason = _not_computable(indicator, dataset)
         cohort: pd.DataFrame | None = None
         if reason is None:
-            tables = {t: dataset.view(t, cols) for t, cols in indicator.tables.items()}
-            tables.update(
+            frames = {t: dataset.view(t, cols) for t, cols in indicator.tables.items()}
+            frames.update(
                 {
                     t: dataset.view(t, cols)
                     for t, cols in indicator.optional_tables.items()
-                    if dataset.has(t) and t not in tables
+                    if dataset.has(t) and t not in frames
                 }
             )
+            tables = TableViews(frames, dataset)
             counts_only = not cohorts and indicator.count is not None
             compute = indicator.count if counts_only else indicator.compute
             assert compute is not None

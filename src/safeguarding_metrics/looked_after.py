@@ -29,6 +29,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -37,6 +38,7 @@ import pandas as pd
 
 from .calendar import add_months
 from .cohort import days, latest_on_or_before, sort_key
+from .views import shared
 
 __all__ = [
     "ADOPTION_PLACEMENTS",
@@ -211,10 +213,13 @@ class CareHistory:
     order of the input; the arrays below are its columns. Question methods take parallel
     arrays of child codes and days (or scalars that broadcast) and answer for each pair.
 
+    A history built through :meth:`shared` is shared by every indicator of a dataset that
+    reads the same columns: never modify it (its arrays are read-only).
+
     Attributes
     ----------
-    frame
-        The episodes, sorted, index 0..n-1 (the source row number in ``_row`` when present).
+    rows
+        For each sorted episode, its position in the episodes given.
     child, start, end
         Child codes (int64) and days (``datetime64[D]``; ``end`` is ``NaT`` while open).
     rne, legal_status, placement
@@ -224,7 +229,8 @@ class CareHistory:
         care start, placement start, first/latest start) can be asked.
     """
 
-    frame: pd.DataFrame
+    episodes: pd.DataFrame = attrs.field(repr=False)
+    rows: np.ndarray
     child: np.ndarray
     start: np.ndarray
     end: np.ndarray
@@ -316,7 +322,6 @@ class CareHistory:
                     )
                 )
                 order[positions] = rows[within]
-        frame = episodes.iloc[kept[order]].reset_index(drop=True)
         child, start, end = child[order], start[order], end[order]
         # How far the child's care reaches by each episode: the running maximum of the end
         # dates (open = beyond any day), and the episode that reaches that far. Children are
@@ -325,18 +330,48 @@ class CareHistory:
         reach = np.maximum.accumulate(keys) if n else keys
         positions = np.where(keys == reach, np.arange(n), -1)
         reach_arg = np.maximum.accumulate(positions) if n else positions
-        return cls(
-            frame=frame,
-            child=child,
-            start=start,
-            end=end,
-            rne=codes["rne"][order],
-            legal_status=codes["legal_status"][order],
-            placement=codes["placement"][order],
-            has_ends=has_ends,
-            reach=reach & _OPEN,
-            reach_arg=reach_arg,
+        arrays = {
+            "rows": kept[order],
+            "child": child,
+            "start": start,
+            "end": end,
+            "rne": codes["rne"][order],
+            "legal_status": codes["legal_status"][order],
+            "placement": codes["placement"][order],
+            "reach": reach & _OPEN,
+            "reach_arg": reach_arg,
+        }
+        for array in arrays.values():
+            array.flags.writeable = False
+        return cls(episodes=episodes, has_ends=has_ends, **arrays)
+
+    @classmethod
+    def shared(
+        cls, tables: Mapping[str, pd.DataFrame], *, short_breaks: bool = False
+    ) -> CareHistory:
+        """:meth:`from_episodes` of ``tables["care_episodes"]``, built once per dataset.
+
+        Under :func:`~safeguarding_metrics.calculate` the history is built by the first
+        indicator that asks and shared with every later one (and later calls) that reads the
+        same episode columns of the same dataset (see :mod:`safeguarding_metrics.views`);
+        given a plain mapping of tables it is simply built.
+        """
+        return shared(
+            tables,
+            ("CareHistory", short_breaks),
+            "care_episodes",
+            lambda: cls.from_episodes(tables["care_episodes"], short_breaks=short_breaks),
         )
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The episodes, sorted, index 0..n-1 (the source row number in ``_row`` when
+        present). Taken on each access: :meth:`column` takes one column only."""
+        return self.episodes.iloc[self.rows].reset_index(drop=True)
+
+    def column(self, name: str) -> pd.Series:
+        """One column of the episodes, in the history's order (index 0..n-1)."""
+        return self.episodes[name].iloc[self.rows].reset_index(drop=True)
 
     def __len__(self) -> int:
         return len(self.child)

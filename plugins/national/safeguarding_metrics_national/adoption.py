@@ -87,7 +87,7 @@ def adopted(
     period, row = rows_in_periods(order_date, _window(periods, window_months))
     child = adoptions["child"].to_numpy(np.int64)[row]
     order = order_date[row]
-    history = CareHistory.from_episodes(tables["care_episodes"])
+    history = CareHistory.shared(tables)
     entered = history.period_of_care_start(child, order)
     _, first_adoptive = history.first_start_on_or_after(
         child, entered, history.placement_in(ADOPTION_PLACEMENTS)
@@ -353,7 +353,7 @@ def adoption_shobpa_waiting(
     adoptions = tables["adoptions"]
     child = adoptions["child"].to_numpy(np.int64)
     decided = days(adoptions["shobpa_date"])
-    history = CareHistory.from_episodes(tables["care_episodes"])
+    history = CareHistory.shared(tables)
     _, first_adoptive = history.first_start_on_or_after(
         child, decided, history.placement_in(ADOPTION_PLACEMENTS)
     )

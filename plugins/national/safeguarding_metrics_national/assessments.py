@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, NotComputable, Parameter, Periods
-from safeguarding_metrics.cohort import cohort_frame, count_frame, days, rows_in_periods
+from safeguarding_metrics.cohort import DayIndex, cohort_frame, count_frame, days
+from safeguarding_metrics.views import shared
 
 from ._shared import NAT, count_flow, deadline, nullable_int, working_days
 
@@ -100,7 +101,7 @@ def assessments_45wd(
         date=timed.authorised,
         met=timed.met,
         excluded=(
-            np.full(len(timed.row), None, dtype=object)
+            np.full(len(timed.position), None, dtype=object)
             if timed.excluded is None
             else timed.excluded
         ),
@@ -128,11 +129,32 @@ def assessments_45wd_counts(
 
 
 @attrs.frozen(kw_only=True)
+class _ByAuthorisation:
+    """The assessments sorted by authorisation (blanked when before the start, as
+    ``_authorised`` does), with their start days and children in that order."""
+
+    index: DayIndex
+    start: np.ndarray
+    child: np.ndarray
+
+    @classmethod
+    def of(cls, assessments: pd.DataFrame) -> _ByAuthorisation:
+        start, authorised = _authorised(assessments)
+        index = DayIndex.of(authorised)
+        return cls(
+            index=index,
+            start=start[index.order],
+            child=assessments["child"].to_numpy()[index.order],
+        )
+
+
+@attrs.frozen(kw_only=True)
 class _Timed:
     """The assessments counted, one entry per (period, assessment): what both forms share."""
 
     period: np.ndarray
-    row: np.ndarray  # position in the assessments table
+    position: np.ndarray  # position in the order of authorisation
+    order: np.ndarray  # the rows of the assessments table in that order
     child: np.ndarray
     start: np.ndarray
     authorised: np.ndarray
@@ -142,27 +164,28 @@ class _Timed:
     met: np.ndarray
     excluded: np.ndarray | None  # the reason per row, None when nothing is excluded
 
+    @property
+    def row(self) -> np.ndarray:
+        """Each entry's row in the assessments table."""
+        return self.order[self.position]
+
 
 def _timed(
     tables: Mapping[str, pd.DataFrame], periods: Periods, params: Mapping[str, Any]
 ) -> _Timed:
     assessments = tables["assessments"]
-    # Only the rows authorised within the span of the periods can count: their days are
-    # read, the authorisation blanked when before the start (as ``_authorised`` does).
-    authorised_all = days(assessments["authorised_date"])
-    within = (
-        np.flatnonzero(
-            (authorised_all >= periods.start.min()) & (authorised_all <= periods.end.max())
-        )
-        if len(periods)
-        else np.zeros(0, dtype=np.int64)
+    # The assessments sorted by authorisation once per dataset: each call then searches, and
+    # reads the days and children of a period as a run of the sorted arrays.
+    by = shared(
+        tables,
+        "national.assessments_45wd: by authorisation",
+        "assessments",
+        lambda: _ByAuthorisation.of(assessments),
     )
-    start_w = days(assessments["start_date"].to_numpy()[within])
-    authorised_w = authorised_all[within]
-    authorised_w = np.where(authorised_w >= start_w, authorised_w, NAT)
-    child = assessments["child"].to_numpy()
-    period, sub = rows_in_periods(authorised_w, periods)
-    row = within[sub]
+    period, position = by.index.positions_in_periods(periods)
+    auth = by.index.sorted_days[position]
+    start = by.start[position]
+    child = by.child[position]
 
     excluded: np.ndarray | None = None
     if params["clock_start"] == "referral":
@@ -178,8 +201,10 @@ def _timed(
         ).drop_duplicates(["child", "referral_id"])
         wanted = pd.DataFrame(
             {
-                "child": child[row].astype(np.int64),
-                "referral_id": assessments["referral_id"].astype(object).to_numpy()[row],
+                "child": child.astype(np.int64),
+                "referral_id": assessments["referral_id"]
+                .astype(object)
+                .to_numpy()[by.index.order[position]],
             }
         )
         clock = (
@@ -187,20 +212,23 @@ def _timed(
             .to_numpy()
             .astype("datetime64[D]")
         )
-        excluded = np.full(len(row), None, dtype=object)
+        excluded = np.full(len(position), None, dtype=object)
         excluded[np.isnat(clock)] = "no linked referral (referral_id missing or not found)"
     else:
-        clock = start_w[sub]
+        clock = start
 
-    auth = authorised_w[sub]
     present = ~np.isnat(clock)
-    count = np.full(len(row), -1, dtype=np.int64)
-    count[present] = working_days(clock[present], auth[present], params["count_start_day"])
+    if present.all():  # always so when the clock starts with the assessment
+        count = working_days(clock, auth, params["count_start_day"])
+    else:
+        count = np.full(len(position), -1, dtype=np.int64)
+        count[present] = working_days(clock[present], auth[present], params["count_start_day"])
     return _Timed(
         period=period,
-        row=row,
-        child=child[row],
-        start=start_w[sub],
+        position=position,
+        order=by.index.order,
+        child=child,
+        start=start,
         authorised=auth,
         clock=clock,
         count=count,

@@ -62,7 +62,7 @@ _NAT = np.datetime64("NaT", "D")
 
 
 def _history(tables: Mapping[str, pd.DataFrame]) -> CareHistory:
-    return CareHistory.from_episodes(tables["care_episodes"])
+    return CareHistory.shared(tables)
 
 
 def _snapshot(history: CareHistory, periods: Periods) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -344,7 +344,7 @@ def _visits_due(
     last = np.where(last >= placed, last, _NAT)  # a visit before the placement does not count
 
     long_term_flag = (
-        history.frame["long_term"].astype("boolean").to_numpy(dtype=bool, na_value=False)
+        history.column("long_term").astype("boolean").to_numpy(dtype=bool, na_value=False)
     )
     long_term = np.zeros(len(child), dtype=bool)
     ok = current >= 0

@@ -229,7 +229,7 @@ def plans_up_to_date_cla(
     up-to-date plans, against 82% at the end of 2014. The 6 months and the 10 working days are
     this library's choices [D].
     """
-    history = CareHistory.from_episodes(tables["care_episodes"])
+    history = CareHistory.shared(tables)
     period, child = history.looked_after_at(periods.end)
     end = periods.end[period]
     return _up_to_date(

@@ -145,7 +145,9 @@ class Dataset:
         if "la" in frame.columns and "la" not in wanted:
             base.append("la")
         cols = base + [c for c in wanted if c != "child_id"]
-        out = frame.loc[:, cols]
+        # Column by column: selecting several columns of one block with ``loc`` would copy
+        # them (object columns are stored together); concatenated they are shared.
+        out = pd.concat([frame[c] for c in cols], axis=1)
         return out if keep.all() else out.loc[keep].reset_index(drop=True)
 
     def decode_children(self, codes: Any) -> np.ndarray:
@@ -388,6 +390,7 @@ def _assemble(
             )
             continue
         clean = clean_table(spec, frame, file=file, rows=rows)
+        del frame
         if name == "care_episodes":
             clean = apply_episode_rules(clean, file=file)
         errors = clean.faults[clean.faults["severity"] == str(Severity.ERROR)]
@@ -457,6 +460,9 @@ def _assemble(
     uncoded = {name: c.frame for name, c in cleaned.items()}
     cleaned.clear()  # each table's frame with text child ids is freed once coded
     child_ids, child_las, frames = _code_children(uncoded, quality)
+    # Arrow's memory pool keeps the pages its conversions used; give them back, or a national
+    # load holds gigabytes it no longer needs (2.44 -> 1.72 GB at a third of national size).
+    pa.default_memory_pool().release_unused()
     for name, reason in unusable.items():
         log.warning("table %s not usable: %s", name, reason)
     return Dataset(
