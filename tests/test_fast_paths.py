@@ -327,3 +327,27 @@ def test_stable_day_order_is_a_stable_argsort(offsets: list[int | None], spread:
     present = [o % (spread + 1) for o in offsets if o is not None]
     dates = base + np.array(present, dtype=np.int64).astype("timedelta64[D]")
     np.testing.assert_array_equal(_stable_day_order(dates), np.argsort(dates, kind="stable"))
+
+
+def test_previous_values_do_not_depend_on_the_order_periods_are_given_in() -> None:
+    """The engine's stride for previous values (periods in order) against its sort (any order)."""
+    import safeguarding_metrics as sm
+    from safeguarding_metrics.calendar import periods as make_periods
+    from safeguarding_metrics.synthetic import generate
+
+    data = sm.Dataset.from_frames(generate(scale=0.1))
+    months = make_periods("2015-04-01", "2015-09-30", "month")
+    frames = [
+        sm.calculate(
+            data,
+            periods=order,
+            windows=("period", "rolling12"),
+            indicators=["national.referrals", "national.cla_at_end"],
+            benchmarks=False,
+        ).frame
+        for order in (months, months[::-1], months[2:] + months[:2])
+    ]
+    for other in frames[1:]:
+        pd.testing.assert_frame_equal(frames[0], other)
+    first = frames[0].loc[frames[0]["window"] == "period"]
+    assert first["previous_value"].notna().sum() == 2 * (len(months) - 1)

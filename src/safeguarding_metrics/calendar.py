@@ -232,6 +232,13 @@ def _ints(n: Ints) -> np.ndarray:
 
 def _to_date(x: Dates) -> datetime.date:
     """One present day as a ``datetime.date``."""
+    if type(x) is datetime.date:
+        return x
+    if isinstance(x, str) and len(x) == 10 and x[4] == "-" and x[7] == "-":
+        try:  # an ISO day, the common case: what as_days would make of it, without pandas
+            return datetime.date.fromisoformat(x)
+        except ValueError:
+            pass  # as_days says what is wrong with it
     day = as_days(x)
     if isinstance(day, np.ndarray):
         raise TypeError("expected one date, not an array")

@@ -9,6 +9,7 @@ breakdown by team and worker. The cohorts stay available for child-level drill-d
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import logging
 import math
@@ -450,6 +451,25 @@ def _aggregate_cohort(
     return aggregated, cohort
 
 
+def _sums_by_eval_and_la(
+    aggregated: pd.DataFrame, n_eval: int, la_index: Mapping[Any, int]
+) -> np.ndarray:
+    """``[numerator, denominator, excluded]`` as float arrays indexed ``[eval, la]``: the
+    aggregated sums placed on the grid, 0 where a period or authority has no cohort rows.
+    Sums for an authority not in ``la_index`` (nor missing, for None) have no result row."""
+    sums = np.zeros((3, n_eval, max(len(la_index), 1)))
+    if not len(aggregated):
+        return sums
+    codes = [la_index.get(None if _missing(x) else x, -1) for x in aggregated["la"]]
+    la_code = np.asarray(codes, dtype=np.int64)
+    keep = la_code >= 0
+    eval_code = aggregated["period"].to_numpy(dtype=np.int64)[keep]
+    for i, name in enumerate(("numerator", "denominator", "excluded")):
+        values = aggregated[name].to_numpy(dtype="float64")[keep]
+        np.add.at(sums[i], (eval_code, la_code[keep]), values)
+    return sums
+
+
 def _values(unit: Unit, numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     numerator = numerator.astype("float64")
     denominator = denominator.astype("float64")
@@ -574,6 +594,21 @@ def calculate(
     pooled = len(dataset.las) > 0
     las: list[Any] = list(dataset.las) if pooled else [None]
 
+    # The result rows every indicator has: (period, window) pairs, each once per authority.
+    la_index = {la_value: i for i, la_value in enumerate(las)}
+    row_pair = np.repeat(np.arange(len(pairs)), len(las))
+    row_la = np.tile(np.arange(len(las)), len(pairs))
+    row_la_value = np.array([las[i] for i in row_la], dtype=object)
+    row_start = [pairs[k][0].start for k in row_pair]
+    row_end = [pairs[k][0].end for k in row_pair]
+    row_label = [pairs[k][0].label for k in row_pair]
+    row_window = [pairs[k][1] for k in row_pair]
+    # A row's previous value is the same authority's and window's row one period earlier:
+    # ``stride`` rows back when the periods follow one another (else found by sorting).
+    starts = [p.start for p in period_list]
+    follow = len(set(windows)) == len(windows) and all(a < b for a, b in itertools.pairwise(starts))
+    stride = len(windows) * len(las) if follow else None
+
     rows: list[pd.DataFrame] = []
     kept_cohorts: dict[str, pd.DataFrame] = {}
     breakdowns: list[pd.DataFrame] = []
@@ -634,42 +669,25 @@ def calculate(
                     breakdowns.append(part)
 
         # One result row per (period, window, la), zero-filled where the cohort is empty.
-        grid = pd.DataFrame(
-            [
-                {
-                    "period_start": p.start,
-                    "period_end": p.end,
-                    "period_label": p.label,
-                    "window": w,
-                    "eval": pair_eval[k],
-                    "la": la_value,
-                }
-                for k, (p, w, _, _) in enumerate(pairs)
-                for la_value in las
-            ]
-        )
-        aggregated = aggregated.rename(columns={"period": "eval"})
-        aggregated["la"] = aggregated["la"].astype(object)
-        grid["la"] = grid["la"].astype(object)
-        merged = grid.merge(aggregated, on=["eval", "la"], how="left")
-        numerator = merged["numerator"].fillna(0).to_numpy(dtype="float64")
-        denominator = merged["denominator"].fillna(0).to_numpy(dtype="float64")
+        eval_index = np.asarray(pair_eval, dtype=np.int64)[row_pair]
+        sums = _sums_by_eval_and_la(aggregated, len(eval_periods), la_index)
+        numerator, denominator, n_excluded = sums[:, eval_index, row_la]
         value = _values(indicator.unit, numerator, denominator)
         out = pd.DataFrame(
             {
                 "indicator": indicator.id,
-                "la": merged["la"].to_numpy(dtype=object),
-                "period_start": merged["period_start"],
-                "period_end": merged["period_end"],
-                "period": merged["period_label"],
-                "window": merged["window"],
+                "la": row_la_value,
+                "period_start": row_start,
+                "period_end": row_end,
+                "period": row_label,
+                "window": row_window,
                 "numerator": numerator,
                 "denominator": denominator,
                 "value": value,
                 "unit": str(indicator.unit),
                 "status": "ok" if reason is None else "not_computable",
                 "reason": reason,
-                "excluded": merged["excluded"].fillna(0).to_numpy(dtype="int64"),
+                "excluded": n_excluded.astype("int64"),
             }
         )
         if indicator.unit == Unit.COUNT:
@@ -680,7 +698,7 @@ def calculate(
             out[["numerator", "denominator", "value"]] = np.nan
             out["excluded"] = 0
         out = _add_travel_and_targets(
-            out, indicator, registry, targets or {}, council_targets or {}
+            out, indicator, registry, targets or {}, council_targets or {}, stride
         )
         rows.append(out)
 
@@ -740,10 +758,18 @@ def _add_travel_and_targets(
     registry: Registry,
     given: Mapping[str, Any],
     council: Mapping[str, Any],
+    stride: int | None = None,
 ) -> pd.DataFrame:
-    out = out.sort_values(["la", "window", "period_start"], kind="stable", na_position="first")
-    previous = out.groupby(["la", "window"], dropna=False, sort=False)["value"].shift(1)
-    out["previous_value"] = previous
+    """Previous value, direction of travel, target and status; ``stride``: see calculate."""
+    if stride is None:
+        out = out.sort_values(["la", "window", "period_start"], kind="stable", na_position="first")
+        previous = out.groupby(["la", "window"], dropna=False, sort=False)["value"].shift(1)
+        out["previous_value"] = previous
+    else:
+        value = out["value"].to_numpy(dtype="float64")
+        previous_value = np.full(len(value), np.nan)
+        previous_value[stride:] = value[: len(value) - stride]
+        out["previous_value"] = previous_value
     out["direction"] = [
         direction_of_travel(
             None if _missing(v) else float(v),
