@@ -351,3 +351,28 @@ def test_previous_values_do_not_depend_on_the_order_periods_are_given_in() -> No
         pd.testing.assert_frame_equal(frames[0], other)
     first = frames[0].loc[frames[0]["window"] == "period"]
     assert first["previous_value"].notna().sum() == 2 * (len(months) - 1)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", None, float("nan"), ""]),
+            st.sampled_from([1.0, 2.0, float("nan")]),
+            st.sampled_from(["2015-01-01", "2015-01-02", None]),
+            st.sampled_from([True, False, None]),
+        ),
+        max_size=40,
+    )
+)
+def test_exact_duplicates_match_pandas(rows: list[tuple[object, ...]]) -> None:
+    """The hashed pre-check finds exactly pandas' duplicates, missing values equal."""
+    frame = pd.DataFrame(rows, columns=["text", "number", "day", "flag"])
+    frame["text"] = frame["text"].astype(object)
+    frame["day"] = pd.to_datetime(frame["day"])
+    frame["flag"] = frame["flag"].astype("boolean")
+    columns = ["text", "number", "day", "flag"]
+    np.testing.assert_array_equal(
+        clean._exact_duplicates(frame, columns),
+        frame.duplicated(subset=columns, keep="first").to_numpy(),
+    )

@@ -302,6 +302,22 @@ def _parse_column(
     return parsed
 
 
+def _exact_duplicates(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """``frame.duplicated(subset=columns, keep="first")`` as a bool array, in less memory.
+
+    pandas factorizes every column and holds all their codes at once (about 70 bytes a row of
+    the visits table). Rows are first hashed, column by column, into one 64-bit hash each;
+    only the rows whose hash repeats (all the duplicates, and rare collisions) are compared
+    by pandas.
+    """
+    hashed = pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
+    maybe = np.flatnonzero(pd.Series(hashed).duplicated(keep=False).to_numpy())
+    repeat = np.zeros(len(frame), dtype=bool)
+    if len(maybe):
+        repeat[maybe] = frame.iloc[maybe].duplicated(subset=columns, keep="first").to_numpy()
+    return repeat
+
+
 def clean_table(
     spec: TableSpec, raw: pd.DataFrame, *, file: str, rows: np.ndarray | None = None
 ) -> CleanTable:
@@ -350,7 +366,9 @@ def clean_table(
             field_faults[column.name] = bad
 
     extra = [c for c in raw.columns if c not in data]
-    frame = pd.DataFrame(data)
+    # column by column, not consolidated into blocks: pd.DataFrame(data) would copy every
+    # column into one block per dtype, holding the table twice for a while
+    frame = pd.concat(data, axis=1) if data else pd.DataFrame(data)
     for c in extra:
         frame[c] = raw[c].to_numpy()
     frame.insert(0, "_row", rows)
@@ -373,8 +391,9 @@ def clean_table(
     compare = [c for c in frame.columns if c != "_row"]
     candidates = ~unusable
     if candidates.any() and compare:
-        sub = frame.loc[candidates, compare]
-        repeat = sub.duplicated(keep="first").to_numpy()
+        # every row a candidate (the usual case): compared in place, not copied first
+        sub = frame if candidates.all() else frame.loc[candidates]
+        repeat = _exact_duplicates(sub, compare)
         if repeat.any():
             first_row = (
                 frame.loc[candidates, "_row"]
@@ -402,8 +421,11 @@ def clean_table(
         if "la" in frame.columns and frame["la"].notna().any():
             key = ["la", *key]
         candidates = ~unusable
-        sub = frame.loc[candidates, key]
-        clash = sub.duplicated(keep=False).to_numpy() & sub.notna().all(axis=1).to_numpy()
+        sub = frame if candidates.all() else frame.loc[candidates]
+        clash = (
+            sub.duplicated(subset=key, keep=False).to_numpy()
+            & sub[key].notna().all(axis=1).to_numpy()
+        )
         if clash.any():
             where = np.flatnonzero(candidates)[clash]
             mask = np.zeros(n, dtype=bool)
@@ -423,7 +445,8 @@ def clean_table(
             unusable |= mask
 
     keep = ~unusable
-    frame = frame.loc[keep].reset_index(drop=True)
+    if not keep.all():
+        frame = frame.loc[keep].reset_index(drop=True)
     field_faults = {c: m[keep] for c, m in field_faults.items() if m[keep].any()}
 
     return CleanTable(

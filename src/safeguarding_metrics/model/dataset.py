@@ -541,22 +541,28 @@ def _arrow_codes(
     """
     if not keys:
         return None
-    try:
-        arrays = [pa.array(k.to_numpy(dtype=object), type=pa.large_string()) for k in keys.values()]
-    except (pa.ArrowException, TypeError, ValueError):
+    # Each table's ids are dictionary-encoded on their own (their text then freed), and the
+    # dictionaries unified: the text of every id of every table is never held at once.
+    encoded: list[pa.DictionaryArray] = []
+    for key in keys.values():
+        try:
+            array = pa.array(key.to_numpy(dtype=object), type=pa.large_string())
+        except (pa.ArrowException, TypeError, ValueError):
+            return None
+        if array.null_count:
+            return None
+        encoded.append(array.dictionary_encode())
+        del array
+    unified = pa.chunked_array(encoded).unify_dictionaries()
+    del encoded
+    if unified.num_chunks == 0:
         return None
-    if any(a.null_count for a in arrays):
-        return None
-    encoded = pa.chunked_array(arrays, type=pa.large_string()).combine_chunks().dictionary_encode()
-    dictionary = encoded.dictionary
+    dictionary = unified.chunk(0).dictionary
     order = pc.sort_indices(dictionary).to_numpy()
     rank = np.empty(len(order), dtype=np.int32)
     rank[order] = np.arange(len(order), dtype=np.int32)
-    codes = rank[encoded.indices.to_numpy()]
     uniques = dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False)
     out: dict[str, np.ndarray] = {}
-    start = 0
-    for name, array in zip(keys, arrays, strict=True):
-        out[name] = codes[start : start + len(array)]
-        start += len(array)
+    for name, chunk in zip(keys, unified.chunks, strict=True):
+        out[name] = rank[chunk.indices.to_numpy()]
     return uniques, out
