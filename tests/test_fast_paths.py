@@ -376,3 +376,20 @@ def test_exact_duplicates_match_pandas(rows: list[tuple[object, ...]]) -> None:
         clean._exact_duplicates(frame, columns),
         frame.duplicated(subset=columns, keep="first").to_numpy(),
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    events=st.lists(st.integers(-3, 30), max_size=40),
+    children=st.lists(st.integers(-3, 30), max_size=10),
+)
+def test_rows_of_children_match_isin(events: list[int], children: list[int]) -> None:
+    from safeguarding_metrics.cohort import rows_of_children
+
+    event_child = np.array(events, dtype=np.int64)
+    chosen = np.array(children, dtype=np.int64)
+    np.testing.assert_array_equal(
+        rows_of_children(event_child, chosen), np.flatnonzero(np.isin(event_child, chosen))
+    )
+    got = rows_of_children(event_child.astype(np.int32), chosen)
+    np.testing.assert_array_equal(got, np.flatnonzero(np.isin(event_child, chosen)))

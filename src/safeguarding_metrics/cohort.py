@@ -29,6 +29,7 @@ __all__ = [
     "open_on",
     "previous_in_group",
     "rows_in_periods",
+    "rows_of_children",
     "rows_open_at_period_ends",
     "sort_key",
     "sort_with_ties",
@@ -148,6 +149,24 @@ def _stable_day_order(dates: np.ndarray) -> np.ndarray:
     if int(offset.max().astype(np.int64)) < 2**16:
         return np.argsort(offset.astype(np.uint16), kind="stable")
     return np.argsort(dates, kind="stable")
+
+
+def rows_of_children(event_child: Any, children: Any) -> np.ndarray:
+    """Positions, in order, of the rows whose child code is one of ``children``.
+
+    For measures that look up events (visits, reviews) of the children in a cohort: reading
+    only those rows, not copies of a whole table, keeps a national run small. Non-negative
+    codes are marked in a table (no sort); others go through ``np.isin``.
+    """
+    event_child = np.asarray(event_child)
+    children = np.asarray(children)
+    if not len(event_child) or not len(children):
+        return np.zeros(0, dtype=np.int64)
+    if event_child.dtype.kind in "iu" and event_child.min() >= 0 and children.min() >= 0:
+        wanted = np.zeros(max(int(event_child.max()), int(children.max())) + 1, dtype=bool)
+        wanted[children] = True
+        return np.flatnonzero(wanted[event_child])
+    return np.flatnonzero(np.isin(event_child, children))
 
 
 def open_on(start: np.ndarray, end: np.ndarray, day: Any) -> np.ndarray:

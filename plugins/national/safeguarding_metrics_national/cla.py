@@ -24,6 +24,7 @@ from safeguarding_metrics.cohort import (
     exclusion_reasons,
     latest_on_or_before,
     rows_in_periods,
+    rows_of_children,
 )
 from safeguarding_metrics.looked_after import (
     ADOPTION_PLACEMENTS,
@@ -330,12 +331,7 @@ def _visits_due(
     visit_child = visits["child"].to_numpy()
     if visit_child.dtype.kind not in "iu":
         visit_child = visits["child"].to_numpy(np.int64)
-    if len(visit_child) and len(child) and visit_child.min() >= 0 and child.min() >= 0:
-        wanted = np.zeros(max(int(visit_child.max()), int(child.max())) + 1, dtype=bool)
-        wanted[child] = True
-        mine = np.flatnonzero(wanted[visit_child])
-    else:
-        mine = np.arange(len(visit_child))
+    mine = rows_of_children(visit_child, child)
     cla = mine[visits["visit_type"].to_numpy()[mine] == "cla"]
     visit_child = visit_child[cla].astype(np.int64)
     visit_day = days(visits["visit_date"].to_numpy()[cla])

@@ -11,7 +11,7 @@ import pandas as pd
 
 from safeguarding_metrics import Indicator, Periods
 from safeguarding_metrics.calendar import months_after
-from safeguarding_metrics.cohort import cohort_frame, days, flow_cohort
+from safeguarding_metrics.cohort import cohort_frame, days, flow_cohort, rows_of_children
 
 from ._common import NAT, latest_event, open_per_child
 
@@ -209,8 +209,13 @@ def cp_visits_2w(
     end = days(open_now["end"])
     start = days(open_now["start"])
     visits = tables["visits"]
-    cp = visits.loc[visits["visit_type"].astype(object).to_numpy() == "cp"]
-    last = latest_event(cp["child"].to_numpy(np.int64), days(cp["visit_date"]), child, end)
+    # the cp visits of the children on a plan (only the columns used are read)
+    visit_child = visits["child"].to_numpy()
+    mine = rows_of_children(visit_child, child)
+    cp = mine[visits["visit_type"].astype(object).to_numpy()[mine] == "cp"]
+    last = latest_event(
+        visit_child[cp].astype(np.int64), days(visits["visit_date"].to_numpy()[cp]), child, end
+    )
     window_start = end - np.timedelta64(VISIT_WINDOW_DAYS, "D")
     met = (last >= window_start) | (start >= window_start)
     return cohort_frame(
