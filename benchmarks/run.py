@@ -39,7 +39,7 @@ OUTPUT = ROOT / "bench-output"
 #: The national size (see docs/performance.md): at scale 47 with four times the seed council's
 #: activity per child, the generator gives about 1.5 million children and 4.6 million referrals
 #: (2006-2016; about 650,000 a year, 23% of them re-referrals, as England has).
-NATIONAL_SCALE = 47.0
+NATIONAL_SCALE = 55.0
 NATIONAL_ACTIVITY = 4.0
 SEED = 2015
 #: The financial year measured (the generator's window ends 2016-03-31).
