@@ -279,7 +279,7 @@ def cla_visits_on_time(
         period=visits.period,
         child=visits.child,
         met=visits.met,
-        excluded=exclusion_reasons((np.isnat(visits.placed), "no placement start")),
+        excluded=visits.excluded,
         extra={
             "placement_start": visits.placed,
             "last_visit": visits.last,
@@ -299,7 +299,7 @@ def cla_visits_on_time_counts(
         period=visits.period,
         child=visits.child,
         met=visits.met,
-        excluded=exclusion_reasons((np.isnat(visits.placed), "no placement start")),
+        excluded=visits.excluded,
     )
 
 
@@ -315,6 +315,11 @@ class _VisitsDue:
     long_term: np.ndarray
     rule: np.ndarray
     met: np.ndarray
+
+    @property
+    def excluded(self) -> np.ndarray:
+        """The exclusion reason per row: a child with no placement start."""
+        return exclusion_reasons((np.isnat(self.placed), "no placement start"))
 
 
 def _visits_due(
