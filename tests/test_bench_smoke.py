@@ -34,6 +34,7 @@ def test_headline_indicators_agree_with_duckdb(bench, tmp_path, monkeypatch):
         for span, e in entry.items():
             assert e["equal"], (indicator, span, e["differences"])
     assert "national.rereferrals_12m" in bench.table(figures)
+    assert 0 < figures["referrals_six_years"] <= figures["rows"]["referrals"]
 
 
 def test_month_periods(bench):
