@@ -55,3 +55,23 @@ def test_headline_indicators_agree_with_duckdb_at_national_proportions(
     for indicator, entry in figures["headline"].items():
         for span, e in entry.items():
             assert e["equal"], (indicator, span, e["differences"])
+
+
+def test_csv_copy_loads_as_the_parquet_dataset(bench, tmp_path, monkeypatch):
+    """The bench's CSV files (loaded by the pyarrow engine) give the Parquet files' dataset."""
+    import numpy as np
+    import pandas as pd
+
+    from safeguarding_metrics import load_dataset
+
+    monkeypatch.setattr(bench, "CACHE", tmp_path)
+    figures = bench.load_csv(0.2, 4.0, log=lambda _: None)
+    folder = bench.dataset_folder(0.2, 4.0)
+    from_parquet, from_csv = load_dataset(folder), load_dataset(folder / "csv")
+    assert figures["set_aside"] == 0 and figures["children"] == from_parquet.n_children
+    assert len(from_csv.quality) == 0
+    for name, frame in from_parquet.tables.items():
+        pd.testing.assert_frame_equal(
+            frame.drop(columns=["_row"]), from_csv.tables[name].drop(columns=["_row"])
+        )
+    np.testing.assert_array_equal(from_parquet.child_ids, from_csv.child_ids)

@@ -393,3 +393,74 @@ def test_rows_of_children_match_isin(events: list[int], children: list[int]) -> 
     )
     got = rows_of_children(event_child.astype(np.int32), chosen)
     np.testing.assert_array_equal(got, np.flatnonzero(np.isin(event_child, chosen)))
+
+
+_CELL = st.one_of(
+    st.text(alphabet=st.sampled_from(list('ab ,"\n\r\t1é\u00a0')), max_size=6),
+    st.sampled_from(["NA", "null", "nan", "N/A", "#N/A", "None", "-1.5", " 2 "]),
+)
+
+
+def _csv_text(header: list[str], rows: list[list[str]], quote_all: bool) -> str:
+    def field(text: str) -> str:
+        if quote_all or any(c in text for c in ',"\n\r'):
+            return '"' + text.replace('"', '""') + '"'
+        return text
+
+    lines = [",".join(field(h) for h in header)]
+    lines += [",".join(field(c) for c in row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    header=st.lists(
+        st.sampled_from(["referral_id", "child_id", " Referral_Date", "x", ""]),
+        min_size=1,
+        max_size=4,
+    ),
+    cells=st.lists(st.lists(_CELL, min_size=0, max_size=5), max_size=6),
+    quote_all=st.booleans(),
+    ragged=st.booleans(),
+    bom=st.booleans(),
+)
+def test_csv_read_by_pyarrow_matches_the_c_engine(
+    tmp_path_factory, header, cells, quote_all, ragged, bom
+) -> None:
+    """Every file, well-formed or not: the same frame, rows and faults either way."""
+    from safeguarding_metrics.model.tables import table_spec
+
+    width = len(header)
+    rows = [row if ragged else (row + [""] * width)[:width] for row in cells]
+    text = _csv_text(header, rows, quote_all)
+    path = tmp_path_factory.mktemp("csv") / "referrals.csv"
+    path.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
+    spec = table_spec("referrals")
+    results = []
+    for fast in (True, False):
+        dataset.CSV_PYARROW = fast
+        try:
+            results.append(dataset._read_file(path, spec))
+        finally:
+            dataset.CSV_PYARROW = True
+    (frame_a, rows_a, faults_a), (frame_b, rows_b, faults_b) = results
+    assert faults_a == faults_b
+    if frame_b is None:
+        assert frame_a is None
+        return
+    pd.testing.assert_frame_equal(frame_a, frame_b)
+    np.testing.assert_array_equal(rows_a, rows_b)
+
+
+def test_csv_fast_reader_reads_a_well_formed_file_and_declines_the_rest(tmp_path) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text('referral_id,child_id\nR1,"C, 1"\nR2,\n', encoding="utf-8")
+    frame = dataset._read_csv_fast(good)
+    assert frame is not None and frame["child_id"].tolist() == ["C, 1", ""]
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b\n1,2,3\n", encoding="utf-8")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("a,b\ncafé,1\n".encode("cp1252"))
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("a,b\n", encoding="utf-8")
+    assert all(dataset._read_csv_fast(p) is None for p in (ragged, latin, header_only))

@@ -9,6 +9,7 @@ data-quality table and its counts, and ``read == used + set_aside`` for every ta
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import weakref
@@ -192,9 +193,11 @@ class Dataset:
 
 
 def _read_file(
-    path: Path, spec: TableSpec
+    path: Path, spec: TableSpec, progress: Callable[[str], None] | None = None
 ) -> tuple[pd.DataFrame | None, np.ndarray | None, list[Fault]]:
     """Read one table file as text columns (CSV) or typed columns (Parquet)."""
+    if progress:
+        progress(f"reading {path.name}")
     file = str(path)
     faults: list[Fault] = []
 
@@ -219,7 +222,9 @@ def _read_file(
         kwargs: dict[str, Any] = dict(dtype=str, keep_default_na=False, na_filter=False)
         try:
             try:
-                frame = pd.read_csv(path, encoding="utf-8-sig", **kwargs)
+                frame = _read_csv_fast(path)
+                if frame is None:
+                    frame = pd.read_csv(path, encoding="utf-8-sig", **kwargs)
             except UnicodeDecodeError:
                 frame = pd.read_csv(path, encoding="cp1252", **kwargs)
                 faults.append(
@@ -251,6 +256,37 @@ def _read_file(
         seen.add(name)
     frame.columns = pd.Index(names)
     return frame, rows, faults
+
+
+#: Read CSV files with pandas' pyarrow engine first (see :func:`_read_csv_fast`).
+CSV_PYARROW = True
+
+
+def _read_csv_fast(path: Path) -> pd.DataFrame | None:
+    """A CSV file as text columns by pandas' pyarrow engine, or None to read it the usual way.
+
+    The pyarrow engine reads in parallel into Arrow strings, a fraction of the time and
+    memory of one Python string per cell at national size. Whatever it cannot read exactly as
+    the C engine does (a file that is not UTF-8, a malformed row, a repeated or blank column
+    name, a header-only or empty file, a single column) is left to the C engine, which also
+    words the errors.
+    The two read every well-formed UTF-8 file identically (property-tested).
+    """
+    if not CSV_PYARROW:
+        return None
+    try:
+        frame = pd.read_csv(path, engine="pyarrow", dtype=str, keep_default_na=False)
+    except Exception:
+        return None
+    names = [str(c) for c in frame.columns]
+    if (
+        not len(frame)
+        or len(names) < 2  # the C engine skips a line of spaces as blank; pyarrow reads it
+        or len(set(names)) != len(names)
+        or any(not n.strip() for n in names)
+    ):
+        return None
+    return frame
 
 
 def _folder_error(folder: Path, reason: str) -> DataError:
@@ -298,6 +334,7 @@ def load_dataset(
         raise _folder_error(folder, "not a dataset folder (expected a folder of <table>.csv files)")
     wanted = list(table_specs()) if tables is None else list(tables)
     raws: dict[str, tuple[pd.DataFrame, str, np.ndarray | None]] = {}
+    readers: dict[str, tuple[_Reader, str]] = {}
     pre: list[Fault] = []
     unusable: dict[str, str] = {}
     for name in wanted:
@@ -319,25 +356,36 @@ def load_dataset(
                     f"{found[0].name} was read",
                 )
             )
-        if progress:
-            progress(f"reading {found[0].name}")
-        frame, rows, faults = _read_file(found[0], spec)
+        if not strict:
+            # read when its turn to be cleaned comes: one raw table in memory at a time
+            readers[name] = (functools.partial(_read_file, found[0], spec, progress), str(found[0]))
+            continue
+        frame, rows, faults = _read_file(found[0], spec, progress)
         pre.extend(faults)
         if frame is None:
             unusable[name] = faults[-1].reason
-            if strict:
-                raise DataError(faults[-1])
-            continue
+            raise DataError(faults[-1])
         raws[name] = (frame, str(found[0]), rows)
-    if not raws and not unusable:
+    if not raws and not unusable and not readers:
         known = ", ".join(f"{t}.csv" for t in table_specs())
         raise _folder_error(
             folder, f"no canonical table found in the folder (expected any of: {known})"
         )
-    return _assemble(raws, strict=strict, source=str(folder), pre_faults=pre, unusable=unusable)
+    return _assemble(
+        raws,
+        strict=strict,
+        source=str(folder),
+        pre_faults=pre,
+        unusable=unusable,
+        readers=readers,
+    )
 
 
 # -- assembly ----------------------------------------------------------------------------------
+
+
+#: Reads one table file when called: ``(frame or None, rows, faults)`` (see ``_read_file``).
+_Reader = Callable[[], tuple[pd.DataFrame | None, np.ndarray | None, list[Fault]]]
 
 
 def _assemble(
@@ -347,13 +395,27 @@ def _assemble(
     source: str,
     pre_faults: list[Fault],
     unusable: dict[str, str],
+    readers: dict[str, tuple[_Reader, str]] | None = None,
 ) -> Dataset:
+    """Clean, check and code the tables; ``readers`` are tables read only when their turn
+    comes (so that one raw table at a time is in memory), the others are given in ``raws``."""
+    readers = {} if readers is None else readers
     cleaned: dict[str, CleanTable] = {}
     chunks: list[pd.DataFrame] = []
     counts: list[dict[str, Any]] = []
     if pre_faults:
         chunks.append(pd.DataFrame([attrs.asdict(f) for f in pre_faults]))
     for name in table_specs():
+        if name in readers:
+            read, file = readers.pop(name)
+            frame_read, rows_read, read_faults = read()
+            if read_faults:
+                chunks.append(pd.DataFrame([attrs.asdict(f) for f in read_faults]))
+            if frame_read is None:
+                unusable[name] = read_faults[-1].reason
+                continue
+            raws[name] = (frame_read, file, rows_read)
+            del frame_read
         if name not in raws:
             continue
         spec = table_spec(name)
