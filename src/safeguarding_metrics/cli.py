@@ -11,7 +11,6 @@ import argparse
 import json
 import logging
 import sys
-import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,8 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
+from .cli_common import add_run_options
+from .cli_common import say as _say
 from .engine import WINDOWS, Results, UsageError, calculate, display_round
 from .export import write_csv
 from .indicator import ParameterError, Unit
@@ -35,10 +36,6 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = 2) -> None:
         super().__init__(message)
         self.code = code
-
-
-def _say(message: str) -> None:
-    print(textwrap.fill(message, width=100, break_long_words=False), file=sys.stderr)
 
 
 def _progress(quiet: bool) -> Callable[[str], None] | None:
@@ -342,13 +339,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="also write child-level lists per indicator (personal data) to DIR",
     )
-    p.add_argument("--strict", action="store_true", help="stop at the first data error")
-    p.add_argument(
-        "--skip-broken-plugins",
-        action="store_true",
-        help="go on without plugins that failed to load",
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    add_run_options(p)
     p.set_defaults(func=cmd_calculate)
 
     p = sub.add_parser("indicators", help="list the registered indicators")
@@ -364,8 +355,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("dataset")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--output", metavar="FILE")
-    p.add_argument("--strict", action="store_true")
-    p.add_argument("-q", "--quiet", action="store_true")
+    add_run_options(p, plugins=False)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("template", help="write the empty canonical tables for a council to fill")

@@ -621,7 +621,7 @@ def calculate(
         eval_periods = Periods(start=[b for b, _ in bounds], end=[e for _, e in bounds])
         pair_eval = [index[(b, e) if flow else (e, e)] for _, _, b, e in pairs]
 
-        reason = _not_computable(indicator, dataset)
+        reason = dataset.unavailable(indicator.tables)
         cohort: pd.DataFrame | None = None
         if reason is None:
             frames = {t: dataset.view(t, cols) for t, cols in indicator.tables.items()}
@@ -741,15 +741,6 @@ def calculate(
         indicators={i.id: i for i in chosen},
         warnings=tuple(warnings),
     )
-
-
-def _not_computable(indicator: Indicator, dataset: Dataset) -> str | None:
-    for table in indicator.tables:
-        if table in dataset.unusable:
-            return f"table {table!r} is not usable: {dataset.unusable[table]}"
-        if not dataset.has(table):
-            return f"needs table {table!r}, which the dataset does not have"
-    return None
 
 
 def _add_travel_and_targets(

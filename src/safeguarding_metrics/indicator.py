@@ -160,6 +160,11 @@ class Periods:
     def __len__(self) -> int:
         return len(self.start)
 
+    @classmethod
+    def on(cls, day: Any) -> Periods:
+        """One period of one day: a snapshot as at ``day`` (how due lists ask an indicator)."""
+        return cls(start=[day], end=[day])
+
 
 #: ``compute(tables, periods, params) -> cohort``.
 Compute = Callable[[Mapping[str, pd.DataFrame], Periods, Mapping[str, Any]], pd.DataFrame]
@@ -186,8 +191,23 @@ def _tables(value: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
     return {str(t): tuple(cols) for t, cols in value.items()}
 
 
+class PluginId:
+    """The parts of a ``<plugin>.<name>`` id, for what plugins register (indicators, due lists)."""
+
+    __slots__ = ()
+    id: str
+
+    @property
+    def plugin(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.id.split(".", 1)[1]
+
+
 @attrs.frozen(kw_only=True)
-class Indicator:
+class Indicator(PluginId):
     """An indicator: metadata and a pure function from canonical tables to a cohort.
 
     Attributes
@@ -254,14 +274,6 @@ class Indicator:
                 f"indicator id {value!r} must be '<plugin>.<name>' in lower case "
                 "(letters, digits, underscores)"
             )
-
-    @property
-    def plugin(self) -> str:
-        return self.id.split(".", 1)[0]
-
-    @property
-    def name(self) -> str:
-        return self.id.split(".", 1)[1]
 
     def resolve_params(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Defaults overlaid with ``given``, each converted and checked."""

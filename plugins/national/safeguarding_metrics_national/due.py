@@ -55,10 +55,6 @@ CLA_REVIEW_POPULATION_DAYS = 28
 CLA_FIRST_REVIEW_WORKING_DAYS = 20
 
 
-def _one_day(as_at: np.datetime64) -> Periods:
-    return Periods(start=[as_at], end=[as_at])
-
-
 def _counted(cohort: pd.DataFrame) -> pd.DataFrame:
     """The cohort rows the indicator counts (exclusions have no due date to list)."""
     return cohort.loc[cohort["excluded"].isna().to_numpy()].reset_index(drop=True)
@@ -87,7 +83,7 @@ def cla_visits_due(
     (regulation 28(3)-(5) too with ``reg28_special_cases``). The child is on time while
     ``as_at <= due_date``, as the indicator counts it.
     """
-    cohort = _counted(cla_visits_on_time(tables, _one_day(as_at), params))
+    cohort = _counted(cla_visits_on_time(tables, Periods.on(as_at), params))
     due = days(cohort["due"])
     last = days(cohort["last_visit"])
     placed = days(cohort["placement_start"])
@@ -159,7 +155,7 @@ def cla_reviews_due(
     on the 27th day, the last day on which the indicator cannot count it late.
     """
     day = np.atleast_1d(np.asarray(as_at, dtype="datetime64[D]"))
-    cohort = _counted(cla_reviews_on_time(tables, _one_day(as_at), params))
+    cohort = _counted(cla_reviews_on_time(tables, Periods.on(as_at), params))
     poc = days(cohort["period_of_care_start"])
     held = cohort["reviews"].to_numpy(np.int64)
     next_due = days(cohort["next_due"])
@@ -230,7 +226,7 @@ def cp_reviews_due(
     months before are added, ``in_population`` false: due 3 months after the start, or 6 months
     after a review already held. One row per plan (the indicator counts plans).
     """
-    cohort = _counted(cpp_reviews_on_time(tables, _one_day(as_at), params))
+    cohort = _counted(cpp_reviews_on_time(tables, Periods.on(as_at), params))
     next_due = days(cohort["next_review_due"])
     held = cohort["reviews_held"].to_numpy(np.int64)
     met = cohort["met"].astype("boolean").to_numpy(dtype=bool, na_value=False)
@@ -320,16 +316,14 @@ def assessments_due(
     start = days(assessments["start_date"])
     authorised = days(assessments["authorised_date"])
     open_now = ~np.isnat(start) & (start <= as_at) & (np.isnat(authorised) | (authorised > as_at))
-    count_start_day = bool(params.get("count_start_day", False))
-    return due_frame(
-        child=assessments["child"].to_numpy(np.int64)[open_now],
-        record=assessments["assessment_id"].astype(object).to_numpy()[open_now],
-        record_start=start[open_now],
-        due_date=deadline(start[open_now], ASSESSMENT_TIMESCALE, count_start_day),
-        rule=(
-            "authorised within 45 working days of the start"
-            + (" (the start day counted)" if count_start_day else "")
-        ),
+    return _working_days_due(
+        assessments,
+        "assessment_id",
+        start,
+        open_now,
+        ASSESSMENT_TIMESCALE,
+        params,
+        "authorised within 45 working days of the start",
     )
 
 
@@ -366,22 +360,42 @@ def icpc_due(
         & (np.isnat(icpc) | (icpc > as_at))
         & ~not_required
     )
+    return _working_days_due(
+        s47,
+        "s47_id",
+        start,
+        open_now,
+        ICPC_TIMESCALE,
+        params,
+        "conference within 15 working days of the strategy discussion",
+    )
+
+
+def _working_days_due(
+    table: pd.DataFrame,
+    id_column: str,
+    start: np.ndarray,
+    open_now: np.ndarray,
+    timescale: int,
+    params: Mapping[str, Any],
+    rule: str,
+) -> pd.DataFrame:
+    """The open records of ``table``, each due ``timescale`` working days after its start
+    (counted as the indicator's ``count_start_day`` says)."""
     count_start_day = bool(params.get("count_start_day", False))
     return due_frame(
-        child=s47["child"].to_numpy(np.int64)[open_now],
-        record=s47["s47_id"].astype(object).to_numpy()[open_now],
+        child=table["child"].to_numpy(np.int64)[open_now],
+        record=table[id_column].astype(object).to_numpy()[open_now],
         record_start=start[open_now],
-        due_date=deadline(start[open_now], ICPC_TIMESCALE, count_start_day),
-        rule=(
-            "conference within 15 working days of the strategy discussion"
-            + (" (the start day counted)" if count_start_day else "")
-        ),
+        due_date=deadline(start[open_now], timescale, count_start_day),
+        rule=rule + (" (the start day counted)" if count_start_day else ""),
     )
 
 
 # -- the due lists -------------------------------------------------------------------------------
 
-CLA_VISITS_DUE = DueList(
+CLA_VISITS_DUE = DueList.following(
+    CLA_VISITS_ON_TIME,
     id="national.cla_visits",
     title="CLA visits",
     description=(
@@ -391,15 +405,13 @@ CLA_VISITS_DUE = DueList(
         "anniversary and the placement is intended to last until 18 (long_term, or U1/U4). "
         "Overdue from the day after the due date, as national.cla_visits_on_time counts it."
     ),
-    indicator=CLA_VISITS_ON_TIME.id,
-    tables=CLA_VISITS_ON_TIME.tables,
     compute=cla_visits_due,
     start_label="placement start",
     event_label="last visit",
-    source=CLA_VISITS_ON_TIME.source,
 )
 
-CLA_REVIEWS_DUE = DueList(
+CLA_REVIEWS_DUE = DueList.following(
+    CLA_REVIEWS_ON_TIME,
     id="national.cla_reviews",
     title="CLA reviews",
     description=(
@@ -409,15 +421,13 @@ CLA_REVIEWS_DUE = DueList(
         "months after the latest. A child one of whose earlier reviews was late counts as not "
         "met in national.cla_reviews_on_time until the period of care ends."
     ),
-    indicator=CLA_REVIEWS_ON_TIME.id,
-    tables=CLA_REVIEWS_ON_TIME.tables,
     compute=cla_reviews_due,
     start_label="period of care start",
     event_label="last review",
-    source=CLA_REVIEWS_ON_TIME.source,
 )
 
-CP_REVIEWS_DUE = DueList(
+CP_REVIEWS_DUE = DueList.following(
+    CPP_REVIEWS_ON_TIME,
     id="national.cp_reviews",
     title="CP reviews",
     description=(
@@ -426,16 +436,14 @@ CP_REVIEWS_DUE = DueList(
         "earlier reviews was late counts as not met in national.cpp_reviews_on_time while it "
         "stays open. One row per plan."
     ),
-    indicator=CPP_REVIEWS_ON_TIME.id,
-    tables=CPP_REVIEWS_ON_TIME.tables,
     compute=cp_reviews_due,
     record_label="plan",
     start_label="plan start",
     event_label="last review",
-    source=CPP_REVIEWS_ON_TIME.source,
 )
 
-ASSESSMENTS_DUE = DueList(
+ASSESSMENTS_DUE = DueList.following(
+    ASSESSMENTS_45WD,
     id="national.assessments",
     title="Assessments (45 working days)",
     description=(
@@ -443,15 +451,14 @@ ASSESSMENTS_DUE = DueList(
         "start (England and Wales bank holidays are not working days); authorised on or before "
         "it, the assessment counts as within 45 working days in national.assessments_45wd."
     ),
-    indicator=ASSESSMENTS_45WD.id,
     tables={"assessments": ("assessment_id", "start_date", "authorised_date")},
     compute=assessments_due,
     record_label="assessment",
     start_label="assessment start",
-    source=ASSESSMENTS_45WD.source,
 )
 
-ICPC_DUE = DueList(
+ICPC_DUE = DueList.following(
+    ICPC_15WD,
     id="national.icpc",
     title="ICPC (15 working days)",
     description=(
@@ -461,12 +468,10 @@ ICPC_DUE = DueList(
         f"Enquiries started more than {ICPC_AWAITING_DAYS} days ago with neither a conference "
         "nor the flag are taken as concluded without a conference and left out."
     ),
-    indicator=ICPC_15WD.id,
     tables={"section47": ("s47_id", "start_date", "icpc_date", "icpc_not_required")},
     compute=icpc_due,
     record_label="enquiry",
     start_label="enquiry start",
-    source=ICPC_15WD.source,
 )
 
 #: Every national due list, in id order.

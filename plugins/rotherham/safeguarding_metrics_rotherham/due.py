@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from safeguarding_metrics import Periods
+from safeguarding_metrics import Indicator, Periods
 from safeguarding_metrics.calendar import add_working_days
 from safeguarding_metrics.cohort import days
-from safeguarding_metrics.due import DueList, due_frame
+from safeguarding_metrics.due import DueCompute, DueList, due_frame
 
 from .child_protection import CP_VISITS_2W, VISIT_WINDOW_DAYS, cp_visits_2w
 from .front_door import MASH_DECISION_24H
@@ -51,10 +51,6 @@ _DAY = np.timedelta64(1, "D")
 Compute = Callable[[Mapping[str, pd.DataFrame], Periods, Mapping[str, Any]], pd.DataFrame]
 
 
-def _one_day(as_at: np.datetime64) -> Periods:
-    return Periods(start=[as_at], end=[as_at])
-
-
 def _met(cohort: pd.DataFrame) -> np.ndarray:
     return cohort["met"].astype("boolean").to_numpy(dtype=bool, na_value=False)
 
@@ -68,7 +64,7 @@ def cp_visits_due(
     open plan): ``due_date`` is 14 days after the later of the latest ``cp`` visit and the plan
     start. A child is visited in the last two weeks as at ``D`` exactly when ``D <= due_date``.
     """
-    cohort = cp_visits_2w(tables, _one_day(as_at), params)
+    cohort = cp_visits_2w(tables, Periods.on(as_at), params)
     start = days(cohort["plan_start"])
     last = days(cohort["last_visit"])
     since_start = ~np.isnat(last) & (last >= start)
@@ -146,7 +142,7 @@ def _plans_due(
     """
     grace = int(params["grace_working_days"])
     months = int(params["months"])
-    cohort = compute(tables, _one_day(as_at), {**params, "grace_working_days": -1})
+    cohort = compute(tables, Periods.on(as_at), {**params, "grace_working_days": -1})
     cohort = cohort.loc[cohort["excluded"].isna().to_numpy()].reset_index(drop=True)
     start = days(cohort["service_start"])
     last = days(cohort["last_update"])
@@ -205,16 +201,37 @@ def plans_cla_due(
     return _plans_due(plans_up_to_date_cla, tables, as_at, params, "period of care start")
 
 
-def _plan_description(who: str, start: str, months: int, indicator: str) -> str:
-    return (
-        f"{who}: the written plan is due within 10 working days of the {start} (by the day "
-        f"before the 11th working day), then {months} months after its latest update "
-        f"(add_months); overdue from the day after, as {indicator} counts it (months and "
-        "working days follow the indicator's parameters)."
+def _plans_due_list(
+    indicator: Indicator,
+    compute: DueCompute,
+    *,
+    id: str,
+    title: str,
+    who: str,
+    start: str,
+    months: int,
+    record_label: str | None,
+) -> DueList:
+    """The due list of one of the three up-to-date plan measures."""
+    return DueList.following(
+        indicator,
+        id=id,
+        title=title,
+        description=(
+            f"{who}: the written plan is due within 10 working days of the {start} (by the "
+            f"day before the 11th working day), then {months} months after its latest update "
+            f"(add_months); overdue from the day after, as {indicator.id} counts it (months and "
+            "working days follow the indicator's parameters)."
+        ),
+        compute=compute,
+        record_label=record_label,
+        start_label=start,
+        event_label="last update",
     )
 
 
-CP_VISITS_DUE = DueList(
+CP_VISITS_DUE = DueList.following(
+    CP_VISITS_2W,
     id="rotherham.cp_visits",
     title="CP visits (2 weeks)",
     description=(
@@ -222,16 +239,14 @@ CP_VISITS_DUE = DueList(
         "the latest cp visit and the plan start; overdue from the day after, as "
         "rotherham.cp_visits_2w counts it (local standard: visited in the last two weeks)."
     ),
-    indicator=CP_VISITS_2W.id,
-    tables=CP_VISITS_2W.tables,
     compute=cp_visits_due,
     record_label="plan",
     start_label="plan start",
     event_label="last visit",
-    source=CP_VISITS_2W.source,
 )
 
-MASH_DECISIONS_DUE = DueList(
+MASH_DECISIONS_DUE = DueList.following(
+    MASH_DECISION_24H,
     id="rotherham.mash_decisions",
     title="MASH decisions",
     description=(
@@ -240,56 +255,42 @@ MASH_DECISIONS_DUE = DueList(
         "of receipt), the deadline of rotherham.mash_decision_24h. Due today: the deadline "
         "passes during the day; overdue: it passed before the day began."
     ),
-    indicator=MASH_DECISION_24H.id,
-    tables=MASH_DECISION_24H.tables,
     compute=mash_decisions_due,
     record_label="contact",
     start_label="received",
-    source=MASH_DECISION_24H.source,
 )
 
-PLANS_CP_DUE = DueList(
+PLANS_CP_DUE = _plans_due_list(
+    PLANS_UP_TO_DATE_CP,
+    plans_cp_due,
     id="rotherham.plans_cp",
     title="CP plans up to date",
-    description=_plan_description(
-        "Children on a child protection plan", "plan start", 6, PLANS_UP_TO_DATE_CP.id
-    ),
-    indicator=PLANS_UP_TO_DATE_CP.id,
-    tables=PLANS_UP_TO_DATE_CP.tables,
-    compute=plans_cp_due,
+    who="Children on a child protection plan",
+    start="plan start",
+    months=6,
     record_label="plan",
-    start_label="plan start",
-    event_label="last update",
-    source=PLANS_UP_TO_DATE_CP.source,
 )
 
-PLANS_CIN_DUE = DueList(
+PLANS_CIN_DUE = _plans_due_list(
+    PLANS_UP_TO_DATE_CIN,
+    plans_cin_due,
     id="rotherham.plans_cin",
     title="CIN plans up to date",
-    description=_plan_description(
-        "Children on a child in need plan", "plan start", 3, PLANS_UP_TO_DATE_CIN.id
-    ),
-    indicator=PLANS_UP_TO_DATE_CIN.id,
-    tables=PLANS_UP_TO_DATE_CIN.tables,
-    compute=plans_cin_due,
+    who="Children on a child in need plan",
+    start="plan start",
+    months=3,
     record_label="plan",
-    start_label="plan start",
-    event_label="last update",
-    source=PLANS_UP_TO_DATE_CIN.source,
 )
 
-PLANS_CLA_DUE = DueList(
+PLANS_CLA_DUE = _plans_due_list(
+    PLANS_UP_TO_DATE_CLA,
+    plans_cla_due,
     id="rotherham.plans_cla",
     title="CLA plans up to date",
-    description=_plan_description(
-        "Children looked after", "period of care start", 6, PLANS_UP_TO_DATE_CLA.id
-    ),
-    indicator=PLANS_UP_TO_DATE_CLA.id,
-    tables=PLANS_UP_TO_DATE_CLA.tables,
-    compute=plans_cla_due,
-    start_label="period of care start",
-    event_label="last update",
-    source=PLANS_UP_TO_DATE_CLA.source,
+    who="Children looked after",
+    start="period of care start",
+    months=6,
+    record_label=None,
 )
 
 #: Every local due list, in id order.

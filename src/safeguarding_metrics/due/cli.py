@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
 from typing import Any
 
+from ..cli_common import add_run_options
+from ..cli_common import say as _say
 from ..engine import UsageError
 from ..model import load_dataset
 from .lists import ALL_TEAMS, DueLists, due_lists, known_teams
 from .workbook import CSV_NAME, write_due_files
 
 __all__ = ["add_parser", "run"]
-
-
-def _say(message: str) -> None:
-    print(textwrap.fill(message, width=100, break_long_words=False), file=sys.stderr)
 
 
 def _day(text: str) -> str:
@@ -69,13 +66,7 @@ def add_parser(subparsers: Any) -> None:
         help="list cases due within this many days (default 14), besides the overdue ones",
     )
     p.add_argument("--la", metavar="CODE", help="the authority, when the dataset pools several")
-    p.add_argument("--strict", action="store_true", help="stop at the first data error")
-    p.add_argument(
-        "--skip-broken-plugins",
-        action="store_true",
-        help="go on without plugins that failed to load",
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    add_run_options(p)
     p.set_defaults(func=run)
 
 

@@ -174,15 +174,6 @@ def _as_day(value: Any) -> dt.date:
         raise UsageError(f"as_at must be a date (YYYY-MM-DD), not {value!r}") from None
 
 
-def _unavailable_reason(due_list: DueList, dataset: Dataset) -> str | None:
-    for table in due_list.tables:
-        if table in dataset.unusable:
-            return f"table {table!r} is not usable: {dataset.unusable[table]}"
-        if not dataset.has(table):
-            return f"needs table {table!r}, which the dataset does not have"
-    return None
-
-
 def _allocate(frame: pd.DataFrame, dataset: Dataset, day: np.datetime64) -> pd.DataFrame:
     """Each row once per allocation of its child open on ``day`` (``worker_id``, ``team``)."""
     base = frame.assign(_pos=np.arange(len(frame)))
@@ -422,7 +413,7 @@ def due_lists(
     unavailable: dict[str, str] = {}
     for due_id in sorted(chosen):
         due_list = chosen[due_id]
-        reason = _unavailable_reason(due_list, dataset)
+        reason = dataset.unavailable(due_list.tables)
         resolved: dict[str, Any] = {}
         fed_by = due_list.indicator
         if reason is None and fed_by is not None and fed_by in registry.indicators:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..cohort import days
-from ..indicator import _ID, _tables  # the same id rule and table converter as indicators'
+from ..indicator import _ID, Indicator, PluginId, _tables  # the same id rule and converter
 
 __all__ = ["DUE_COLUMNS", "DueCompute", "DueList", "check_due_frame", "due_frame"]
 
@@ -50,7 +50,7 @@ DueCompute = Callable[[Mapping[str, pd.DataFrame], np.datetime64, Mapping[str, A
 
 
 @attrs.frozen(kw_only=True)
-class DueList:
+class DueList(PluginId):
     """A deadline measure's list of open cases with their due dates.
 
     Attributes
@@ -105,13 +105,13 @@ class DueList:
         if not value.strip() or len(value) > 31:
             raise ValueError(f"due list title {value!r} must be 1 to 31 characters (a sheet name)")
 
-    @property
-    def plugin(self) -> str:
-        return self.id.split(".", 1)[0]
-
-    @property
-    def name(self) -> str:
-        return self.id.split(".", 1)[1]
+    @classmethod
+    def following(cls, indicator: Indicator, **fields: Any) -> DueList:
+        """A due list for ``indicator``: its id, tables and source unless ``fields`` say
+        otherwise (a list may read fewer columns than the indicator)."""
+        fields.setdefault("tables", indicator.tables)
+        fields.setdefault("source", indicator.source)
+        return cls(indicator=indicator.id, **fields)
 
     def metadata(self) -> dict[str, Any]:
         """Everything but the function, as plain JSON-ready values."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
+from ..cli_common import say as _say
 from ..model.quality import DataError
 from ..model.tables import table_specs
 from . import COUNTS_FILE, NOTES_FILE, QUALITY_FILE, import_returns, write_dataset
@@ -84,10 +84,6 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress, no notes")
     parser.set_defaults(func=run)
-
-
-def _say(message: str) -> None:
-    print(textwrap.fill(message, width=100, break_long_words=False), file=sys.stderr)
 
 
 class _Progress:

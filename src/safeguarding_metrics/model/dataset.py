@@ -151,6 +151,15 @@ class Dataset:
         out = pd.concat([frame[c] for c in cols], axis=1)
         return out if keep.all() else out.loc[keep].reset_index(drop=True)
 
+    def unavailable(self, tables: Iterable[str]) -> str | None:
+        """Why a measure reading ``tables`` cannot be computed on this dataset, else None."""
+        for table in tables:
+            if table in self.unusable:
+                return f"table {table!r} is not usable: {self.unusable[table]}"
+            if not self.has(table):
+                return f"needs table {table!r}, which the dataset does not have"
+        return None
+
     def decode_children(self, codes: Any) -> np.ndarray:
         """Child identifiers for integer codes (for drill-down outputs the user asked for)."""
         return self.child_ids[np.asarray(codes, dtype=np.int64)]

@@ -25,20 +25,10 @@ __all__ = ["EVERY", "build_report"]
 #: The reporting rhythms: a monthly report, or the quarterly one a committee receives.
 EVERY = ("month", "quarter")
 
-_SERIES_VALUES = (
-    "numerator",
-    "denominator",
-    "value",
-    "previous_value",
-    "direction",
-    "target",
-    "target_status",
-    "england",
-    "neighbours",
-    "neighbours_n",
-    "quartile",
-    "benchmark_year",
-    "suppressed",
+_SERIES_VALUES = tuple(
+    c
+    for c in SECTION_SERIES_COLUMNS
+    if c not in ("period", "period_start", "period_end", "in_period", "ytd", "rolling12")
 )
 
 

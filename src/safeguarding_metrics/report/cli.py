@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..cli_common import add_run_options
+from ..cli_common import say as _say
 from ..engine import UsageError
 from ..targets import TargetsFileError, load_targets
 from .build import EVERY, build_report
@@ -23,10 +24,6 @@ from .suppress import DEFAULT_SUPPRESS_BELOW
 from .write import write_report
 
 __all__ = ["add_parser", "run"]
-
-
-def _say(message: str) -> None:
-    print(textwrap.fill(message, width=100, break_long_words=False), file=sys.stderr)
 
 
 def _month(text: str) -> str:
@@ -96,11 +93,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--no-html", action="store_true", help="skip the HTML report")
     p.add_argument("--no-excel", action="store_true", help="skip the Excel workbook")
     p.add_argument("--title", help="the report's title (default from the period)")
-    p.add_argument("--strict", action="store_true", help="stop at the first data error")
-    p.add_argument(
-        "--skip-broken-plugins", action="store_true", help="go on without plugins that failed"
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress")
+    add_run_options(p)
     p.set_defaults(func=run)
 
 
