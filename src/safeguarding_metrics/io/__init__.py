@@ -189,7 +189,10 @@ def import_returns(
     extracts: list[Extract] = []
     for path in _as_list(cin):
         extracts.append(read_cin_census(path, progress=progress, la=mode))
-    groups = group_returns(_as_list(ssda903))
+    skipped: list[Fault] = []
+    groups = group_returns(_as_list(ssda903), skipped)
+    if skipped:
+        extracts.append(Extract(kind="ssda903", label="SSDA903 folders", faults=skipped))
     for group in groups:
         extracts.append(
             read_ssda903(

@@ -36,7 +36,7 @@ import pandas as pd
 from ..model.clean import clean_table
 from ..model.quality import QUALITY_COLUMNS, Action, Severity, faults_frame
 from ..model.tables import table_spec, table_specs
-from .common import Extract, normalise_frame
+from .common import Extract, normalise_frame, text_values
 from .ssda903 import adoption_dates_from_episodes
 
 __all__ = ["COUNT_COLUMNS", "MERGE_KEYS", "Combined", "combine"]
@@ -252,6 +252,10 @@ def _merge(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, 
     if frame.empty:
         return frame, pd.DataFrame(), pd.Series(dtype=object)
     compare = [c for c in spec.column_names if c in frame.columns]
+    # source fields no canonical column holds, compared all the same (SSDA903 REVIEW_CODE)
+    dropped = [c for c in frame.columns if str(c).startswith("_cmp_")]
+    for column in dropped:
+        frame[column] = text_values(frame[column])
     key = list(spec.key or MERGE_KEYS.get(name, ()))
     if "la" in frame.columns and frame["la"].notna().any() and "la" not in key:
         key = ["la", *key]
@@ -279,12 +283,13 @@ def _merge(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, 
             )
         )
 
-    filled = frame.loc[:, compare].astype(object).where(frame[compare].notna(), "\x00")
+    both = compare + dropped
+    filled = frame.loc[:, both].astype(object).where(frame[both].notna(), "\x00")
     identical = filled.duplicated(keep="first").to_numpy()
     if identical.any():
         first = (
             pd.Series(np.arange(n))
-            .groupby([filled[c] for c in compare], sort=False)
+            .groupby([filled[c] for c in both], sort=False)
             .transform("first")
             .to_numpy()
         )
@@ -339,7 +344,8 @@ def _merge(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, 
             agreeing = ~conflicted
             repeat = agreeing & (where != first_pos)
             if repeat.any():
-                same = repeat & (origin[where] == origin[first_pos])
+                lost = _dropped_differences(grouped, dropped, gid)
+                same = repeat & ((origin[where] == origin[first_pos]) | (lost != ""))
                 mask = np.zeros(n, dtype=bool)
                 mask[where[same]] = True
                 reasons = (
@@ -348,6 +354,7 @@ def _merge(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, 
                     + " ("
                     + ", ".join(key)
                     + "); merged into it, blanks completed from each other"
+                    + pd.Series(lost[same])
                 )
                 add(mask, reasons, None, Severity.WARNING)
                 merged[where[repeat]] = True
@@ -363,6 +370,20 @@ def _merge(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, 
     merged_files = frame.loc[merged, "_file"]
     kept = frame.loc[keep].reset_index(drop=True)
     return kept, faults_frame(faults) if faults else pd.DataFrame(), merged_files
+
+
+def _dropped_differences(grouped: object, dropped: list[str], gid: np.ndarray) -> np.ndarray:
+    """Per record of the groups sharing a key: ``"; <FIELD> differed (...)"`` naming each source
+    field outside the canonical columns whose values differ within its group, else ``""``."""
+    out = np.full(len(gid), "", dtype=object)
+    for column in dropped:
+        distinct = grouped[column].nunique(dropna=True).to_numpy()[gid]  # type: ignore[index]
+        field = column.removeprefix("_cmp_")
+        out[distinct > 1] += (
+            f"; their {field} differed (not carried by the canonical tables: only the first "
+            "record's is read)"
+        )
+    return out
 
 
 def _with_derived_adoptions(

@@ -17,6 +17,8 @@ and US ``MM/DD/YYYY`` are not accepted: English returns are day first.
 from __future__ import annotations
 
 import codecs
+import contextlib
+import csv
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
@@ -32,6 +34,7 @@ from ..model.quality import Action, DataError, Fault, Severity
 from ..model.tables import table_spec
 
 __all__ = [
+    "CsvText",
     "Extract",
     "Node",
     "Progress",
@@ -42,6 +45,7 @@ __all__ = [
     "normalise_frame",
     "normalise_ids",
     "read_csv_text",
+    "xml_return_kind",
 ]
 
 #: ``progress(label, done, total)``: called while a file is read (bytes or rows so far, of total).
@@ -143,26 +147,135 @@ class Extract:
 # -- reading text --------------------------------------------------------------------------------
 
 
-def read_csv_text(path: Path, *, table: str = "") -> tuple[pd.DataFrame, list[Fault]]:
-    """A CSV file as text cells, header names stripped; UTF-8 (BOM or not), else Windows-1252.
+#: The first bytes of files that are not text, and what they are.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old-style Excel workbook (.xls) or another Office file"),
+    (b"%PDF", "a PDF document"),
+    (b"PAR1", "a Parquet file"),
+)
+
+
+def binary_kind(path: Path) -> str | None:
+    """What a file is when its first bytes say it is not text (a workbook, a PDF), else ``None``.
+
+    A workbook renamed ``.csv`` would otherwise be read as garbled text (or fail deep inside
+    the CSV parser); naming what it is tells the user what to do.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        return None
+    return next((what for magic, what in _MAGIC if head.startswith(magic)), None)
+
+
+@attrs.frozen(kw_only=True)
+class CsvText:
+    """A CSV file read as text cells.
+
+    Attributes
+    ----------
+    frame
+        The data rows whose fields fit the header: one column per header cell, named as
+        written (stripped, BOM removed; a repeated name is kept twice, never renamed), and
+        ``_row``, the row number (header = row 1).
+    header
+        The header cells as written (stripped).
+    set_aside
+        How many data rows were set aside because they have more or fewer fields than the
+        header (their values cannot be placed in their columns).
+    faults
+        Findings: encoding, rows set aside (each naming its row), empty trailing fields.
+    """
+
+    frame: pd.DataFrame
+    header: tuple[str, ...]
+    set_aside: int
+    faults: tuple[Fault, ...]
+
+
+def _header_cells(path: Path, encoding: str) -> list[str]:
+    with path.open(encoding=encoding, newline="") as handle:
+        first = next(csv.reader(handle), None)
+    if first is None:
+        raise ReturnFileError(path, "the file is empty: no header row", row=1)
+    return [c.replace("\ufeff", "").strip() for c in first]
+
+
+def _ragged_rows(path: Path, encoding: str) -> list[tuple[int, int]] | None:
+    """``(row, fields)`` of each record whose field count differs from the header's, found by
+    pyarrow's CSV parser (a callback for those records only); ``None`` when it cannot tell."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    bad: list[tuple[int, int]] = []
+
+    def handler(row: Any) -> str:
+        if row.number is None:
+            raise _Refused("row number unknown")
+        bad.append((int(row.number), int(row.actual_columns)))
+        return "skip"
+
+    try:
+        pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                use_threads=False,
+                autogenerate_column_names=True,
+                encoding="utf8" if encoding.startswith("utf") else encoding,
+            ),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=["f0"], column_types={"f0": pa.string()}
+            ),
+        )
+    except (pa.ArrowException, _Refused, OSError, ValueError):
+        return None
+    return bad
+
+
+def read_csv_text(path: Path, *, table: str = "") -> CsvText:
+    """A CSV file as text cells; UTF-8 (BOM or not), else Windows-1252.
+
+    A data row with more fields than the header is never shifted into the index (pandas' habit):
+    when the extra fields are empty (a trailing comma) they are dropped with one warning; when
+    they hold values, or when a row has fewer fields than the header, the row is set aside with
+    an error naming it. Ragged rows are found by pyarrow's parser, so the well-formed rows are
+    never looked at one by one.
 
     Raises
     ------
     ReturnFileError
-        The file cannot be opened, is empty, or is not well-formed CSV.
+        The file cannot be opened, is empty, is not text (a workbook renamed ``.csv``...), or is
+        not well-formed CSV (an unclosed quote...).
     """
+    what = binary_kind(path)
+    if what is not None:
+        raise ReturnFileError(
+            path, f"not a CSV file: it is {what}, whatever its name", row=1, table=table
+        )
     faults: list[Fault] = []
     try:
-        try:
-            frame = pd.read_csv(path, encoding="utf-8-sig", **_CSV_KW)
-        except UnicodeDecodeError:
-            frame = pd.read_csv(path, encoding="cp1252", **_CSV_KW)
+        encoding = "utf-8-sig" if _is_utf8(path) else "cp1252"
+        if encoding == "cp1252":
             faults.append(
                 fault(path, "the file is not UTF-8; it was read as Windows-1252", table=table)
             )
+        header = _header_cells(path, encoding)
+        ragged = _ragged_rows(path, encoding) or []
+        width = max([len(header), *(n for _, n in ragged)])
+        frame = pd.read_csv(
+            path,
+            encoding=encoding,
+            header=None,
+            names=list(range(width)),
+            index_col=False,
+            **_CSV_KW,
+        )
     except pd.errors.EmptyDataError:
         raise ReturnFileError(path, "the file is empty: no header row", table=table) from None
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, csv.Error) as exc:
         detail = str(exc).strip().splitlines()[-1][:200]
         line = re.search(r"line (\d+)", detail)
         raise ReturnFileError(
@@ -171,15 +284,60 @@ def read_csv_text(path: Path, *, table: str = "") -> tuple[pd.DataFrame, list[Fa
             row=int(line.group(1)) if line else None,
             table=table,
         ) from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, UnicodeError) as exc:
         raise ReturnFileError(
             path, f"cannot read the file ({getattr(exc, 'strerror', None) or type(exc).__name__})"
         ) from None
-    names = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
-    frame.columns = pd.Index(names)
-    if any("\x00" in n for n in names):
+    if any("\x00" in n for n in header):
         raise ReturnFileError(path, "not a text CSV file (it holds NUL bytes)", row=1)
-    return frame, faults
+    body = frame.iloc[1:].reset_index(drop=True)
+    rows = np.arange(2, len(body) + 2)
+    keep = np.ones(len(body), dtype=bool)
+    named = max((i + 1 for i, name in enumerate(header) if name), default=0)
+    found = np.array(ragged, dtype=np.int64).reshape(-1, 2)
+    found = found[(found[:, 0] >= 2) & (found[:, 0] < len(body) + 2)]
+    at, fields = found[:, 0] - 2, found[:, 1]
+    harmless = (fields >= named) & (fields <= len(header))
+    wide = np.flatnonzero(fields > len(header))
+    if len(wide) and width > len(header):
+        extra = body.iloc[at[wide], len(header) :]
+        blank = np.ones(len(wide), dtype=bool)
+        for column in extra.columns:
+            blank &= (extra[column].astype(str).str.strip() == "").to_numpy()
+        harmless[wide] = blank
+    bad = at[~harmless]
+    keep[bad] = False
+    faults.extend(
+        fault(
+            path,
+            f"this row has {int(n)} fields and the header {len(header)}: its values cannot be "
+            "placed in their columns; the row is set aside",
+            table=table,
+            row=int(r),
+            severity=Severity.ERROR,
+            action=Action.SET_ASIDE,
+        )
+        for r, n in zip(bad + 2, fields[~harmless], strict=True)
+    )
+    if harmless.any():
+        faults.append(
+            fault(
+                path,
+                f"{int(harmless.sum()):,} row(s) have empty fields beyond the header's columns, "
+                "or lack only unnamed ones (a trailing comma?), from this row on: ignored",
+                table=table,
+                row=int(at[harmless].min() + 2),
+            )
+        )
+    out = body.iloc[:, : len(header)].set_axis(pd.Index(header), axis=1)
+    out = out.loc[keep].reset_index(drop=True)
+    out.insert(0, "_row", rows[keep])
+    return CsvText(
+        frame=out,
+        header=tuple(header),
+        set_aside=int((~keep).sum()),
+        faults=tuple(faults),
+    )
 
 
 # -- reading XML ---------------------------------------------------------------------------------
@@ -315,10 +473,18 @@ def _parse(
     def refuse(*_: Any) -> None:
         raise _Refused("the file declares XML entities, which are not accepted in a return")
 
+    def doctype(name: str, system: str | None, public: str | None, _internal: int) -> None:
+        if system or public:
+            raise _Refused(
+                f"the file refers to an external DTD ({(system or public or '')[:100]!r}) in its "
+                "DOCTYPE: it was not fetched, and the file is refused (a return has no DOCTYPE)"
+            )
+
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
     parser.EntityDeclHandler = refuse
+    parser.StartDoctypeDeclHandler = doctype
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     decoder = codecs.getincrementaldecoder("cp1252")(errors="replace") if recode else None
     read = 0
@@ -368,6 +534,51 @@ def _parse(
 
 class _Refused(Exception):
     pass
+
+
+#: Elements that say which return an XML file is, lower-cased local names.
+_CIN_TAGS = frozenset({"lachildid", "cindetails", "childidentifiers", "cinreferraldate"})
+_SSDA903_TAGS = frozenset({"expssda903", "childid", "episode", "decom", "areview", "amissing"})
+
+
+def xml_return_kind(path: Path, *, limit: int = 1 << 16) -> tuple[str | None, str]:
+    """Which return an XML file looks like, from its first ``limit`` bytes: ``("cin", root)``,
+    ``("ssda903", root)`` or ``(None, root)``, ``root`` being the root element's name.
+
+    The CIN census holds ``<Child>`` / ``<LAchildID>`` / ``<CINdetails>`` (its header's
+    ``<Collection>`` says ``CIN``); the SSDA903 XML has the root ``EXPSSDA903`` and ``<CHILD>`` /
+    ``<CHILDID>`` / ``<EPISODE>``. Used to refuse a file given to the wrong option. A file
+    that is not well-formed gives ``(None, "")``: the reader then reports where it breaks.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(limit)
+    except OSError:
+        return None, ""
+    seen: dict[str, str] = {}
+    collection: list[str] = []
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def start(name: str, _: Any) -> None:
+        local = _local(name)
+        seen.setdefault("", local)
+        seen.setdefault(local.lower(), local)
+
+    def text(data: str) -> None:
+        collection.append(data)
+
+    parser.StartElementHandler = start
+    parser.CharacterDataHandler = text
+    with contextlib.suppress(expat.ExpatError, ValueError, LookupError):
+        parser.Parse(head, len(head) < limit)
+    root = seen.get("", "")
+    words = {w.strip().upper() for w in collection}
+    if set(seen) & _SSDA903_TAGS or "SSDA903" in words:
+        return "ssda903", root
+    if set(seen) & _CIN_TAGS:
+        return "cin", root
+    return None, root
 
 
 # -- values --------------------------------------------------------------------------------------

@@ -65,18 +65,21 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 
-from ..model.quality import Action, Severity
+from ..model.quality import Action, Fault, Severity
 from .common import (
     Extract,
     Progress,
     ReturnFileError,
+    binary_kind,
     fault,
     iter_xml_records,
     normalise_dates,
     read_csv_text,
+    xml_return_kind,
 )
 
 __all__ = ["adoption_dates_from_episodes", "group_returns", "read_ssda903"]
@@ -137,7 +140,30 @@ TABLES: dict[str, tuple[str | None, dict[str, str]]] = {
     "OC2": (None, {}),
     "PrevPerm": (None, {}),
     "SWEpisodes": (None, {}),
+    "DoLo": (None, {}),
 }
+
+#: Source fields read to tell records apart though no canonical column holds them: carried in
+#: a ``_cmp_<FIELD>`` column that :func:`~safeguarding_metrics.io.combine.combine` compares, so
+#: that two reviews of one day with different codes are named when they are merged.
+COMPARED: dict[str, dict[str, str]] = {"Reviews": {"REVIEW_CODE": "_cmp_REVIEW_CODE"}}
+
+#: Every column the SSDA903 specification's tables hold (CSV names; ``CHILDID`` and ``PL`` are
+#: the XML's names for ``CHILD`` and ``PLACE``), to recognise decorated headers.
+SPEC_COLUMNS = (
+    "CHILD", "CHILDID", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB", "DECOM", "RNE", "LS",
+    "CIN", "PLACE", "PL", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE", "HOME_POST",
+    "PL_POST", "URN", "LA", "YEAR", "REVIEW", "REVIEW_CODE", "MISSING", "MIS_START", "MIS_END",
+    "IN_TOUCH", "ACTIV", "ACCOM", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR",
+    "SEX_ADOPTR", "LS_ADOPTR", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED",
+    "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK",
+    "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED",
+    "PREV_PERM", "LA_PERM", "DATE_PERM", "DUC", "UASC", "SW_ID", "SW_DECOM", "SW_DEC",
+    "SW_REASON",
+)  # fmt: skip
+_SPEC_KEYS = {re.sub(r"[\s_]+", "", c): c for c in SPEC_COLUMNS}
+_PIVOT = re.compile(r"^(?:sum|count|average|avg|max|min|first|last)\s+of\s+", re.IGNORECASE)
+_DOLO_NAME = re.compile(r"dolo|deprivation", re.IGNORECASE)
 
 #: Recognition, in order: the first table whose any-of columns the file has.
 _SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
@@ -162,9 +188,24 @@ _NEEDED = {
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 
-def recognise(columns: Iterable[str]) -> str | None:
-    """The SSDA903 table a CSV file with these columns holds, or ``None``."""
-    names = {str(c).strip().upper() for c in columns}
+def column_name(cell: object) -> str:
+    """A CSV header cell as an SSDA903 column name: decorations removed.
+
+    Real exports decorate headers: pivot-table prefixes (``Sum of DECOM``, ``Count of CHILD``),
+    case, spaces (``Place provider``), line breaks inside the cell, trailing punctuation
+    (``DECOM:``, ``DEC.``, ``REC*``, ``LS?``). What names a column of the specification is
+    returned as the specification spells it; anything else upper-cased, spaces as ``_``.
+    """
+    text = " ".join(str(cell or "").replace("\ufeff", "").split())
+    text = _PIVOT.sub("", text).strip().rstrip(":.*?").strip()
+    known = _SPEC_KEYS.get(re.sub(r"[\s_]+", "", text.upper()))
+    return known or re.sub(r"\s+", "_", text.upper())
+
+
+def recognise(columns: Iterable[str], file: str | Path = "") -> str | None:
+    """The SSDA903 table a CSV file with these columns (and, for DoLo, this name) holds, or
+    ``None``."""
+    names = {column_name(c) for c in columns}
     if "CHILD" not in names:
         return None
     for table, any_of in _SIGNATURES:
@@ -172,20 +213,32 @@ def recognise(columns: Iterable[str]) -> str | None:
             return table
     if {"SEX", "DOB"} <= names:
         return "Header"
+    if _DOLO_NAME.search(Path(file).stem) or any(n.startswith("DOL") for n in names):
+        return "DoLo"
     return None
 
 
-def group_returns(paths: Iterable[str | Path]) -> list[list[Path]]:
+def group_returns(
+    paths: Iterable[str | Path], findings: list[Fault] | None = None
+) -> list[list[Path]]:
     """Group SSDA903 files into returns: each XML file alone; each folder's CSV files (and each
     sub-folder's) by the year in their names; loose CSV files likewise, together.
+
+    In a folder, a file that is neither CSV nor XML, a folder named like a file
+    (``episodes.csv/``) and an empty sub-folder are skipped, each with a finding appended to
+    ``findings`` naming it: an extra file never stops an import.
 
     Raises
     ------
     ReturnFileError
-        A path does not exist, or a folder holds no CSV or XML file.
+        A path does not exist, or a folder given holds no CSV or XML file at all.
     """
     groups: list[list[Path]] = []
     loose: list[Path] = []
+    notes: list[Fault] = findings if findings is not None else []
+
+    def skip(path: Path, reason: str) -> None:
+        notes.append(fault(path, reason, severity=Severity.WARNING, action=Action.KEPT))
 
     def by_year(files: list[Path]) -> list[list[Path]]:
         buckets: dict[str, list[Path]] = {}
@@ -194,22 +247,36 @@ def group_returns(paths: Iterable[str | Path]) -> list[list[Path]]:
             buckets.setdefault(match.group(1) if match else "", []).append(f)
         return [buckets[k] for k in sorted(buckets)]
 
-    def walk(folder: Path) -> None:
+    def walk(folder: Path, top: bool) -> None:
         entries = sorted(folder.iterdir())
         csvs = [p for p in entries if p.is_file() and p.suffix.lower() == ".csv"]
         xmls = [p for p in entries if p.is_file() and p.suffix.lower() == ".xml"]
         subs = [p for p in entries if p.is_dir() and not p.name.startswith(".")]
         if not csvs and not xmls and not subs:
-            raise ReturnFileError(folder, "the folder holds no SSDA903 CSV or XML file")
+            if top:
+                raise ReturnFileError(folder, "the folder holds no SSDA903 CSV or XML file")
+            skip(folder, "a folder holding no CSV or XML file: skipped")
+            return
+        for other in entries:
+            if other.is_file() and other not in csvs and other not in xmls:
+                what = binary_kind(other)
+                skip(
+                    other,
+                    f"not a CSV or XML file{f' ({what})' if what else ''}: not an SSDA903 "
+                    "table, skipped",
+                )
         groups.extend(by_year(csvs))
         groups.extend([x] for x in xmls)
         for sub in subs:
-            walk(sub)
+            if sub.suffix.lower() in (".csv", ".xml"):
+                skip(sub, "a folder where an SSDA903 file was expected (named like one): skipped")
+                continue
+            walk(sub, False)
 
     for item in paths:
         path = Path(item)
         if path.is_dir():
-            walk(path)
+            walk(path, True)
         elif path.is_file():
             if path.suffix.lower() == ".xml":
                 groups.append([path])
@@ -250,30 +317,136 @@ def read_ssda903(
     label = str(paths[0]) if len(paths) == 1 else f"{paths[0].parent} ({len(paths)} files)"
     extract = Extract(kind="ssda903", label=label)
     tables: list[tuple[str, pd.DataFrame, str]] = []
+    unknown: list[ReturnFileError] = []
     for path in paths:
         if path.suffix.lower() == ".xml":
+            _refuse_other_xml(path)
             tables.extend(_read_xml(path, extract, progress))
             continue
-        frame, faults = read_csv_text(path)
-        extract.faults.extend(faults)
-        name = recognise(frame.columns)
-        if name is None:
+        what = binary_kind(path)
+        if what is not None:
             raise ReturnFileError(
                 path,
-                "not recognised as an SSDA903 table (a CHILD column and the columns of Header, "
-                "Episodes, Reviews, Missing, OC3, AD1, PlacedAdoption, UASC, OC2, PrevPerm or "
-                f"SWEpisodes were expected; the header has: {', '.join(frame.columns)[:200]})",
+                f"not an SSDA903 CSV table: the file is {what}, whatever its name (an Annex A "
+                "workbook goes to --annex-a; a 903 table kept in Excel must be saved as CSV)",
                 row=1,
             )
-        frame.columns = pd.Index([c.strip().upper() for c in frame.columns])
-        frame.insert(0, "_row", np.arange(2, len(frame) + 2))
+        text = read_csv_text(path)
+        name = recognise(text.header, path)
+        if name is None:
+            unknown.append(_unrecognised(path, text.header))
+            extract.faults.append(
+                attrs.evolve(unknown[-1].fault, severity=Severity.WARNING, action=Action.KEPT)
+            )
+            continue
+        canonical = TABLES[name][0] or ""
+        extract.faults.extend(attrs.evolve(f, table=canonical) for f in text.faults)
+        if canonical and text.set_aside:
+            extract.dropped.append((canonical, str(path), text.set_aside))
+        frame, repeats = _named_columns(path, text.frame, name)
+        extract.faults.extend(repeats)
         if progress is not None:
             progress(str(path), len(frame), len(frame))
         tables.append((name, frame, str(path)))
+    if unknown and not tables:
+        raise unknown[0]
     year_end, how = _collection_year(tables, year)
     for name, frame, file in tables:
         _map_table(extract, name, frame, file, year_end, how, la)
     return extract
+
+
+def _refuse_other_xml(path: Path) -> None:
+    """Refuse a CIN census given as an SSDA903 return (it would read as no children)."""
+    kind, root = xml_return_kind(path)
+    if kind == "cin":
+        raise ReturnFileError(
+            path,
+            f"this looks like a CIN census XML return (root element <{root}>, with "
+            "<LAchildID>/<CINdetails>), not an SSDA903 return: give it to --cin",
+            row=1,
+        )
+
+
+def _unrecognised(path: Path, header: tuple[str, ...]) -> ReturnFileError:
+    """The finding (and, when nothing else is read, the error) for a CSV that is no SSDA903
+    table; one that looks like an Annex A list is refused outright."""
+    from .annex_a import _FIELD, normalise_header
+
+    fields = {_FIELD.get(normalise_header(c)) for c in header}
+    if (
+        "child_id" in fields
+        and len(fields - {None, "child_id"}) >= 1
+        and "CHILD" not in {column_name(c) for c in header}
+    ):
+        raise ReturnFileError(
+            path,
+            "this looks like an Ofsted Annex A list saved as CSV (its header names the child's "
+            "unique id and the list's dates), not an SSDA903 table: give the workbook to "
+            "--annex-a",
+            row=1,
+        )
+    shown = ", ".join(column_name(c) for c in header)[:200]
+    return ReturnFileError(
+        path,
+        "not recognised as an SSDA903 table, skipped (a CHILD column and the columns of Header, "
+        "Episodes, Reviews, Missing, OC3, AD1, PlacedAdoption, UASC, OC2, PrevPerm, SWEpisodes "
+        f"or DoLo were expected; the header has: {shown})",
+        row=1,
+    )
+
+
+def _named_columns(path: Path, frame: pd.DataFrame, table: str) -> tuple[pd.DataFrame, list[Fault]]:
+    """``frame`` with its header cells as SSDA903 column names (:func:`column_name`).
+
+    A name that appears twice is read once when both columns hold the same values (with a
+    warning naming it); when they differ, the file is refused: nothing says which to read.
+    """
+    names = [column_name(c) if c != "_row" else c for c in frame.columns]
+    frame = frame.set_axis(pd.Index(names), axis=1)
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    faults: list[Fault] = []
+    if not repeated:
+        return frame, faults
+    keep = np.ones(len(names), dtype=bool)
+    for name in repeated:
+        where = [i for i, n in enumerate(names) if n == name]
+        first = frame.iloc[:, where[0]].astype(str).str.strip()
+        same = all(first.equals(frame.iloc[:, i].astype(str).str.strip()) for i in where[1:])
+        letters = ", ".join(_letter(i) for i in where)
+        if not same:
+            raise ReturnFileError(
+                path,
+                f"the column {name!r} appears {len(where)} times in the header (columns "
+                f"{letters}) with different values: nothing says which to read",
+                row=1,
+                column=name,
+                table=TABLES[table][0] or "",
+            )
+        keep[where[1:]] = False
+        faults.append(
+            fault(
+                path,
+                f"the column {name!r} appears {len(where)} times in the header (columns "
+                f"{letters}), with the same values: read once",
+                table=TABLES[table][0] or "",
+                row=1,
+                column=name,
+            )
+        )
+    return frame.loc[:, keep], faults
+
+
+def _letter(index: int) -> str:
+    """A 0-based column position as a spreadsheet letter (the ``_row`` column excluded)."""
+    index -= 1
+    out = ""
+    while True:
+        index, rest = divmod(index, 26)
+        out = chr(65 + rest) + out
+        if index == 0:
+            return out
+        index -= 1
 
 
 def _read_xml(
@@ -331,7 +504,10 @@ def _read_xml(
     out = []
     for name, records in rows.items():
         if records:
-            out.append((name, pd.DataFrame.from_records(records), str(path)))
+            frame = pd.DataFrame.from_records(records)
+            frame.attrs["xml"] = True
+            out.append((name, frame, str(path)))
+    _xml_not_carried(extract, path, out)
     if not rows["Header"]:
         extract.faults.append(fault(path, "no <CHILD> element found: the file holds no children"))
     return out
@@ -387,7 +563,16 @@ def _map_table(
     if canonical is None:
         extract.note(
             file,
-            f"SSDA903 {name} table, {len(frame)} rows: no canonical table holds it; not imported",
+            f"SSDA903 {name} table, {len(frame)} rows: known SSDA903 table, not used by "
+            "safeguarding-metrics (no canonical table holds it); not imported"
+            + ("" if frame.attrs.get("xml") else _not_carried_text(frame, {"CHILD"})),
+        )
+        extract.faults.append(
+            fault(
+                file,
+                f"known SSDA903 table ({name}), not used by safeguarding-metrics: its "
+                f"{len(frame):,} rows are not imported",
+            )
         )
         return
     missing = [c for c in _NEEDED.get(name, ()) if c not in frame.columns]
@@ -417,6 +602,19 @@ def _map_table(
     absent = sorted(set(mapping) - set(frame.columns) - {"PLACE" if "PL" in frame else ""})
     if absent:
         extract.note(file, f"SSDA903 {name}: columns absent, not supplied: {', '.join(absent)}")
+    for source, column in COMPARED.get(name, {}).items():
+        if source in frame.columns:
+            out[column] = frame[source].to_numpy()
+            names[column] = source
+    carried = set(mapping) | {"PL"}
+    if la == "header":
+        carried.add("LA")
+    if name == "OC3":
+        carried.add("DOB")
+    if not frame.attrs.get("xml"):
+        left = _not_carried_text(frame, carried)
+        if left:
+            extract.note(file, f"SSDA903 {name}: not carried{left}")
     if name == "OC3":
         if year_end is None:
             extract.faults.append(
@@ -449,6 +647,61 @@ def _map_table(
     out["_file"] = file
     out["_part"] = name
     extract.add(canonical, out, file, names)
+
+
+def non_empty(values: pd.Series) -> int:
+    """How many cells of ``values`` hold something other than blanks."""
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    return int((text != "").sum())
+
+
+def not_carried(frame: pd.DataFrame, carried: set[str]) -> dict[str, int]:
+    """Each source column of ``frame`` that no canonical column takes, with its count of
+    non-empty values (provenance columns ``_row`` and ``_at_*`` aside)."""
+    return {
+        str(c): non_empty(frame[c])
+        for c in frame.columns
+        if c not in carried and c != "_row" and not str(c).startswith(("_at_", "_cmp_"))
+    }
+
+
+def _not_carried_text(frame: pd.DataFrame, carried: set[str]) -> str:
+    """``": UPN (2,675 non-empty), ..."`` for a note, or ``""`` when every column is carried;
+    a column the specification does not name says so."""
+    left = not_carried(frame, carried)
+    if not left:
+        return ""
+    return ": " + ", ".join(f"{c} ({n:,} non-empty{_remark(c)})" for c, n in left.items())
+
+
+def _remark(column: str) -> str:
+    """What a note adds to a source field not carried: compared when merging, or unknown."""
+    if any(column in fields for fields in COMPARED.values()):
+        return "; compared when records are merged"
+    return "" if column in SPEC_COLUMNS else "; not an SSDA903 column"
+
+
+def _xml_not_carried(
+    extract: Extract, path: Path, out: list[tuple[str, pd.DataFrame, str]]
+) -> None:
+    """One note for an SSDA903 XML file: every element no canonical column takes, with its
+    count of non-empty values (the header's items counted once)."""
+    carried = {"CHILD", "PL"}
+    for name, _, _ in out:
+        if TABLES[name][0] is not None:
+            carried |= set(TABLES[name][1])
+            if name == "OC3":
+                carried.add("DOB")
+    counts: dict[str, int] = {}
+    for _, frame, _ in out:
+        for column, n in not_carried(frame, carried).items():
+            counts[column] = max(n, counts.get(column, 0))
+    if counts:
+        extract.note(
+            path,
+            "SSDA903 XML: elements not carried: "
+            + ", ".join(f"{c} ({n:,} non-empty{_remark(c)})" for c, n in sorted(counts.items())),
+        )
 
 
 def adoption_dates_from_episodes(episodes: pd.DataFrame) -> pd.DataFrame:
