@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from ..model.quality import Action, Severity
 from .cin_census import SEX_CODES
@@ -57,10 +58,18 @@ from .common import Extract, Progress, ReturnFileError, fault, normalise_dates, 
 __all__ = ["ALIASES", "normalise_header", "read_annex_a"]
 
 
+_PIVOT = re.compile(r"^(?:sum|count|average|avg|max|min|first|last) of ")
+
+
 def normalise_header(text: Any) -> str:
-    """A header cell as compared with :data:`ALIASES`: lower case, letters and digits only."""
+    """A header cell as compared with :data:`ALIASES`: lower case, letters and digits only.
+
+    Decorations of real exports go: case, spaces and line breaks inside the cell, punctuation
+    (``Date of referral:``, ``CIN start date*``), and the prefix a pivot table adds (``Sum of
+    Number of Previous Child Protection Plans``, ``Count of Child Unique ID``).
+    """
     value = str(text or "").lower().replace("'", "").replace("\u2019", "").replace("\u2018", "")
-    return re.sub(r"[^a-z0-9]+", " ", value).strip()
+    return _PIVOT.sub("", re.sub(r"[^a-z0-9]+", " ", value).strip())
 
 
 #: field -> header names seen in councils' Annex A workbooks (after :func:`normalise_header`).
@@ -90,6 +99,16 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "date of contact received",
     ),
     "contact_source": ("contact source", "source of contact"),
+    "contact_decision": (
+        "date of decision",
+        "decision date",
+        "date and time of decision",
+        "date of contact decision",
+        "contact decision date",
+        "date of mash decision",
+        "mash decision date",
+        "date decision made",
+    ),
     "referral_date": ("date of referral", "referral date", "date referral received"),
     "referral_source": ("referral source", "source of referral"),
     "referral_nfa": (
@@ -234,8 +253,7 @@ _TITLES = {
     11: "adopters",
 }
 _NOT_SUPPLIED = {
-    1: "a contact's decision date and outcome are not in the list (contacts.decision_at, "
-    "outcome not supplied)",
+    1: "a contact's outcome is not in the list (contacts.outcome not supplied)",
     2: "early help assessments have no canonical table; not imported",
     3: "closure date and reason are not in the list (referrals.closure_date, closure_reason "
     "not supplied; list 6 and the CIN census supply them)",
@@ -326,7 +344,7 @@ def read_annex_a(
     try:
         for sheet in book.worksheets:
             try:
-                rows = list(sheet.iter_rows(values_only=True))
+                rows = _sheet_rows(sheet)
             except Exception as exc:  # a damaged sheet
                 raise ReturnFileError(
                     path, f"sheet {sheet.title!r} cannot be read ({type(exc).__name__})"
@@ -345,19 +363,45 @@ def read_annex_a(
     return extract
 
 
+def _sheet_rows(sheet: Any) -> list[tuple[int, tuple[Any, ...]]]:
+    """The sheet's rows that hold a value, with their Excel row numbers.
+
+    The dimension a sheet declares is not trusted: a sheet saved as ``A1:XFD1048576`` (the last
+    cell Excel allows) would be read as 17 billion empty cells. Read-only openpyxl is told to
+    forget it and reads the cells the file holds; blank rows are dropped as they stream by.
+    """
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()
+    out: list[tuple[int, tuple[Any, ...]]] = []
+    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if any(v is not None and str(v).strip() != "" for v in row):
+            out.append((number, row))
+    return out
+
+
 def _read_sheet(
-    path: Path, title: str, rows: list[tuple[Any, ...]], extract: Extract, la: str | None
+    path: Path,
+    title: str,
+    numbered: list[tuple[int, tuple[Any, ...]]],
+    extract: Extract,
+    la: str | None,
 ) -> int:
     header_at = None
     fields: dict[str, int] = {}
+    repeats: dict[str, list[int]] = {}
+    numbers = [n for n, _ in numbered]
+    rows = [r for _, r in numbered]
     for i, row in enumerate(rows[:20]):
         found: dict[str, int] = {}
+        seen: dict[str, list[int]] = {}
         for j, cell in enumerate(row):
             field = _FIELD.get(normalise_header(cell))
             if field is not None:
                 found.setdefault(field, j)
+                seen.setdefault(field, []).append(j)
         if "child_id" in found or "adopter_id" in found:
             header_at, fields = i, found
+            repeats = {f: js for f, js in seen.items() if len(js) > 1}
             break
     number = _list_number(title)
     if header_at is None:
@@ -389,17 +433,43 @@ def _read_sheet(
         columns=[f"c{j}" for j in range(width)],
         dtype=object,
     )
-    frame["_row"] = np.arange(header_at + 2, header_at + 2 + len(body))
-    blank = frame.drop(columns="_row").map(lambda v: v is None or str(v).strip() == "").all(axis=1)
-    frame = frame.loc[~blank.to_numpy()].reset_index(drop=True)
-    names = {f: str(headers[j]).strip() for f, j in fields.items()}
+    frame["_row"] = np.asarray(numbers[header_at + 1 :], dtype=np.int64)
+    blank = np.ones(len(frame), dtype=bool)
+    for j in range(width):
+        values = frame[f"c{j}"]
+        blank &= (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
+    frame = frame.loc[~blank].reset_index(drop=True)
+    names = {f: " ".join(str(headers[j]).split()) for f, j in fields.items()}
+    header_row = numbers[header_at]
+    for field, where in repeats.items():
+        _repeated_column(extract, file, frame, field, where, header_row, names[field])
     extract.note(path, f"sheet {title!r}: list {number} ({_TITLES[number]}), {len(frame)} rows")
     if number in _NOT_SUPPLIED:
         extract.note(path, f"list {number}: {_NOT_SUPPLIED[number]}")
-    if number in (2, 9, 11):
-        return 1
+    read: set[str] = {"child_id"}
+    try:
+        if number not in (2, 9, 11):
+            _read_list(extract, file, frame, number, fields, names, header_row, la, read)
+    finally:
+        _note_not_carried(extract, path, title, number, frame, headers, fields, read)
+    return 1
+
+
+def _read_list(
+    extract: Extract,
+    file: str,
+    frame: pd.DataFrame,
+    number: int,
+    fields: dict[str, int],
+    names: dict[str, str],
+    header_row: int,
+    la: str | None,
+    read: set[str],
+) -> None:
+    """Map the rows of list ``number`` to canonical tables; ``read`` gets each field used."""
 
     def col(field: str) -> pd.Series:
+        read.add(field)
         if field in fields:
             return frame[f"c{fields[field]}"]
         return pd.Series(None, index=frame.index, dtype=object)
@@ -422,11 +492,12 @@ def _read_sheet(
                     f"column for {needed.replace('_', ' ')} not found: the list's {table} "
                     "cannot be read",
                     table=table,
-                    row=header_at + 1,
+                    row=header_row,
                     severity=Severity.ERROR,
                     action=Action.SET_ASIDE,
                 )
             )
+            extract.dropped.append((table, file, len(out)))
             return
         extract.add(table, out, file, source)
 
@@ -455,18 +526,24 @@ def _read_sheet(
         stamp = stamp.astype(object).where(stamp.notna(), "L" + frame["_row"].astype(str))
         key = child.astype(object).where(child.notna(), "").astype(str) + kind + "/"
         key = key + stamp.astype(str).str.replace("-", "", regex=False)
-        ordinal = key.groupby(key, sort=False).cumcount() + 1
-        return key.where(ordinal == 1, key + "-" + ordinal.astype(str))
+        # no ordinal: a repeat in the list is the same record (merged, or a conflict)
+        return key
 
     if number == 1:
-        add(
-            "contacts",
-            {
-                "contact_id": ("contact_date", ids("/C", "contact_date")),
-                "received_at": ("contact_date", col("contact_date")),
-            },
-            "contact_date",
-        )
+        contacts = {
+            "contact_id": ("contact_date", ids("/C", "contact_date")),
+            "received_at": ("contact_date", col("contact_date")),
+        }
+        if "contact_decision" in fields:
+            contacts["decision_at"] = ("contact_decision", col("contact_decision"))
+        else:
+            extract.note(
+                file,
+                "list 1: no column of the contact's decision date and time (e.g. 'Date of "
+                "decision'): contacts.decision_at is left empty, and the measures that need "
+                "it cannot be computed from this list",
+            )
+        add("contacts", contacts, "contact_date")
     elif number == 3:
         add(
             "referrals",
@@ -592,7 +669,78 @@ def _read_sheet(
             },
             None,
         )
-    return 1
+
+
+def _repeated_column(
+    extract: Extract,
+    file: str,
+    frame: pd.DataFrame,
+    field: str,
+    where: list[int],
+    header_row: int,
+    name: str,
+) -> None:
+    """A field whose header appears in several columns: read once when the columns agree (a
+    warning names them); refused when they differ, since nothing says which to read."""
+    letters = ", ".join(get_column_letter(j + 1) for j in where)
+    first = frame[f"c{where[0]}"].map(_text_or_blank)
+    same = all(first.equals(frame[f"c{j}"].map(_text_or_blank)) for j in where[1:])
+    if not same:
+        raise ReturnFileError(
+            file,
+            f"the column {name!r} appears {len(where)} times in the header (columns {letters}) "
+            "with different values: nothing says which to read",
+            row=header_row,
+            column=name,
+        )
+    extract.faults.append(
+        fault(
+            file,
+            f"the column {name!r} appears {len(where)} times in the header (columns {letters}), "
+            "with the same values: read once",
+            row=header_row,
+            column=name,
+        )
+    )
+
+
+def _text_or_blank(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _note_not_carried(
+    extract: Extract,
+    path: Path,
+    title: str,
+    number: int,
+    frame: pd.DataFrame,
+    headers: tuple[Any, ...],
+    fields: dict[str, int],
+    read: set[str],
+) -> None:
+    """One note per list: each column no canonical column takes (not recognised, or recognised
+    but not used by this list), with its count of non-empty values."""
+    used = {j for f, j in fields.items() if f in read or f in _PERSON}
+    parts = []
+    for j, cell in enumerate(headers):
+        name = " ".join(str(cell).split()) if cell is not None else ""
+        if j in used or (not name and f"c{j}" not in frame.columns):
+            continue
+        values = frame[f"c{j}"]
+        filled = int((values.notna() & (values.astype(str).str.strip() != "")).sum())
+        if not name and not filled:
+            continue
+        known = _FIELD.get(normalise_header(cell)) is not None
+        label = name or f"(no header, column {get_column_letter(j + 1)})"
+        parts.append(f"{label!r} ({filled:,} non-empty{'' if known else '; not recognised'})")
+    if parts:
+        extract.note(
+            path, f"sheet {title!r} (list {number}): columns not carried: " + ", ".join(parts)
+        )
+
+
+#: The fields every list may carry for the ``children`` table.
+_PERSON = frozenset({"child_id", "date_of_birth", "sex", "ethnicity"})
 
 
 def _add_subset(

@@ -46,7 +46,17 @@ from typing import Any
 
 import pandas as pd
 
-from .common import Extract, Node, Progress, fault, iter_xml_records, normalise_dates
+from ..model.dates import parse_dates
+from .common import (
+    Extract,
+    Node,
+    Progress,
+    ReturnFileError,
+    fault,
+    iter_xml_records,
+    normalise_dates,
+    xml_return_kind,
+)
 
 __all__ = ["read_cin_census"]
 
@@ -148,9 +158,12 @@ _SOURCE_NAMES: dict[str, dict[str, str]] = {
 SEX_CODES = {"M": "1", "F": "2", "U": "0", "MALE": "1", "FEMALE": "2", "UNKNOWN": "0"}
 
 
-def _fields(node: Node, mapping: dict[str, str], stop: set[str], rec: dict[str, Any]) -> None:
+def _fields(
+    node: Node, mapping: dict[str, str], stop: set[str], rec: dict[str, Any], used: set[int]
+) -> None:
     """Fill ``rec`` with the first value (and its line) of each mapped element below ``node``,
-    not looking inside elements named in ``stop``."""
+    not looking inside elements named in ``stop``; ``used`` gets the ``id`` of each element
+    read (what is left is listed as not carried)."""
     stack = list(reversed(node.children))
     while stack:
         item = stack.pop()
@@ -161,6 +174,7 @@ def _fields(node: Node, mapping: dict[str, str], stop: set[str], rec: dict[str, 
         if column is not None and column not in rec:
             rec[column] = item.text
             rec[f"_at_{column}"] = item.line
+            used.add(id(item))
         stack.extend(reversed(item.children))
 
 
@@ -187,8 +201,16 @@ def read_cin_census(
     path = Path(path)
     file = str(path)
     extract = Extract(kind="cin", label=file)
+    kind, root = xml_return_kind(path)
+    if kind == "ssda903":
+        raise ReturnFileError(
+            path,
+            f"this looks like an SSDA903 XML return (root element <{root}>, with <CHILDID>/"
+            "<EPISODE>), not a CIN census: give it to --ssda903",
+            row=1,
+        )
     rows: dict[str, list[dict[str, Any]]] = {t: [] for t in _SOURCE_NAMES}
-    unmapped: dict[str, str] = {}
+    left: dict[str, list[int]] = {}
     header: dict[str, str] = {}
     children_seen = 0
     for node in iter_xml_records(
@@ -201,7 +223,7 @@ def read_cin_census(
             header["_line"] = str(node.line)
             continue
         children_seen += 1
-        _read_child(node, rows, unmapped)
+        _read_child(node, rows, left)
     if children_seen == 0:
         extract.faults.append(
             fault(file, "no <Child> element found: the file holds no children", table="children")
@@ -232,36 +254,41 @@ def read_cin_census(
     frames = {
         table: pd.DataFrame.from_records(records) for table, records in rows.items() if records
     }
-    for table, frame in synthesise(frames).items():
+    extract.pivot_year = collection_year(header)
+    for table, frame in synthesise(frames, pivot_year=extract.pivot_year).items():
         frame["_file"] = file
         if code:
             frame["la"] = code
         extract.add(table, frame, file, _SOURCE_NAMES[table])
-    extra = sorted(name for low, name in unmapped.items() if low not in _KNOWN)
-    if extra:
-        extract.note(
-            path,
-            "elements with no canonical column, not imported: "
-            + ", ".join(extra[:30])
-            + (" ..." if len(extra) > 30 else ""),
-        )
+    if left:
+        extract.note(path, "elements not carried: " + not_carried_text(left))
     year = header.get("referencedate") or header.get("year")
     if year:
         extract.note(path, f"CIN census, reference date {year}")
     return extract
 
 
+def not_carried_text(left: dict[str, list[int]]) -> str:
+    """``"UPN (12 non-empty), ..."``: the elements not carried, with their counts of non-empty
+    values; ``X (repeated)`` counts the second and later ``X`` of a record whose first ``X`` was
+    read (only the first is)."""
+    return ", ".join(
+        f"{tag} ({filled:,} non-empty)"
+        for tag, (_, filled) in sorted(left.items(), key=lambda kv: kv[0].lower())
+    )
+
+
 def _read_child(
-    node: Node, rows: dict[str, list[dict[str, Any]]], unmapped: dict[str, str]
+    node: Node, rows: dict[str, list[dict[str, Any]]], left: dict[str, list[int]]
 ) -> None:
     disabilities: list[Node] = []
+    used: set[int] = set()
     for item in node.iter():
-        low = item.tag.lower()
-        unmapped.setdefault(low, item.tag)
-        if low == "disability" and item.text:
+        if item.tag.lower() == "disability" and item.text:
             disabilities.append(item)
+            used.add(id(item))
     child: dict[str, Any] = {"_row": node.line}
-    _fields(node, _CHILD, {"cindetails"}, child)
+    _fields(node, _CHILD, {"cindetails"}, child, used)
     if child.get("sex") is not None:
         child["sex"] = SEX_CODES.get(child["sex"].strip().upper(), child["sex"])
     if disabilities:
@@ -273,20 +300,21 @@ def _read_child(
     base = {"child_id": child_id, "_at_child_id": at_child}
     for cin in node.findall("CINdetails"):
         referral: dict[str, Any] = {**base, "_row": cin.line}
-        _fields(cin, _REFERRAL, set(_CONTAINERS), referral)
+        _fields(cin, _REFERRAL, set(_CONTAINERS), referral, used)
         # the ids are synthesised later; number each referral and plan to link their records
         referral["_ref"] = len(rows["referrals"])
         rows["referrals"].append(referral)
         for container, (table, mapping, _) in _CONTAINERS.items():
             for item in cin.findall(container):
                 rec: dict[str, Any] = {**base, "_row": item.line, "_ref": referral["_ref"]}
-                _fields(item, mapping, {"reviews"}, rec)
+                _fields(item, mapping, {"reviews"}, rec, used)
                 if table == "cp_plans":
                     rec["_plan"] = len(rows[table])
                 rows[table].append(rec)
                 if table == "cp_plans":
                     for review in item.iter():
                         if review.tag.lower() == "cppreviewdate":
+                            used.add(id(review))
                             rows["cp_reviews"].append(
                                 {
                                     **base,
@@ -296,10 +324,32 @@ def _read_child(
                                     "_plan": rec["_plan"],
                                 }
                             )
+    for parent in node.iter():
+        read_here = {c.tag for c in parent.children if id(c) in used}
+        for item in parent.children:
+            if not item.children and id(item) not in used:
+                label = item.tag + (" (repeated)" if item.tag in read_here else "")
+                tally = left.setdefault(label, [0, 0])
+                tally[0] += 1
+                tally[1] += bool(item.text)
 
 
-def synthesise(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Add synthesised ids to the CIN census frames (see the module docstring)."""
+def collection_year(header: dict[str, str]) -> int | None:
+    """The census's collection year from its header: the year of its ``ReferenceDate`` (31
+    March), else its ``Year``; ``None`` when the header says neither. Two-digit years in the
+    file are read against it."""
+    reference = parse_dates(pd.Series([header.get("referencedate", "")]), with_time=False)
+    if not pd.isna(reference.stamps.iloc[0]):
+        return int(reference.stamps.iloc[0].year)
+    year = header.get("year", "").strip()
+    return int(year) if year.isdigit() and len(year) == 4 else None
+
+
+def synthesise(
+    frames: dict[str, pd.DataFrame], *, pivot_year: int | None = None
+) -> dict[str, pd.DataFrame]:
+    """Add synthesised ids to the CIN census frames (see the module docstring); two-digit
+    years in the dates the ids are built from are read against ``pivot_year``."""
     out = dict(frames)
     refs: pd.Series | None = None
     plans: pd.Series | None = None
@@ -317,7 +367,11 @@ def synthesise(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         frame = frame.copy()
         child = frame["child_id"].astype(object).where(frame["child_id"].notna(), "")
         child = child.astype(str).str.strip()
-        day = normalise_dates(frame[date_column]) if date_column in frame else None
+        day = (
+            normalise_dates(frame[date_column], pivot_year=pivot_year)
+            if date_column in frame
+            else None
+        )
         stamp = (
             day.where(day.astype(str).str.match(r"^\d{4}-\d{2}-\d{2}$").fillna(False))
             if day is not None
@@ -326,8 +380,9 @@ def synthesise(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         stamp = stamp.astype(object).where(stamp.notna(), "L" + frame["_row"].astype(str))
         stamp = stamp.astype(str).str.replace("-", "", regex=False)
         base = child + kind + "/" + stamp
-        ordinal = base.groupby(base, sort=False).cumcount() + 1
-        frame[column] = base.where(ordinal == 1, base + "-" + ordinal.astype(str))
+        # no ordinal: a second record of the same kind, child and start date is the same
+        # record, merged or in conflict by the rules that apply across returns (combine)
+        frame[column] = base
         out[table] = frame
         if table == "referrals":
             refs = pd.Series(frame[column].to_numpy(), index=frame["_ref"].to_numpy())
