@@ -38,7 +38,15 @@ child was seen; seen alone from list 7 only.
 
 Records have no identifiers in Annex A: they are synthesised as for the CIN census
 (``<child>/R/<yyyymmdd>``...), so that a referral in list 3 and the same referral in the CIN
-census (or list 6) are one record.
+census (or list 6) are one record; a row repeated in one list is the same record (merged when
+identical, a conflict when not).
+
+Headers as exports decorate them are recognised (:func:`normalise_header`: case, spaces, line
+breaks, punctuation, pivot prefixes ``Sum of``/``Count of``...). A field whose header appears
+twice is read once when the columns agree, and the workbook is refused when they differ. Every
+column a list holds and no canonical column takes is listed in the notes with its count of
+non-empty values. A sheet's declared dimension is not trusted (``A1:XFD1048576`` would be 17
+billion cells): the cells the file holds are read, blank rows dropped as they stream by.
 """
 
 from __future__ import annotations

@@ -26,17 +26,22 @@ Mapping (element -> canonical table.column):
   ``Reviews/CPPreviewDate`` -> a ``cp_reviews`` row of that plan.
 
 The census carries no identifiers for referrals, assessments, enquiries or plans. They are
-synthesised, deterministically, from the child, the record's start date and an ordinal:
-``<child>/R/<yyyymmdd>`` (referral), ``/A/`` (assessment), ``/S47/``, ``/CP/``, ``/CIN/``,
-with ``-2``, ``-3``... for a second record of the same kind, child and date in the file (in file
-order). The same record in two years' returns therefore gets the same identifier and the two
-are merged (see :mod:`.combine`). A record whose start date is missing gets ``L<line>``
-instead of the date (it is set aside anyway: the date is required).
+synthesised, deterministically, from the child and the record's start date:
+``<child>/R/<yyyymmdd>`` (referral), ``/A/`` (assessment), ``/S47/``, ``/CP/``, ``/CIN/``. The
+same record in two years' returns therefore gets the same identifier and the two are merged
+(see :mod:`.combine`); a second record of the same kind, child and date in *one* file is the
+same record too, by the same rules: identical, it is merged and counted in ``merged`` with a
+warning naming the lines; differing, both are set aside as a conflict (a child does not start
+two plans on one day). A record whose start date is missing gets ``L<line>`` instead of the
+date (it is set aside anyway: the date is required).
 
 Not imported (no canonical column): UPN and former UPN, expected date of birth, date of death,
 primary need code, the CINdetails-level ``DateOfInitialCPC``, assessment factors and internal
 review date, ``InitialCPCtarget``, latest category of abuse, pre-proceedings and family group
-decision making (2025-26). The reader lists those it met in its notes.
+decision making (2025-26). The reader's notes list every element it met and did not carry, with
+its count of non-empty values (``X (repeated)``: a second ``X`` in one record, of which only the
+first is read). An SSDA903 XML file given as a CIN census is refused, and so is a file whose
+DOCTYPE names an external DTD (never fetched).
 """
 
 from __future__ import annotations
@@ -97,21 +102,6 @@ _CONTAINERS = {
     "section47": ("section47", _S47, "/S47"),
     "childprotectionplans": ("cp_plans", _CP_PLAN, "/CP"),
 }
-_STRUCTURE = {
-    "child",
-    "childidentifiers",
-    "childcharacteristics",
-    "disabilities",
-    "disability",
-    "cindetails",
-    "reviews",
-    "cppreviewdate",
-}
-_KNOWN = (
-    (set(_CHILD) | set(_REFERRAL) | set(_ASSESSMENT) | set(_CIN_PLAN) | set(_S47) | set(_CP_PLAN))
-    | set(_CONTAINERS)
-    | _STRUCTURE
-)
 #: Canonical column -> the element named in messages, per table.
 _SOURCE_NAMES: dict[str, dict[str, str]] = {
     "children": {

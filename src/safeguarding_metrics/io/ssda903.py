@@ -17,9 +17,22 @@ UASC                      ``DUC``                              (none: not import
 OC2                       ``SDQ_SCORE``, ``CONVICTED``, ...    (none: not imported)
 PrevPerm                  ``PREV_PERM``                        (none: not imported)
 SWEpisodes                ``SW_ID`` or ``SW_DECOM``            (none: not imported)
+DoLo (2026-27)            a name with ``DoLo``, or ``DOL*``    (none: not imported)
 ========================  ===================================  ============================
 
-Every table needs a ``CHILD`` column. The XML form (root ``EXPSSDA903``; per ``CHILD`` a
+Every table needs a ``CHILD`` column. Headers are read as exports decorate them
+(:func:`column_name`: ``Sum of DECOM``, ``decom:``, ``Place provider``, line breaks); a column
+named twice is read once when both hold the same values, and the file is refused when they
+differ. A known table with no canonical home (UASC, OC2, PrevPerm, SWEpisodes, DoLo) is a
+finding, "known SSDA903 table, not used by safeguarding-metrics"; any other CSV is a finding
+naming it, skipped (the import stops only when nothing at all is recognised); in a folder, a
+file that is neither CSV nor XML and a folder named like a table are skipped with a finding. A
+CIN census XML, a workbook (whatever its name) or an Annex A list saved as CSV are refused,
+saying what they look like. Every source field no canonical column takes is listed in the notes
+with its count of non-empty values; ``REVIEW_CODE`` is also compared when two reviews of one
+child and day are merged, and the merge warning names it when the codes differ.
+
+The XML form (root ``EXPSSDA903``; per ``CHILD`` a
 ``HEADER`` with ``CHILDID``, ``SEX``, ``DOB``, ``ETHNIC``, the OC3 and AD1 items, ``AREVIEW``,
 ``AMISSING``, ``AD_PLACED``, ``PERMANENCE``, ``OC2``, and the ``EPISODE`` elements, ``PL`` for
 the placement) is mapped to the same tables, element by element.
@@ -351,6 +364,7 @@ def read_ssda903(
     if unknown and not tables:
         raise unknown[0]
     year_end, how = _collection_year(tables, year)
+    extract.pivot_year = year_end  # two-digit years are read against the collection year
     for name, frame, file in tables:
         _map_table(extract, name, frame, file, year_end, how, la)
     return extract
@@ -518,7 +532,7 @@ def _collection_year(
 ) -> tuple[int | None, str]:
     if year is not None:
         return year, "as given"
-    starts = [
+    starts = [  # two-digit years against the current year: the inference keeps past dates only
         normalise_dates(frame["DECOM"])
         for name, frame, _ in tables
         if name == "Episodes" and "DECOM" in frame.columns
@@ -537,7 +551,9 @@ def _collection_year(
 
 def _recorded_dates(dob: pd.Series, year_end: int) -> pd.Series:
     """The birthday falling in the year 1 April ``year_end - 1`` to 31 March ``year_end``."""
-    born = pd.to_datetime(normalise_dates(dob), format="%Y-%m-%d", errors="coerce")
+    born = pd.to_datetime(
+        normalise_dates(dob, pivot_year=year_end), format="%Y-%m-%d", errors="coerce"
+    )
     month = born.dt.month
     day = born.dt.day
     late = (month > 3).fillna(False)
