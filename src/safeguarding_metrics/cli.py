@@ -18,12 +18,19 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
-from .cli_common import add_run_options
+from .cli_common import (
+    OutputPathError,
+    add_run_options,
+    check_output_file,
+    check_output_folder,
+    data_error_text,
+)
 from .cli_common import say as _say
 from .engine import WINDOWS, Results, UsageError, calculate, display_round
 from .export import write_csv
 from .indicator import ParameterError, Unit
 from .model import DataError, load_dataset, table_specs
+from .plugins import guard_stdout
 from .registry import PluginError, UnknownIndicatorError, default_registry
 from .targets import TargetsFileError, load_targets
 
@@ -100,8 +107,11 @@ def _table(results: Results) -> str:
 def _write(text: str, output: str | None) -> None:
     if output is None or output == "-":
         sys.stdout.write(text)
-    else:
+        return
+    try:
         Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"--output {output}: cannot be written ({exc.strerror or exc})") from None
 
 
 def _day(text: str) -> str:
@@ -114,15 +124,9 @@ def _day(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def cmd_calculate(args: argparse.Namespace) -> int:
-    if args.end < args.start:
-        raise CliError(f"--end {args.end} is before --start {args.start}")
-    try:
-        targets = load_targets(args.targets) if args.targets else None
-    except TargetsFileError as exc:
-        raise CliError(str(exc)) from None
-    dataset = load_dataset(args.dataset, strict=args.strict, progress=_progress(args.quiet))
-    results = calculate(
+def _calculate(args: argparse.Namespace, dataset: Any, targets: Any) -> Results:
+    """The engine run ``calculate`` asks for."""
+    return calculate(
         dataset,
         start=args.start,
         end=args.end,
@@ -139,6 +143,21 @@ def cmd_calculate(args: argparse.Namespace) -> int:
         allow_broken_plugins=args.skip_broken_plugins,
         progress=_progress(args.quiet),
     )
+
+
+def cmd_calculate(args: argparse.Namespace) -> int:
+    if args.end < args.start:
+        raise CliError(f"--end {args.end} is before --start {args.start}")
+    check_output_file(args.output)
+    if args.drilldown:
+        check_output_folder(args.drilldown, "--drilldown")
+    try:
+        targets = load_targets(args.targets) if args.targets else None
+    except TargetsFileError as exc:
+        raise CliError(str(exc)) from None
+    with guard_stdout():  # a plugin printing cannot corrupt the results on standard output
+        dataset = load_dataset(args.dataset, strict=args.strict, progress=_progress(args.quiet))
+        results = _calculate(args, dataset, targets)
     set_aside = int(dataset.counts["set_aside"].sum()) if len(dataset.counts) else 0
     if set_aside or len(dataset.quality):
         _say(
@@ -171,7 +190,8 @@ def cmd_calculate(args: argparse.Namespace) -> int:
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
-    registry = default_registry()
+    with guard_stdout():  # plugins load here: whatever they print goes to standard error
+        registry = default_registry()
     for problem in registry.problems:
         _say(f"warning: {problem}")
     items = []
@@ -194,7 +214,8 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
-    registry = default_registry()
+    with guard_stdout():
+        registry = default_registry()
     plugins = [p for p in registry.plugins if args.all or not p.blocked]
     if args.all or args.format == "json":
         out = []
@@ -220,6 +241,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    check_output_file(args.output)
     dataset = load_dataset(args.dataset, strict=args.strict, progress=_progress(args.quiet))
     if args.format == "json":
         payload = {
@@ -394,8 +416,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         _say(f"error: {exc}")
         return exc.code
-    except DataError as exc:
+    except OutputPathError as exc:
         _say(f"error: {exc}")
+        return 2
+    except DataError as exc:  # the values of the data stay off standard error
+        _say(f"error: {data_error_text(exc)}")
         return 1
     except PluginError as exc:
         _say(f"error: {exc}")
@@ -408,6 +433,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # pragma: no cover
         _say("interrupted")
         return 130
+    except SystemExit as exc:  # code run by a command (a plugin's, say) tried to end it
+        _say(
+            f"error: the run was ended by a call to sys.exit({exc.code!r}), most likely in a "
+            "plugin; nothing was written to standard output after it. 'safeguarding-metrics "
+            "plugins' lists the installed plugins."
+        )
+        return 3
     except Exception as exc:  # never a traceback; no message text either (it may hold data)
         if args.verbose:
             logging.exception("internal error")

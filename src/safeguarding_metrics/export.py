@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,12 @@ import pandas as pd
 
 __all__ = [
     "FORMULA_PREFIXES",
+    "ILLEGAL_CHARACTER_MARK",
     "PERSONAL_DATA_MARKING",
     "defuse",
     "defuse_frame",
     "set_cell",
+    "workbook_text",
     "write_csv",
 ]
 
@@ -27,6 +30,24 @@ PERSONAL_DATA_MARKING = (
 
 #: A text cell starting with one of these would be read as a formula by a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+#: What stands in a workbook cell for a control character the file format cannot hold.
+ILLEGAL_CHARACTER_MARK = "\ufffd"
+
+# The characters an .xlsx cell cannot hold (XML 1.0 forbids them): C0 controls but tab, line
+# feed and carriage return. openpyxl raises IllegalCharacterError on them.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def workbook_text(value: str) -> str:
+    """``value`` with each character a workbook cannot hold replaced by U+FFFD (shown as ``�``).
+
+    Team names, commentary and the like come from councils' files and may carry control
+    characters (``\x01`` pasted from another system, ``\x0b`` from a line break in Excel);
+    the cell keeps the rest of the text and shows where something was, instead of the whole
+    workbook failing to be written.
+    """
+    return _ILLEGAL.sub(ILLEGAL_CHARACTER_MARK, value)
 
 
 def defuse(value: Any) -> Any:
@@ -69,7 +90,8 @@ def set_cell(cell: Any, value: Any) -> None:
 
     openpyxl writes any string starting with ``=`` as a formula; here every string is stored
     as a text cell (its type forced to ``s``), so ``=HYPERLINK(...)`` in a team name shows as
-    those characters and runs nothing. Missing values (None, NaN, NaT) leave the cell empty;
+    those characters and runs nothing. Control characters a workbook cannot hold become
+    U+FFFD (:func:`workbook_text`). Missing values (None, NaN, NaT) leave the cell empty;
     numpy numbers become Python numbers; dates stay dates.
     """
     if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
@@ -83,6 +105,8 @@ def set_cell(cell: Any, value: Any) -> None:
         value = bool(value)
     elif isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
+    elif isinstance(value, str):
+        value = workbook_text(value)
     cell.value = value
     if isinstance(value, dt.datetime):
         has_time = value.time() != dt.time(0)

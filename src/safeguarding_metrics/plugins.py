@@ -15,8 +15,10 @@ makes its own, so installed plugins never leak into tests that build their own r
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from importlib import metadata
 from typing import Any
 
@@ -34,6 +36,8 @@ __all__ = [
     "LoadedPlugins",
     "PluginInfo",
     "PluginSettings",
+    "guard_stdout",
+    "isolated",
     "load_plugins",
 ]
 
@@ -103,9 +107,53 @@ class LoadedPlugins:
     infos: tuple[PluginInfo, ...]
 
 
+#: What a plugin's code may raise and still be isolated as a broken plugin: everything but
+#: the user's Ctrl-C. ``SystemExit`` (a plugin calling ``sys.exit()``) is included, so that a
+#: plugin cannot end the run, or make ``plugins`` print nothing and ``calculate`` exit 0.
+def isolated(exc: BaseException) -> bool:
+    """Whether ``exc``, raised by a plugin's code, is isolated (all but KeyboardInterrupt)."""
+    return not isinstance(exc, KeyboardInterrupt)
+
+
 def _error(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"SystemExit: it tried to end the program (sys.exit({exc.code!r}))"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def guard_stdout() -> Iterator[None]:
+    """Send anything written to standard output to standard error while the block runs.
+
+    The command line wraps plugin loading and computing in this, and writes its results
+    (``--format json``, CSV) after it: a plugin that prints on import or in ``compute`` then
+    cannot corrupt them. Python's ``sys.stdout`` is swapped for ``sys.stderr``; where standard
+    output is a real file descriptor, descriptor 1 is pointed at descriptor 2 as well, so
+    output of subprocesses and of C code that flushes within the block goes there too.
+    Everything is restored on leaving, even after an exception.
+    """
+    saved = sys.stdout
+    with contextlib.suppress(Exception):
+        saved.flush()
+    fd_saved: int | None = None
+    try:
+        fd = saved.fileno()
+        sys.stderr.flush()
+        fd_saved = os.dup(fd)
+        os.dup2(sys.stderr.fileno(), fd)
+    except (AttributeError, OSError, ValueError):  # no descriptor (captured, a StringIO)
+        fd_saved = None
+    sys.stdout = sys.stderr
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stderr.flush()
+        sys.stdout = saved
+        if fd_saved is not None:
+            os.dup2(fd_saved, saved.fileno())
+            os.close(fd_saved)
 
 
 def _hooks(manager: pluggy.PluginManager, plugin: object) -> tuple[str, ...]:
@@ -161,7 +209,9 @@ def load_plugins(
         try:
             plugin = ep.load()
             manager.register(plugin, name=ep.name)
-        except Exception as exc:  # a broken plugin is isolated and reported
+        except BaseException as exc:  # a broken plugin is isolated and reported
+            if not isolated(exc):
+                raise
             infos.append(PluginInfo(**base, error=f"cannot be loaded: {_error(exc)}"))
             continue
         infos.append(PluginInfo(**base, hooks=_hooks(manager, plugin)))
@@ -174,7 +224,9 @@ def load_plugins(
             continue
         try:
             manager.register(plugin, name=name)
-        except Exception as exc:
+        except BaseException as exc:
+            if not isolated(exc):
+                raise
             infos.append(
                 PluginInfo(
                     name=name,

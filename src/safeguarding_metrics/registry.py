@@ -25,6 +25,8 @@ from .plugins import (
     ENV_PLUGINS,
     PluginInfo,
     PluginSettings,
+    _error,
+    isolated,
     load_plugins,
 )
 
@@ -129,8 +131,10 @@ def _collect_registered(
         try:
             raw: Any = impl.function()
             produced: list[Any] = list(raw or ())
-        except Exception as exc:  # isolate: the plugin is reported, the others go on
-            fail(name, f"{hook}() raised {type(exc).__name__}: {exc}")
+        except BaseException as exc:  # isolate: the plugin is reported, the others go on
+            if not isolated(exc):
+                raise
+            fail(name, f"{hook}() raised {_error(exc)}")
             continue
         bad = [x for x in produced if not isinstance(x, kind)]
         if bad:
@@ -168,8 +172,10 @@ def _collect(loaded_infos: tuple[PluginInfo, ...], manager: pluggy.PluginManager
         try:
             raw_targets: Any = impl.function()
             produced_targets: list[Any] = list(raw_targets or ())
-        except Exception as exc:
-            fail(impl.plugin_name, f"register_targets() raised {type(exc).__name__}: {exc}")
+        except BaseException as exc:
+            if not isolated(exc):
+                raise
+            fail(impl.plugin_name, f"register_targets() raised {_error(exc)}")
             continue
         if any(not isinstance(t, Target) for t in produced_targets):
             fail(impl.plugin_name, "register_targets() returned something other than Target")

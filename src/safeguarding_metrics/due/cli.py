@@ -12,10 +12,11 @@ import argparse
 import sys
 from typing import Any
 
-from ..cli_common import add_run_options
+from ..cli_common import OutputPathError, add_run_options, check_output_folder
 from ..cli_common import say as _say
 from ..engine import UsageError
 from ..model import load_dataset
+from ..plugins import guard_stdout
 from .lists import ALL_TEAMS, DueLists, due_lists, known_teams
 from .workbook import CSV_NAME, write_due_files
 
@@ -91,6 +92,10 @@ def _summary_text(due: DueLists) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Make the due lists and write them; the exit code."""
+    try:  # before any work: a path that cannot be written is a usage error
+        check_output_folder(args.output)
+    except OutputPathError as exc:
+        raise UsageError(f"cannot write the due lists: {exc}") from None
     dataset = load_dataset(
         args.dataset,
         strict=args.strict,
@@ -108,15 +113,16 @@ def run(args: argparse.Namespace) -> int:
                 workers.update(dataset.view(table, ["worker_id"])["worker_id"].astype(str))
         if args.worker not in workers:
             raise UsageError(f"--worker {args.worker!r} is not a worker of this dataset")
-    due = due_lists(
-        dataset,
-        args.as_at,
-        within=args.within,
-        team=args.team,
-        worker=args.worker,
-        la=args.la,
-        allow_broken_plugins=args.skip_broken_plugins,
-    )
+    with guard_stdout():  # whatever a plugin prints goes to standard error, not the summary
+        due = due_lists(
+            dataset,
+            args.as_at,
+            within=args.within,
+            team=args.team,
+            worker=args.worker,
+            la=args.la,
+            allow_broken_plugins=args.skip_broken_plugins,
+        )
     for warning in due.warnings:
         _say(f"warning: {warning}")
     try:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..export import PERSONAL_DATA_MARKING, set_cell, write_csv
+from ..export import PERSONAL_DATA_MARKING, set_cell, workbook_text, write_csv
 from .lists import ALL_TEAMS, LIST_COLUMNS, DueLists, band_label
 from .spec import DueList
 
@@ -46,7 +46,6 @@ _FORMATS = {
     "last_event": "yyyy-mm-dd",
     "due_at": "yyyy-mm-dd hh:mm",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def safe_file_name(team: str, taken: Sequence[str] = ()) -> str:
@@ -79,8 +78,9 @@ def write_due_csv(due: DueLists, target: str | Path | None = None) -> str | None
 
 
 def _text(value: Any) -> Any:
+    """Text as a workbook cell can hold it (the one rule of :func:`~..export.workbook_text`)."""
     if isinstance(value, str):
-        return _CONTROL.sub("", value)
+        return workbook_text(value)
     return value
 
 

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..cli_common import add_run_options
+from ..cli_common import add_run_options, check_output_folder
 from ..cli_common import say as _say
 from ..engine import UsageError
+from ..plugins import guard_stdout
 from ..targets import TargetsFileError, load_targets
 from .build import EVERY, build_report
 from .commentary import CommentaryError, load_commentary
@@ -136,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
             "--drilldown writes child-level lists, which are never published: "
             "it cannot go with --suppress"
         )
+    check_output_folder(args.output)
     try:
         targets = load_targets(args.targets) if args.targets else None
         commentary = load_commentary(args.commentary) if args.commentary else None
@@ -146,30 +148,31 @@ def run(args: argparse.Namespace) -> int:
     say(f"Loading {args.dataset} ...")
     dataset = load_dataset(args.dataset, strict=args.strict)
     timings["load"] = time.perf_counter() - clock
-    registry = default_registry()
-    total = len(args.indicator) if args.indicator else len(registry)
-    say(f"Computing {total} indicators, {args.every}ly from {args.start} to {args.end} ...")
-    step, close = _bar(total, args.quiet)
-    try:
-        report = build_report(
-            dataset,
-            start=args.start,
-            end=args.end,
-            every=args.every,
-            la=args.la,
-            indicators=args.indicator or None,
-            council_targets=targets,
-            commentary=commentary,
-            registry=registry,
-            suppress_below=args.suppress,
-            neighbours=args.neighbours,
-            benchmark_years=args.benchmark_year,
-            allow_broken_plugins=args.skip_broken_plugins,
-            title=args.title,
-            progress=step,
-        )
-    finally:
-        close()
+    with guard_stdout():  # whatever a plugin prints goes to standard error, not the summary
+        registry = default_registry()
+        total = len(args.indicator) if args.indicator else len(registry)
+        say(f"Computing {total} indicators, {args.every}ly from {args.start} to {args.end} ...")
+        step, close = _bar(total, args.quiet)
+        try:
+            report = build_report(
+                dataset,
+                start=args.start,
+                end=args.end,
+                every=args.every,
+                la=args.la,
+                indicators=args.indicator or None,
+                council_targets=targets,
+                commentary=commentary,
+                registry=registry,
+                suppress_below=args.suppress,
+                neighbours=args.neighbours,
+                benchmark_years=args.benchmark_year,
+                allow_broken_plugins=args.skip_broken_plugins,
+                title=args.title,
+                progress=step,
+            )
+        finally:
+            close()
     timings.update(report.timings)
     written = write_report(
         report,

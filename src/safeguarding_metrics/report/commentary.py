@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -64,8 +66,6 @@ class CommentaryFile:
 def _period_key(text: str) -> str | None:
     """The normal form of a period written in a commentary file, or None when not one."""
     text = text.strip()
-    import re
-
     if re.fullmatch(r"\d{4}-\d{2}", text):
         month = int(text[5:])
         return text if 1 <= month <= 12 else None
@@ -81,24 +81,75 @@ def _period_key(text: str) -> str | None:
     return None
 
 
+#: The longest commentary cell read, in characters: a few paragraphs fit many times over; a
+#: longer cell is a file saved wrongly (or not a commentary file), refused with its row.
+MAX_CELL = 20_000
+
+#: Control characters (all but tab, line feed and carriage return): no spreadsheet or web page
+#: can show them, and the report's workbook cannot hold them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _decoded(path: Path) -> str:
+    """The file's text, UTF-8 with or without a byte-order mark; else a message naming the
+    line of the first byte that is not UTF-8."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CommentaryError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CommentaryError(
+            f"{path}, row {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as "
+            "'CSV UTF-8'"
+        ) from None
+
+
+def _check_cells(path: Path, number: int, row: Mapping[str | None, Any]) -> None:
+    """A row's cells hold no control character and none is longer than :data:`MAX_CELL`."""
+    for column, value in row.items():
+        cells = value if isinstance(value, list) else [value]  # extra cells: column None
+        for cell in cells:
+            if not isinstance(cell, str):
+                continue
+            name = column if column is not None else "(beyond the header)"
+            if len(cell) > MAX_CELL:
+                raise CommentaryError(
+                    f"{path}, row {number}, column {name}: {len(cell):,} characters; a "
+                    f"commentary cell holds at most {MAX_CELL:,}"
+                )
+            bad = _CONTROL.search(cell)
+            if bad is not None:
+                raise CommentaryError(
+                    f"{path}, row {number}, column {name}: a control character "
+                    f"(U+{ord(bad.group()):04X}) at character {bad.start() + 1}; remove it"
+                )
+
+
 def load_commentary(path: str | Path) -> CommentaryFile:
     """Read a commentary CSV (UTF-8, with or without a byte-order mark).
 
     Raises
     ------
     CommentaryError
-        When the file cannot be read, lacks a column, or a row's period or indicator is not
-        valid; the message names the file, the row (as a spreadsheet numbers it) and the column.
+        When the file cannot be read or is not UTF-8, lacks a column, a cell holds a control
+        character (a NUL byte, say) or more than :data:`MAX_CELL` characters, or a row's
+        period or indicator is not valid; the message names the file, the row (as a
+        spreadsheet numbers it) and the column.
     """
     path = Path(path)
+    text = _decoded(path)
+    # newline="" keeps line breaks inside quoted cells, and only CR/LF end a row (splitlines
+    # would also split on form feeds and Unicode line separators inside the words).
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise CommentaryError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise CommentaryError(f"{path}: not UTF-8 text (save it as 'CSV UTF-8')") from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise CommentaryError(f"{path}, row 1: not a CSV header ({exc})") from None
+    header = [h.strip().lower() for h in (fieldnames or [])]
+    _check_cells(path, 1, dict(zip(header, header, strict=True)))
     missing = [c for c in _COLUMNS if c not in header]
     if missing:
         raise CommentaryError(
@@ -107,7 +158,19 @@ def load_commentary(path: str | Path) -> CommentaryFile:
         )
     reader.fieldnames = header
     entries: dict[tuple[str, str], Commentary] = {}
-    for number, row in enumerate(reader, start=2):
+    number = 1
+    while True:
+        number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a cell beyond the csv module's own limit
+            raise CommentaryError(
+                f"{path}, row {number}: cannot be read ({exc}); a commentary cell holds at "
+                f"most {MAX_CELL:,} characters"
+            ) from None
+        _check_cells(path, number, row)
         indicator = (row.get("indicator") or "").strip()
         period = (row.get("period") or "").strip()
         words = (row.get("commentary") or "").strip()
