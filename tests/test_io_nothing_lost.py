@@ -16,6 +16,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from safeguarding_metrics.cli import main
 from safeguarding_metrics.io import ReturnFileError, import_returns, read_cin_census
@@ -473,3 +475,66 @@ def test_fake_903_set_fields_not_carried() -> None:
     header = pd.read_csv(folder / "header.csv", dtype=str)
     assert f"UPN ({header['UPN'].notna().sum():,} non-empty)" in notes["header.csv"]
     assert "REVIEW_CODE" in notes["reviews.csv"]
+
+
+def test_other_returns_given_as_cin_or_annex_a_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cin = tmp_path / "cin.xml"
+    cin.write_text(_cin(_plan()), encoding="utf-8")
+    book = openpyxl.Workbook()
+    book.active.append(["Child Unique ID"])
+    book.save(tmp_path / "annex.xlsx")
+    out = str(tmp_path / "out")
+    code, err = _import(["--annex-a", str(cin), "--output", out], capsys)
+    assert code == 1 and "looks like a CIN census XML return" in err and "--cin" in err
+    code, err = _import(["--cin", str(tmp_path / "annex.xlsx"), "--output", out], capsys)
+    assert code == 1 and "not a CIN census XML file" in err and "Excel workbook" in err
+
+
+# -- a property: whatever the decorations and the ragged rows, nothing shifts, counts add up ----
+
+DECORATIONS = st.sampled_from(["{}", "Sum of {}", "count of {}", " {}: ", "{}*", "{}.", "{}?"])
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    looks=st.lists(DECORATIONS, min_size=6, max_size=6),
+    lower=st.booleans(),
+    widths=st.lists(st.integers(-2, 2), min_size=1, max_size=8),
+    extra=st.sampled_from(["", "X"]),
+)
+def test_decorated_ragged_episodes(
+    tmp_path: Path, looks: list[str], lower: bool, widths: list[int], extra: str
+) -> None:
+    names = ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE"]
+    header = [look.format(n.lower() if lower else n) for look, n in zip(looks, names, strict=True)]
+    lines = [",".join(header)]
+    expected: list[str] = []
+    for i, change in enumerate(widths):
+        fields = [f"K{i}", f"2016-04-{i + 1:02d}", "S", "C2", "N1", "U1"]
+        if change < 0:
+            fields = fields[:change]
+        elif change > 0:
+            fields += [extra] * change
+        if change == 0 or (change > 0 and not extra):
+            expected.append(f"2016-04-{i + 1:02d}")
+        lines.append(",".join(fields))
+    path = tmp_path / "episodes.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = import_returns(ssda903=[path])
+    _balanced(result)
+    read = result.counts.set_index("table").loc["care_episodes", "read"]
+    assert read == len(widths)
+    got = result.frames.get("care_episodes")
+    starts = [] if got is None else list(got["start_date"])
+    assert starts == expected
+    if got is not None:
+        assert (got["placement"] == "U1").all() and (got["legal_status"] == "C2").all()
+    errors = result.quality[result.quality["severity"] == "error"]
+    assert len(errors) == len(widths) - len(expected)
+    assert not result.quality["reason"].str.contains("K[0-9]", regex=True).any()

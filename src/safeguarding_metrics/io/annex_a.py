@@ -61,7 +61,16 @@ from openpyxl.utils import get_column_letter
 
 from ..model.quality import Action, Severity
 from .cin_census import SEX_CODES
-from .common import Extract, Progress, ReturnFileError, fault, normalise_dates, text_values
+from .common import (
+    Extract,
+    Progress,
+    ReturnFileError,
+    binary_kind,
+    fault,
+    normalise_dates,
+    text_values,
+    xml_return_kind,
+)
 
 __all__ = ["ALIASES", "normalise_header", "read_annex_a"]
 
@@ -345,8 +354,8 @@ def read_annex_a(
     except Exception as exc:  # any reader failure means the file is not a usable workbook
         raise ReturnFileError(
             path,
-            f"not a readable .xlsx workbook ({type(exc).__name__}); an .xls file must be saved "
-            "as .xlsx first",
+            f"not a readable .xlsx workbook ({type(exc).__name__}){_looks_like(path)}; an .xls "
+            "file must be saved as .xlsx first",
         ) from None
     found = 0
     try:
@@ -385,6 +394,18 @@ def _sheet_rows(sheet: Any) -> list[tuple[int, tuple[Any, ...]]]:
         if any(v is not None and str(v).strip() != "" for v in row):
             out.append((number, row))
     return out
+
+
+def _looks_like(path: Path) -> str:
+    """``": this looks like ..."`` for a file of another return given as Annex A, else ``""``."""
+    kind, root = xml_return_kind(path)
+    if kind == "cin":
+        return f": this looks like a CIN census XML return (root <{root}>): give it to --cin"
+    if kind == "ssda903":
+        return f": this looks like an SSDA903 XML return (root <{root}>): give it to --ssda903"
+    if binary_kind(path) is None and path.suffix.lower() == ".csv":
+        return ": this is a CSV file (an SSDA903 table goes to --ssda903)"
+    return ""
 
 
 def _read_sheet(

@@ -57,6 +57,7 @@ from .common import (
     Node,
     Progress,
     ReturnFileError,
+    binary_kind,
     fault,
     iter_xml_records,
     normalise_dates,
@@ -191,6 +192,11 @@ def read_cin_census(
     path = Path(path)
     file = str(path)
     extract = Extract(kind="cin", label=file)
+    what = binary_kind(path) if path.is_file() else None
+    if what is not None:
+        raise ReturnFileError(
+            path, f"not a CIN census XML file: it is {what}, whatever its name", row=1
+        )
     kind, root = xml_return_kind(path)
     if kind == "ssda903":
         raise ReturnFileError(
