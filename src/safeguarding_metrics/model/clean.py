@@ -190,6 +190,44 @@ def _parse_dates(text: pd.Series, with_time: bool) -> pd.Series:
     return parsed
 
 
+#: Characters that print as nothing (zero-width space, joiners, word joiner, BOM): pasted into
+#: an identifier they make a second child of the same one.
+_INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff]"
+#: The largest whole number an ``int`` column accepts (2**53, exact in a float).
+INT_LIMIT = 2**53
+
+
+def _visible_ids(text: pd.Series, arrow: pa.Array | None, name: str, faults: _Faults) -> pd.Series:
+    """Identifiers with invisible characters removed, and one warning for the column.
+
+    ``C01\u200b`` or ``\ufeffC01`` would otherwise be a child other than ``C01``. The finding
+    counts them and names the first row; it never quotes an identifier.
+    """
+    if arrow is not None:
+        hit = pc.fill_null(pc.match_substring_regex(arrow, _INVISIBLE), False)
+        hit = hit.to_numpy(zero_copy_only=False)
+    else:
+        hit = text.astype(str).str.contains(_INVISIBLE, regex=True).to_numpy() & text.notna()
+        hit = np.asarray(hit, dtype=bool)
+    if not hit.any():
+        return text
+    out = text.copy()
+    cleaned = text[hit].str.replace(_INVISIBLE, "", regex=True).str.strip()
+    out[hit] = cleaned.where(cleaned != "", None)
+    first = np.zeros(len(text), dtype=bool)
+    first[np.flatnonzero(hit)[0]] = True
+    faults.add(
+        first,
+        name,
+        f"{int(hit.sum())} identifier(s) in this column held invisible characters (zero-width "
+        "space or byte-order mark; the first at this row): removed, so that they match the "
+        "same identifier without them",
+        Severity.WARNING,
+        Action.KEPT,
+    )
+    return out
+
+
 def _parse_column(
     column: Column, raw: pd.Series, faults: _Faults, unusable: np.ndarray, field_bad: np.ndarray
 ) -> pd.Series:
@@ -206,6 +244,8 @@ def _parse_column(
         return raw.astype("boolean")
     else:
         text, arrow = _text_and_arrow(raw, shared=kind != "id" or name.endswith("child_id"))
+        if kind == "id":
+            text = _visible_ids(text, arrow, name, faults)
         present = text.notna().to_numpy()
         bad = np.zeros(len(raw), dtype=bool)
 
@@ -276,12 +316,24 @@ def _parse_column(
         bad = present & numbers.isna().to_numpy()
         if kind == "int":
             fractional = present & ~bad & (numbers.fillna(0) % 1 != 0).to_numpy()
-            bad = bad | fractional
+            # beyond 2**53 a float no longer holds every whole number (and beyond 2**63 no
+            # Int64 does): such a count is a data-entry error, not a value to round
+            huge = present & ~bad & ~fractional & (numbers.abs() > INT_LIMIT).to_numpy()
+            bad = bad | fractional | huge
             numbers = numbers.where(~bad)
             parsed = numbers.round().astype("Int64")
+            whole = _quoted(text, "not a whole number ", "", 20)
+            limit = _quoted(text, "number out of range ", f" (accepted up to {INT_LIMIT:,})", 20)
+
+            def bad_reason(mask: np.ndarray) -> list[str]:
+                return [
+                    h if is_huge else w
+                    for w, h, is_huge in zip(whole(mask), limit(mask), huge[mask], strict=True)
+                ]
+
         else:
             parsed = numbers.astype("float64")
-        bad_reason = _quoted(text, f"not a {'whole ' if kind == 'int' else ''}number ", "", 20)
+            bad_reason = _quoted(text, "not a number ", "", 20)
     else:  # pragma: no cover - KINDS is closed
         raise AssertionError(kind)
 

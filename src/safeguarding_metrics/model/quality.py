@@ -34,6 +34,8 @@ class Action(enum.StrEnum):
     FIELD_LEFT_OUT = "field left out"
     #: the record is kept as it is (an unknown code, a note)
     KEPT = "kept"
+    #: a file or folder of a dataset folder that is not read (not a canonical table file)
+    NOT_READ = "not read"
 
 
 @attrs.frozen(kw_only=True)
