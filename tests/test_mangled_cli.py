@@ -19,6 +19,7 @@ import pytest
 import safeguarding_metrics as sm
 from safeguarding_metrics.cli import main
 from safeguarding_metrics.cli_common import redact_values
+from safeguarding_metrics.due import DueList, due_lists
 from safeguarding_metrics.engine import redact_child_ids
 from safeguarding_metrics.export import set_cell
 from safeguarding_metrics.model import Referral
@@ -425,6 +426,39 @@ def test_a_plugins_exception_text_keeps_child_ids_out(
     assert "plugin 'leaky'" in reason
     for child in IDS:
         assert child not in err and child not in out
+
+
+@pytest.mark.parametrize("kind", ["raises", "not_computable", "exits"])
+def test_an_indicators_or_due_lists_failure_keeps_child_ids_out(kind: str) -> None:
+    def fail(*_: Any) -> Any:
+        if kind == "exits":
+            raise SystemExit(0)
+        error = sm.NotComputable if kind == "not_computable" else KeyError
+        raise error(f"child {IDS[0]} and {IDS[1]}")
+
+    due = DueList(
+        id="leaks.due",
+        title="Leaks",
+        description="fails",
+        tables={"referrals": ("referral_date",)},
+        compute=fail,
+    )
+    plugin = _plugin("leaks", fail)
+    plugin.register_due_lists = sm.hookimpl(lambda: [due])  # type: ignore[attr-defined]
+    registry = sm.build_registry([("leaks", plugin)])
+    result = sm.calculate(DATA, start="2015-04-01", end="2015-04-30", registry=registry)
+    made = due_lists(DATA, "2015-04-30", registry=registry)
+    for reason in (str(result.frame.loc[0, "reason"]), made.unavailable["leaks.due"]):
+        for child in IDS:
+            assert child not in reason, reason
+        if kind == "exits":
+            assert "'leaks' tried to end the program" in reason
+        else:
+            assert "child [child id] and [child id]" in reason
+        if kind == "raises":
+            assert "failed in plugin 'leaks' (KeyError" in reason
+    for text in (*result.warnings, *made.warnings):
+        assert not any(child in text for child in IDS)
 
 
 def test_redact_child_ids_prefers_the_longest_id() -> None:

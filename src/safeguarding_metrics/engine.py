@@ -785,8 +785,8 @@ def calculate(
                 cohort = _check_cohort(
                     indicator, raw, len(eval_periods), counts_only, dataset.n_children
                 )
-            except NotComputable as exc:
-                reason = str(exc)
+            except NotComputable as exc:  # the plugin's words, without a child's id
+                reason = redact_child_ids(str(exc), dataset)
                 cohort = None
             except BaseException as exc:  # one failing indicator does not abort the run
                 if isinstance(exc, KeyboardInterrupt):
