@@ -538,3 +538,11 @@ def test_decorated_ragged_episodes(
     errors = result.quality[result.quality["severity"] == "error"]
     assert len(errors) == len(widths) - len(expected)
     assert not result.quality["reason"].str.contains("K[0-9]", regex=True).any()
+
+
+def test_headerless_csv_message_repeats_no_identifier(tmp_path: Path) -> None:
+    path = tmp_path / "episodes.csv"
+    path.write_text("KID123,2016-04-01,S,C2,N1,U1\n", encoding="utf-8")
+    with pytest.raises(ReturnFileError, match="not recognised") as info:
+        import_returns(ssda903=[path])
+    assert "KID123" not in str(info.value) and "2016" not in str(info.value)

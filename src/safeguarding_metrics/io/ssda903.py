@@ -400,7 +400,11 @@ def _unrecognised(path: Path, header: tuple[str, ...]) -> ReturnFileError:
             "--annex-a",
             row=1,
         )
-    shown = ", ".join(column_name(c) for c in header)[:200]
+    # a file with no header row shows a record here: only name-like cells are repeated
+    shown = ", ".join(
+        name if re.fullmatch(r"[A-Z_]{1,40}", name) else "..."
+        for name in (column_name(c) for c in header)
+    )[:200]
     return ReturnFileError(
         path,
         "not recognised as an SSDA903 table, skipped (a CHILD column and the columns of Header, "
