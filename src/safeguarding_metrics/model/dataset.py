@@ -442,9 +442,7 @@ def _read_csv_careful(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, np.nda
             "save it again from the system that wrote it",
             faults,
         )
-    marked = _LINE_END.sub(b"," + _END.encode() + rb"\1", data)
-    if not data.endswith((b"\n", b"\r")):
-        marked += b"," + _END.encode()
+    marked = _mark_line_ends(data)
     del data
     cells, cut = _parse_marked(marked, encoding, faults)
     # the position of the end marker in each row is its number of values
@@ -452,10 +450,12 @@ def _read_csv_careful(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, np.nda
     for j in cells.columns:
         hit = (cells[j] == _END).to_numpy(dtype=bool) & (width < 0)
         width[hit] = int(j)
-    first = cells[0].fillna("").to_numpy(dtype=object)
-    blank = (width == 1) & (pd.Series(first, dtype=object).str.strip() == "").to_numpy()
-    cells = cells.loc[~blank].reset_index(drop=True)
-    width = width[~blank]
+    blank = width == 1
+    if blank.any():
+        blank[blank] = (cells.loc[blank, 0].astype(str).str.strip() == "").to_numpy()
+        if blank.any():
+            cells = cells.loc[~blank].reset_index(drop=True)
+            width = width[~blank]
     if not len(cells):
         raise _Unreadable("the file is empty: no header row", faults)
     n_head = int(width[0])
@@ -465,8 +465,9 @@ def _read_csv_careful(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, np.nda
     rows = np.arange(2, len(body) + 2)
     last_row = int(rows[-1]) if len(rows) else 1
     body = body.iloc[:, : max(n_head + 1, 1)] if body.shape[1] > n_head else body
-    extra = body[n_head].fillna("").astype(str).str.strip().to_numpy() if n_head in body else None
-    trailing = (width == n_head + 1) & (extra == "") if extra is not None else width < -1
+    trailing = width == n_head + 1
+    if trailing.any():
+        trailing[trailing] = (body.loc[trailing, n_head].astype(str).str.strip() == "").to_numpy()
     ragged = (width != n_head) & ~trailing
     if trailing.any():
         faults.append(
@@ -492,6 +493,20 @@ def _read_csv_careful(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, np.nda
     if cut is not None:
         faults.extend(_unclosed_quote_faults(spec, file, cut, last_row + 1, names))
     return frame, rows, faults
+
+
+def _mark_line_ends(data: bytes) -> bytes:
+    """The bytes of a CSV file with ``,\x01`` before every line end (``\r\n``, ``\n``,
+    ``\r``) and at the end of a last line without one."""
+    end = b"," + _END.encode()
+    if b"\x02" in data:  # the placeholder below is taken: the slower regular expression
+        marked = _LINE_END.sub(end + rb"\1", data)
+    else:
+        marked = data.replace(b"\r\n", b"\x02").replace(b"\r", end + b"\r")
+        marked = marked.replace(b"\n", end + b"\n").replace(b"\x02", end + b"\r\n")
+    if not data.endswith((b"\n", b"\r")):
+        marked += end
+    return marked
 
 
 def _parse_marked(
@@ -543,6 +558,8 @@ def _parse_marked(
     else:  # pragma: no cover - each attempt widens or cuts
         raise _Unreadable("not a well-formed CSV file", faults)
     cells = cells.fillna("")
+    if marked.count(_END.encode()) <= len(cells):
+        return cells, cut  # no line break inside a quoted value: no marker to take out
     for j in cells.columns:
         column = cells[j]
         inside = column.str.contains(_END + "\r|" + _END + "\n", regex=True).to_numpy(dtype=bool)
@@ -771,7 +788,7 @@ def _headers(
             continue
         if name not in known:
             note(
-                None,
+                name,
                 f"column {original.strip()!r} is not a column of table {spec.name}; kept and "
                 "ignored",
             )
