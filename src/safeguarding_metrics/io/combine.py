@@ -26,6 +26,7 @@ For every source file and table: ``read == used + merged + set_aside``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -72,6 +73,14 @@ def _rows_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(QUALITY_COLUMNS)) if rows else pd.DataFrame()
 
 
+def _pivots(extracts: Sequence[Extract], frame: pd.DataFrame) -> np.ndarray:
+    """Per row, the collection year of its return, against which two-digit years are read
+    (the current year for a return without one)."""
+    today = dt.date.today().year
+    years = np.array([today if e.pivot_year is None else e.pivot_year for e in extracts])
+    return years[frame["_src"].to_numpy(dtype="int64")]
+
+
 def combine(extracts: Sequence[Extract]) -> Combined:
     """Validate, link, merge and count the rows of several extracts (see the module docstring)."""
     chunks: list[pd.DataFrame] = []
@@ -102,7 +111,7 @@ def combine(extracts: Sequence[Extract]) -> Combined:
         ]
         if parts:
             frame = pd.concat(parts, ignore_index=True, sort=False)
-            tables[name] = normalise_frame(name, frame)
+            tables[name] = normalise_frame(name, frame, pivot_year=_pivots(extracts, frame))
         elif any(name == t for t, _, _ in dropped):
             tables[name] = pd.DataFrame()
 

@@ -7,11 +7,15 @@ say the same thing. What cannot be normalised is passed through *verbatim*: the 
 reports it (an unparseable date is an error naming file, row and column; it never becomes a
 blank, which would read as "still open").
 
-Dates accepted (see :func:`normalise_dates`): ISO ``YYYY-MM-DD`` (with or without a time of
-day), ``DD/MM/YYYY`` (also with ``-`` or ``.`` and without leading zeros, optionally followed
-by a time), ``YYYYMMDD``, ``1 Jan 2017`` / ``01-January-2017``, Excel serial day numbers
-between 10000 and 73050 (1927-05-18 to 2099-12-31) and spreadsheet date cells. Two-digit years
-and US ``MM/DD/YYYY`` are not accepted: English returns are day first.
+Dates are read by :func:`normalise_dates`, with the loader's own parser
+(:func:`safeguarding_metrics.model.dates.parse_dates`): ISO ``YYYY-MM-DD`` and ISO date-times,
+``DD/MM/YYYY`` (also with ``-`` or ``.``, without leading zeros, or with a two-digit year
+``DD/MM/YY``, each optionally followed by a time), ``YYYYMMDD``, ``1 Jan 2017`` /
+``01-January-2017``, Excel serial day numbers between 10000 and 73050 (1927-05-18 to
+2099-12-31) and spreadsheet date cells. A two-digit year is 20yy unless that is after the
+return's collection year (the year of the 31 March that ends it; where a return has none, the
+current year), then 19yy. US ``MM/DD/YYYY`` is not accepted (English returns are day first):
+such a value is passed on, and the loader reports it with the reason ("month 31").
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from ..model.dates import parse_dates
 from ..model.quality import Action, DataError, Fault, Severity
 from ..model.tables import table_spec
 
@@ -130,6 +135,9 @@ class Extract:
     notes: list[str] = attrs.field(factory=list)
     #: (table, file, records) read but set aside whole (a required column absent)
     dropped: list[tuple[str, str, int]] = attrs.field(factory=list)
+    #: The return's collection year (the year of the 31 March that ends it), against which
+    #: its two-digit years are read (:func:`normalise_dates`); ``None``: the current year.
+    pivot_year: int | None = None
 
     def add(
         self, table: str, frame: pd.DataFrame, file: str, columns: dict[str, str] | None = None
@@ -583,181 +591,39 @@ def xml_return_kind(path: Path, *, limit: int = 1 << 16) -> tuple[str | None, st
 
 # -- values --------------------------------------------------------------------------------------
 
-_ISO = re.compile(
-    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
-    r"(?:Z|[+-]\d{2}:?\d{2})?$"
-)
-_DMY = re.compile(
-    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$"
-)
-_YMD8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_NAMED = re.compile(r"^(\d{1,2})[ -]([A-Za-z]{3,9})\.?[ ,-]+(\d{4})$")
-_ZONED = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$"
-)
-_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
-_MONTH_NAMES = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
-_MONTHS = {name: i + 1 for i, full in enumerate(_MONTH_NAMES) for name in (full, full[:3])}
-_MONTHS["sept"] = 9
-#: Excel's day zero (serial 1 is 1900-01-01; the 1900 leap-year bug is past by serial 61).
-_EXCEL_EPOCH = np.datetime64("1899-12-30")
-SERIAL_RANGE = (10000, 73050)
 
-
-def _bounded(stamps: pd.Series) -> np.ndarray:
-    """Timestamps as ``datetime64[ns]`` values, NaT outside 1700-2200 (no return date is; the
-    loader then reports the text as unparseable)."""
-    stamps = pd.Series(stamps)
-    if getattr(stamps.dt, "tz", None) is not None:
-        stamps = stamps.dt.tz_convert("Europe/London").dt.tz_localize(None)
-    years = stamps.dt.year
-    ok = ((years >= 1700) & (years <= 2200)).fillna(False).to_numpy(dtype=bool)
-    out = np.full(len(stamps), np.datetime64("NaT"), dtype="datetime64[ns]")
-    if ok.any():
-        out[ok] = stamps[ok].to_numpy().astype("datetime64[ns]")
-    return out
-
-
-def _from_parts(parts: pd.DataFrame) -> pd.Series:
-    """Timestamps from year/month/day[/hour/minute/second] text columns; NaT where invalid."""
-    frame = pd.DataFrame(
-        {
-            name: pd.to_numeric(parts[i], errors="coerce")
-            for i, name in enumerate(["year", "month", "day", "hour", "minute", "second"])
-            if i in parts.columns
-        }
-    ).fillna({"hour": 0, "minute": 0, "second": 0})
-    if "year" in frame.columns:
-        # outside what a timestamp can hold: not a date of a return (the loader says so)
-        frame.loc[(frame["year"] < 1700) | (frame["year"] > 2200), "year"] = np.nan
-    if frame.empty:
-        return pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
-    return pd.Series(_bounded(pd.to_datetime(frame, errors="coerce")), index=parts.index)
-
-
-def normalise_dates(values: pd.Series, *, with_time: bool = False) -> pd.Series:
+def normalise_dates(
+    values: pd.Series, *, with_time: bool = False, pivot_year: int | np.ndarray | None = None
+) -> pd.Series:
     """Dates as ISO text (``YYYY-MM-DD``, or ``YYYY-MM-DDTHH:MM:SS`` when ``with_time``).
 
-    Accepts the forms listed in the module docstring, as text, spreadsheet date cells or
-    numbers (Excel serials). Blank cells become missing (``None``); anything else that is not a
-    date is returned unchanged (stripped), for the loader to report.
+    Read by :func:`~safeguarding_metrics.model.dates.parse_dates`, the parser the loader uses
+    too (the forms are listed in the module docstring), as text, spreadsheet date cells or
+    numbers (Excel serials). ``pivot_year`` is the collection year of the return, for
+    two-digit years (20yy unless that is after it, then 19yy); one year, or one per value;
+    default the current year. Blank cells become missing (``None``); anything else that is not
+    a date (or a date outside 1700-2200) is returned unchanged (stripped), for the loader to
+    report with the reason.
     """
-    obj = values.astype(object)
-    out = pd.Series(None, index=values.index, dtype=object)
-    stamps = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    if pd.api.types.infer_dtype(obj, skipna=True) in ("string", "empty"):
-        kind = pd.Series(
-            np.where(obj.isna().to_numpy(), "missing", "text"), index=obj.index, dtype=object
-        )
-    else:
-        kind = obj.map(_value_kind)
-    is_time = (kind == "time").to_numpy()
-    if is_time.any():
-        cells = obj[is_time].map(_naive_time)
-        stamps[is_time] = _bounded(pd.to_datetime(cells, errors="coerce"))
-    numeric = (kind == "number").to_numpy()
-    if numeric.any():
-        serial = obj[numeric].astype(float)
-        ok = (serial >= SERIAL_RANGE[0]) & (serial <= SERIAL_RANGE[1])
-        days = (serial.where(ok) * 86400).round()
-        stamps[numeric] = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="s")).to_numpy()
-        obj[numeric & ~stamps.notna().to_numpy()] = obj[numeric].map(_plain_number)
-    text_mask = (kind == "text").to_numpy()
-    if text_mask.any():
-        text = obj[text_mask].astype(str).str.strip()
-        obj[text_mask] = text.where(text != "", None)
-        # the common case first, in one vectorised pass: plain ISO dates
-        plain = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).to_numpy(dtype=bool)
-        if plain.any():
-            index = text.index[plain]
-            stamps.loc[index] = _bounded(
-                pd.to_datetime(text[plain], format="%Y-%m-%d", errors="coerce")
-            )
-        zoned = text.str.match(_ZONED).fillna(False)
-        if zoned.any():
-            local = pd.to_datetime(text[zoned], utc=True, errors="coerce", format="ISO8601")
-            stamps.loc[local.index] = _bounded(local)
-        for pattern, order in ((_ISO, None), (_DMY, (2, 1, 0)), (_YMD8, None)):
-            todo = text_mask & stamps.isna().to_numpy()
-            if not todo.any():
-                break
-            parts = obj[todo].astype(str).str.extract(pattern)
-            if order is not None:
-                parts = parts.rename(columns={2: 0, 0: 2})
-            hit = parts[0].notna()
-            if hit.any():
-                stamps.loc[hit[hit].index] = _from_parts(parts[hit]).to_numpy()
-        todo = text_mask & stamps.isna().to_numpy()
-        if todo.any():
-            parts = obj[todo].astype(str).str.extract(_NAMED)
-            hit = parts[0].notna()
-            if hit.any():
-                month = parts.loc[hit, 1].str.lower().map(_MONTHS)
-                named = pd.DataFrame({0: parts.loc[hit, 2], 1: month, 2: parts.loc[hit, 0]})
-                stamps.loc[hit[hit].index] = _from_parts(named).to_numpy()
-        todo = text_mask & stamps.isna().to_numpy()
-        if todo.any():
-            cells = obj[todo].astype(str)
-            serial_text = cells.str.match(_SERIAL).fillna(False)
-            if serial_text.any():
-                serial = pd.to_numeric(cells[serial_text], errors="coerce")
-                ok = (serial >= SERIAL_RANGE[0]) & (serial <= SERIAL_RANGE[1])
-                days = (serial.where(ok) * 86400).round()
-                stamps.loc[serial[serial_text].index] = (
-                    _EXCEL_EPOCH + pd.to_timedelta(days, unit="s")
-                ).to_numpy()
-    good = stamps.notna().to_numpy()
+    parsed = parse_dates(values, with_time=with_time, pivot_year=pivot_year)
+    stamps = parsed.stamps
+    years = stamps.dt.year.to_numpy(dtype="float64", na_value=np.nan)
+    good = (years >= _YEAR_BOUNDS[0]) & (years <= _YEAR_BOUNDS[1])
+    out = pd.Series(np.full(len(values), None, dtype=object), index=values.index, dtype=object)
     if good.any():
         fmt = "%Y-%m-%dT%H:%M:%S" if with_time else "%Y-%m-%d"
         out[good] = stamps[good].dt.strftime(fmt).to_numpy(dtype=object)
-    rest = ~good & obj.notna().to_numpy()
-    if rest.any():
-        out[rest] = obj[rest].map(_text_or_none).to_numpy(dtype=object)
+    unread = parsed.unreadable
+    if unread.any():
+        out[unread] = parsed.text[unread].to_numpy(dtype=object)
+    outside = ~good & stamps.notna().to_numpy()
+    if outside.any():
+        out[outside] = values[outside].astype(object).map(_text_or_none).to_numpy(dtype=object)
     return out
 
 
-def _naive_time(value: Any) -> Any:
-    """A date or datetime cell as a naive timestamp (UK time), NaT outside 1700-2200."""
-    try:
-        year = pd.Timestamp(value).year if isinstance(value, np.datetime64) else value.year
-        if not 1700 <= int(year) <= 2200:
-            return pd.NaT
-        stamp = pd.Timestamp(value)
-    except (ValueError, OverflowError, AttributeError, TypeError):
-        return pd.NaT
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("Europe/London").tz_localize(None)
-    return stamp
-
-
-def _value_kind(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
-        return "missing"
-    if isinstance(value, (dt.date, np.datetime64)):
-        return "time"
-    if isinstance(value, bool | np.bool_):
-        return "other"
-    if isinstance(value, int | float | np.integer | np.floating):
-        return "number"
-    return "text"
-
-
-def _plain_number(value: Any) -> str:
-    number = float(value)
-    return str(int(number)) if number.is_integer() else str(value)
+#: Years of a return's dates; others are passed on as text (the loader reports them).
+_YEAR_BOUNDS = (1700, 2200)
 
 
 _TRUE = {"true", "t", "1", "y", "yes", "-1"}
@@ -815,12 +681,16 @@ def _normalise_ints(values: pd.Series) -> pd.Series:
     return out
 
 
-def normalise_frame(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+def normalise_frame(
+    table: str, frame: pd.DataFrame, *, pivot_year: int | np.ndarray | None = None
+) -> pd.DataFrame:
     """The canonical columns of ``frame`` normalised to canonical CSV text, by column kind.
 
     Ids and text are stripped; codes stripped of spaces and upper-cased (lower-cased where the
     code list is lower case, as ``visit_type``); dates and datetimes to ISO; booleans to
     true/false; whole numbers without decimals. Provenance columns are kept as they are.
+    ``pivot_year`` (one, or one per row) is the collection year that two-digit years are read
+    against (:func:`normalise_dates`).
     """
     spec = table_spec(table)
     out = frame.copy()
@@ -835,7 +705,9 @@ def normalise_frame(table: str, frame: pd.DataFrame) -> pd.DataFrame:
             lower = column.codes is not None and all(c == c.lower() for c in column.codes)
             out[column.name] = (text.str.lower() if lower else text.str.upper()).astype(object)
         elif column.kind in ("date", "datetime"):
-            out[column.name] = normalise_dates(values, with_time=column.kind == "datetime")
+            out[column.name] = normalise_dates(
+                values, with_time=column.kind == "datetime", pivot_year=pivot_year
+            )
         elif column.kind == "bool":
             out[column.name] = normalise_bools(values)
         elif column.kind == "int":
