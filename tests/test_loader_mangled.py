@@ -538,7 +538,7 @@ def test_dates_still_parse_after_the_careful_reader(tmp_path: Path) -> None:
 def test_a_wide_header_only_file_keeps_every_column(tmp_path: Path) -> None:
     names = [f"extra_{i}" for i in range(20)]
     write(tmp_path, "referrals.csv", ",".join(["referral_id", "child_id", "referral_date", *names]))
-    frame, rows, faults = dataset_module._read_file(
+    frame, _rows, faults = dataset_module._read_file(
         tmp_path / "referrals.csv", table_spec("referrals")
     )
     assert frame is not None and len(frame.columns) == 23 and len(frame) == 0 and not faults
@@ -548,3 +548,34 @@ def test_a_wide_header_only_file_keeps_every_column(tmp_path: Path) -> None:
     ds = load_dataset(tmp_path, tables=["cp_plans"])
     assert "30 value(s) after the last column 'start_date'" in reasons(ds)[0]
     counts_add_up(ds)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "label"),
+    [
+        ("W1,café Nord\n", "cp850", "DOS code page 850"),  # \x82: a low quote in cp1252
+        ("W1,O\u2019Brien café\n", "cp1252", "Windows-1252"),  # a smart quote does not vote
+        ("W1,Équipe Nord\n", "cp1252", "Windows-1252"),  # \xc9: a box line in cp850
+    ],
+)
+def test_code_page_850_or_windows_1252_by_the_letters_they_make(
+    tmp_path: Path, text: str, encoding: str, label: str
+) -> None:
+    write(tmp_path, "workers.csv", "worker_id,team\n" + text, encoding=encoding)
+    ds = load_dataset(tmp_path)
+    assert ds.tables["workers"]["team"].tolist() == [text.strip().split(",", 1)[1]]
+    [note] = reasons(ds)
+    assert f"it was read as {label}" in note
+
+
+def test_utf16_text_and_a_workbook_named_parquet_are_named(tmp_path: Path) -> None:
+    (tmp_path / "referrals.csv").write_bytes(
+        "referral_id\tchild_id\treferral_date\nR1\tK1\t2015-04-01\n".encode("utf-16")
+    )
+    (tmp_path / "cp_plans.parquet").write_bytes(b"PK\x03\x04" + b"\x00" * 20)
+    write(tmp_path, "children.csv", "child_id\nK1\n")
+    ds = load_dataset(tmp_path)
+    assert "UTF-16 text" in ds.unusable["referrals"]
+    assert "save it as CSV UTF-8" in ds.unusable["referrals"]
+    assert "Excel workbook" in ds.unusable["cp_plans"]
+    assert "not a Parquet file" in ds.unusable["cp_plans"]

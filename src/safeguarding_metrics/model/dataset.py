@@ -96,8 +96,9 @@ class Dataset:
         """Validate DataFrames, one per canonical table (keys are table names).
 
         Columns may hold text (as read from CSV) or typed values (dates, booleans, numbers).
-        Column names are matched after stripping spaces and lower-casing. ``strict=True`` raises
-        :class:`DataError` on the first error; the default lists it and goes on.
+        Column names are matched as exports decorate them (:func:`header_name`).
+        ``strict=True`` raises :class:`DataError` on the first error; the default lists it and
+        goes on.
         """
         if not isinstance(frames, Mapping):
             raise TypeError(
@@ -254,6 +255,8 @@ _MAGIC = (
     (b"PK\x03\x04", "an Excel workbook (.xlsx, a zip file)"),
     (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
     (b"PAR1", "a Parquet file"),
+    (b"\xff\xfe", "UTF-16 text (as Excel saves 'Unicode Text')"),
+    (b"\xfe\xff", "UTF-16 text (as Excel saves 'Unicode Text')"),
 )
 
 
@@ -297,7 +300,13 @@ def _read_file(
         return None, None, [unreadable(f"cannot open the file ({exc.strerror or exc})")]
     what = _sniff(head)
     if path.suffix.lower() == ".parquet":
-        return _read_parquet(path, spec, unreadable)
+        if what is None or what.startswith("a Parquet"):
+            return _read_parquet(path, spec, unreadable)
+        return (
+            None,
+            None,
+            [unreadable(f"this is {what}, not a Parquet file; the table is not read")],
+        )
     if what is not None:
         hint = (
             f"name it {spec.name}.parquet"
@@ -360,45 +369,65 @@ class _Unreadable(Exception):
         self.faults = faults or []
 
 
-#: Bytes Windows-1252 leaves undefined: a file holding them was not written in it.
-_ENCODINGS = (
-    ("cp1252", "Windows-1252"),
-    ("cp850", "DOS code page 850 (cp850)"),
-)
+def _code_page_votes() -> np.ndarray:
+    """Per byte value, +1 when DOS code page 850 reads it as a letter and Windows-1252 does
+    not, -1 the other way round, 0 otherwise.
+
+    The smart quotes and dashes of Windows-1252 (``\x91``-``\x94``, ``\x96``, ``\x97``:
+    ``O’Brien``) do not vote: code page 850 reads them as rare letters.
+    """
+    votes = np.zeros(256, dtype=np.int64)
+    for value in range(0x80, 0x100):
+        if value in (0x91, 0x92, 0x93, 0x94, 0x96, 0x97):
+            continue
+        byte = bytes([value])
+        dos = byte.decode("cp850").isalpha()
+        try:
+            windows = byte.decode("cp1252").isalpha()
+        except UnicodeDecodeError:
+            windows = False
+        votes[value] = int(dos) - int(windows)
+    return votes
+
+
+_VOTES = _code_page_votes()
 
 
 def _encoding(data: bytes, spec: TableSpec, file: str) -> tuple[str, list[Fault]]:
     """The encoding to read a CSV file's bytes with, and a warning when it is not UTF-8.
 
-    UTF-8 first (a BOM accepted); then Windows-1252, what Excel writes in England; a file
-    holding a byte that Windows-1252 does not define (``\\x81 \\x8d \\x8f \\x90 \\x9d``) was
-    written by an older tool in DOS code page 850, which decodes every byte.
+    UTF-8 first (a BOM accepted). Otherwise Windows-1252, what Excel writes in England, or
+    DOS code page 850, what older case-management exports write: code page 850 when the file
+    holds a byte Windows-1252 does not define (``\\x81 \\x8d \\x8f \\x90 \\x9d``), or
+    when more of its bytes are letters in code page 850 and not in Windows-1252 (``\\x82``
+    is ``é`` there, a low quote in Windows-1252) than the other way round (``\\xc9`` is
+    ``É`` in Windows-1252, a box-drawing line in code page 850). Counted over every byte
+    at once.
     """
     try:
         data.decode("utf-8")
         return "utf-8-sig", []
     except UnicodeDecodeError:
         pass
-    for codec, label in _ENCODINGS:
-        try:
-            data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        reason = f"the file is not UTF-8; it was read as {label}"
-        if codec == "cp850":
-            reason += " (it holds bytes that Windows-1252 does not define)"
-        reason += ": check accented letters, and save the file as CSV UTF-8"
-        fault = Fault(
-            table=spec.name,
-            file=file,
-            row=None,
-            column=None,
-            severity=Severity.WARNING,
-            action=Action.KEPT,
-            reason=reason,
-        )
-        return codec, [fault]
-    raise AssertionError("cp850 decodes every byte")  # pragma: no cover
+    try:
+        data.decode("cp1252")
+        votes = int(_VOTES[np.frombuffer(data, dtype=np.uint8)].sum())
+        codec = "cp850" if votes > 0 else "cp1252"
+        why = " (more of its accented bytes are letters in it)" if votes > 0 else ""
+    except UnicodeDecodeError:
+        codec, why = "cp850", " (it holds bytes that Windows-1252 does not define)"
+    label = "Windows-1252" if codec == "cp1252" else "DOS code page 850 (cp850)"
+    fault = Fault(
+        table=spec.name,
+        file=file,
+        row=None,
+        column=None,
+        severity=Severity.WARNING,
+        action=Action.KEPT,
+        reason=f"the file is not UTF-8; it was read as {label}{why}: check accented letters, "
+        "and save the file as CSV UTF-8",
+    )
+    return codec, [fault]
 
 
 #: Marks the end of every line of a CSV file for the careful reader: the field holding it
