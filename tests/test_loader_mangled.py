@@ -579,3 +579,18 @@ def test_utf16_text_and_a_workbook_named_parquet_are_named(tmp_path: Path) -> No
     assert "save it as CSV UTF-8" in ds.unusable["referrals"]
     assert "Excel workbook" in ds.unusable["cp_plans"]
     assert "not a Parquet file" in ds.unusable["cp_plans"]
+
+
+def test_ids_differing_only_by_case_within_one_authority_of_a_pooled_dataset() -> None:
+    frame = pd.DataFrame(
+        {
+            "la": ["372", "373", "372"],
+            "referral_id": ["R1", "R2", "R3"],
+            "child_id": ["KIDSECRET1", "kidsecret1", "KIDSECRET2"],
+            "referral_date": ["2015-04-01"] * 3,
+        }
+    )
+    assert Dataset.from_frames({"referrals": frame}).quality.empty  # two authorities
+    frame.loc[1, "la"] = "372"
+    [reason] = reasons(Dataset.from_frames({"referrals": frame}))
+    assert reason.startswith("2 child identifiers differ from another only by upper or lower")

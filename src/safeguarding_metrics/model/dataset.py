@@ -1294,8 +1294,7 @@ def _authorities(
     """
     codes: set[str] = set()
     for frame in frames.values():
-        if "la" in frame.columns:
-            frame["la"] = _text_of(frame["la"]).to_numpy(dtype=object)
+        if "la" in frame.columns:  # a column of every table, cleaned as an identifier
             codes.update(str(v) for v in frame["la"].dropna().unique())
     if not codes:
         return []
@@ -1379,9 +1378,17 @@ def _ids_differing_by_case(
     """
     if not len(child_ids):
         return None
-    key = pd.Series(child_ids, dtype=object).astype(str).str.lower()
-    if pd.Series(child_las, dtype=object).notna().any():
-        key = pd.Series(child_las, dtype=object).fillna("").astype(str) + "\x1f" + key
+    try:
+        lower = pc.utf8_lower(pa.array(child_ids, type=pa.large_string()))
+    except (pa.ArrowException, TypeError, ValueError):  # pragma: no cover - ids are text
+        return None
+    pooled = pd.Series(child_las, dtype=object).notna().any()
+    if pooled:
+        las = pa.array(pd.Series(child_las, dtype=object).fillna(""), type=pa.large_string())
+        lower = pc.binary_join_element_wise(las, lower, pa.scalar("\x1f", pa.large_string()))
+    if pc.count_distinct(lower).as_py() == len(child_ids):
+        return None  # the usual case, decided without a Python string per child
+    key = pd.Series(lower.to_numpy(zero_copy_only=False), dtype=object)
     clash = key.duplicated(keep=False).to_numpy()
     if not clash.any():
         return None
