@@ -594,3 +594,15 @@ def test_ids_differing_only_by_case_within_one_authority_of_a_pooled_dataset() -
     frame.loc[1, "la"] = "372"
     [reason] = reasons(Dataset.from_frames({"referrals": frame}))
     assert reason.startswith("2 child identifiers differ from another only by upper or lower")
+
+
+def test_control_characters_in_values_do_not_confuse_the_careful_reader(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "workers.csv",
+        'worker_id,team\r\nW1,a\x01b\x0bc,\r\nW2,"d\x1ce\r\nf",\r\nW3\r\n',
+    )
+    ds = load_dataset(tmp_path)
+    assert ds.tables["workers"]["team"].tolist() == ["a\x01b\x0bc", "d\x1ce\r\nf"]
+    assert [r for r in ds.quality["row"]] == [2, 4]  # the trailing commas, the short row
+    counts_add_up(ds)

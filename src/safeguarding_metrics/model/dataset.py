@@ -430,10 +430,10 @@ def _encoding(data: bytes, spec: TableSpec, file: str) -> tuple[str, list[Fault]
     return codec, [fault]
 
 
-#: Marks the end of every line of a CSV file for the careful reader: the field holding it
-#: tells how many values the row has (pandas pads a short row with empty values silently).
-_END = "\x01"
-_LINE_END = re.compile(rb"(\r\n|\n|\r)")
+#: What marks the end of every line of a CSV file for the careful reader (the first of these
+#: control characters the file does not hold): the field holding it tells how many values
+#: the row has (pandas pads a short row with empty values silently).
+_MARKERS = tuple(chr(c) for c in (*range(0x01, 0x09), *range(0x0E, 0x20)))
 _EXPECTED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _EOF_IN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
@@ -465,19 +465,17 @@ def _read_csv_careful(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, np.nda
     if not data.strip(b" \t\r\n\x00") or not data.lstrip(b"\xef\xbb\xbf").strip():
         raise _Unreadable("the file is empty: no header row")
     encoding, faults = _encoding(data, spec, file)
-    if _END.encode() in data:
-        raise _Unreadable(
-            "the file holds the control character \\x01, which a CSV file does not; "
-            "save it again from the system that wrote it",
-            faults,
-        )
-    marked = _mark_line_ends(data)
+    free = [m for m in _MARKERS if m.encode() not in data]
+    if len(free) < 2:  # pragma: no cover - a text file holding every control character
+        raise _Unreadable("the file holds every control character: it is not text", faults)
+    end = free[0]
+    marked = _mark_line_ends(data, end, free[1])
     del data
-    cells, cut = _parse_marked(marked, encoding, faults)
+    cells, cut = _parse_marked(marked, encoding, faults, end)
     # the position of the end marker in each row is its number of values
     width = np.full(len(cells), -1, dtype=np.int64)
     for j in cells.columns:
-        hit = (cells[j] == _END).to_numpy(dtype=bool) & (width < 0)
+        hit = (cells[j] == end).to_numpy(dtype=bool) & (width < 0)
         width[hit] = int(j)
     blank = width == 1
     if blank.any():
@@ -520,26 +518,25 @@ def _read_csv_careful(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, np.nda
     frame = frame.astype(str).set_axis(pd.Index(names), axis=1)
     rows = rows[~ragged]
     if cut is not None:
-        faults.extend(_unclosed_quote_faults(spec, file, cut, last_row + 1, names))
+        faults.extend(_unclosed_quote_faults(spec, file, cut, last_row + 1, names, end))
     return frame, rows, faults
 
 
-def _mark_line_ends(data: bytes) -> bytes:
-    """The bytes of a CSV file with ``,\x01`` before every line end (``\r\n``, ``\n``,
-    ``\r``) and at the end of a last line without one."""
-    end = b"," + _END.encode()
-    if b"\x02" in data:  # the placeholder below is taken: the slower regular expression
-        marked = _LINE_END.sub(end + rb"\1", data)
-    else:
-        marked = data.replace(b"\r\n", b"\x02").replace(b"\r", end + b"\r")
-        marked = marked.replace(b"\n", end + b"\n").replace(b"\x02", end + b"\r\n")
+def _mark_line_ends(data: bytes, marker: str, spare: str) -> bytes:
+    """The bytes of a CSV file with ``,`` and ``marker`` before every line end (``\\r\\n``,
+    ``\\n``, ``\\r``) and at the end of a last line without one (``spare``, another
+    character the file does not hold, stands for ``\\r\\n`` meanwhile)."""
+    end = b"," + marker.encode()
+    crlf = spare.encode()
+    marked = data.replace(b"\r\n", crlf).replace(b"\r", end + b"\r")
+    marked = marked.replace(b"\n", end + b"\n").replace(crlf, end + b"\r\n")
     if not data.endswith((b"\n", b"\r")):
         marked += end
     return marked
 
 
 def _parse_marked(
-    marked: bytes, encoding: str, faults: list[Fault]
+    marked: bytes, encoding: str, faults: list[Fault], end: str
 ) -> tuple[pd.DataFrame, tuple[str, int] | None]:
     """Parse end-marked CSV bytes into numbered text columns (one per value position).
 
@@ -587,14 +584,14 @@ def _parse_marked(
     else:  # pragma: no cover - each attempt widens or cuts
         raise _Unreadable("not a well-formed CSV file", faults)
     cells = cells.fillna("")
-    if marked.count(_END.encode()) <= len(cells):
+    if marked.count(end.encode()) <= len(cells):
         return cells, cut  # no line break inside a quoted value: no marker to take out
     for j in cells.columns:
         column = cells[j]
-        inside = column.str.contains(_END + "\r|" + _END + "\n", regex=True).to_numpy(dtype=bool)
+        inside = column.str.contains(end + "\r|" + end + "\n", regex=True).to_numpy(dtype=bool)
         if inside.any():  # a line break inside a quoted value: its marker is taken out again
             cells.loc[inside, j] = column[inside].str.replace(
-                "," + _END + r"(\r\n|\n|\r)", r"\1", regex=True
+                "," + re.escape(end) + r"(\r\n|\n|\r)", r"\1", regex=True
             )
     if cut is not None:
         cut = (cut[0], len(cells))
@@ -622,15 +619,15 @@ def _ragged_fault(spec: TableSpec, file: str, row: int, width: int, names: list[
 
 
 def _unclosed_quote_faults(
-    spec: TableSpec, file: str, cut: tuple[str, int], row: int, names: list[str]
+    spec: TableSpec, file: str, cut: tuple[str, int], row: int, names: list[str], end: str
 ) -> list[Fault]:
     """A quote opened and never closed: the record where it opens and every line after it
     are set aside, each with a finding (the header is line 1 of ``text``)."""
     text, _records = cut
     lines = [
-        line.replace("," + _END, "")
-        for line in text.splitlines()
-        if line.replace("," + _END, "").strip()
+        line.replace("," + end, "")
+        for line in re.split(r"\r\n|\n|\r", text)
+        if line.replace("," + end, "").strip()
     ]
     # the records read are the header and ``row - 2`` data rows, one line each (a line break
     # inside a quoted value makes this an estimate, which the finding says)
