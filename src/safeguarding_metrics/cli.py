@@ -175,10 +175,13 @@ def cmd_calculate(args: argparse.Namespace) -> int:
     _write(text, args.output)
     if args.drilldown:
         folder = Path(args.drilldown)
-        folder.mkdir(parents=True, exist_ok=True)
-        for indicator in results.cohorts:
-            path = folder / f"{indicator}.csv"
-            write_csv(results.drilldown(indicator), path)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for indicator in results.cohorts:
+                write_csv(results.drilldown(indicator), folder / f"{indicator}.csv")
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise CliError(f"--drilldown {folder}: cannot be written ({reason})") from None
         _say(
             f"drill-down lists written to {folder}: they are personal data (they contain "
             "child identifiers); keep and share them accordingly"

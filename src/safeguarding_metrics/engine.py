@@ -337,19 +337,16 @@ def _check_flags(cohort: pd.DataFrame, column: str) -> None:
     series = cohort[column]
     if pd.api.types.is_bool_dtype(series.dtype):
         return
-    present = series[series.notna()]
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        ok = bool(present.isin([0, 1]).all())
-    else:
-        kinds = present.map(type)
-        ok = bool(kinds.isin([bool, np.bool_]).all())
-    if not ok:
+    try:  # pandas' own rule, vectorised: bools, 0/1 and missing values, nothing else
+        series.astype("boolean")
+    except (TypeError, ValueError):
+        present = series[series.notna()]
         found = (
             str(series.dtype)
             if pd.api.types.is_numeric_dtype(series.dtype)
             else ", ".join(sorted({t.__name__ for t in present.map(type).unique()}))
         )
-        raise CohortError(f"the cohort's {column!r} holds {found} values, not true/false")
+        raise CohortError(f"the cohort's {column!r} holds {found} values, not true/false") from None
 
 
 def _check_numbers(cohort: pd.DataFrame, column: str) -> None:
