@@ -495,7 +495,13 @@ def _read_csv_careful(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, np.nda
     trailing = width == n_head + 1
     if trailing.any():
         trailing[trailing] = (body.loc[trailing, n_head].astype(str).str.strip() == "").to_numpy()
-    ragged = (width != n_head) & ~trailing
+    # a header ending with a comma (an empty last name) and rows without one: those rows
+    # lack only the value of the nameless column, which is empty
+    unnamed_last = n_head > 1 and not names[-1].strip()
+    short = (width == n_head - 1) if unnamed_last else np.zeros(len(width), dtype=bool)
+    if short.any():
+        body.loc[short, n_head - 1] = ""
+    ragged = (width != n_head) & ~trailing & ~short
     if trailing.any():
         faults.append(
             Fault(
