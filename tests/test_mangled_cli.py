@@ -474,40 +474,46 @@ def test_redact_child_ids_prefers_the_longest_id() -> None:
     assert redact_child_ids("nothing here", DATA) == "nothing here"
 
 
-def test_data_errors_on_stderr_show_no_values_from_the_data(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    data = tmp_path / "shifted"
+def _mangled(tmp_path: Path, kind: str) -> Path:
+    """A folder whose data put child ids where a finding quotes values."""
+    data = tmp_path / kind
     data.mkdir()
-    # the columns out of order: the date column holds the child ids
-    (data / "referrals.csv").write_text(
-        "referral_id,referral_date,child_id\n"
-        + "".join(f"R{k},{c},2015-04-0{k + 1}\n" for k, c in enumerate(IDS)),
-        encoding="utf-8",
-    )
-    (data / "cp_plans.csv").write_text(
-        "plan_id,child_id,start_date,initial_category\nP1,ZQXCHILD0001,2015-04-01,XX\n",
-        encoding="utf-8",
-    )
+    if kind == "shifted":  # the columns out of order: the date column holds the child ids
+        (data / "referrals.csv").write_text(
+            "referral_id,referral_date,child_id\n"
+            + "".join(f"R{k},{c},2015-04-0{k + 1}\n" for k, c in enumerate(IDS)),
+            encoding="utf-8",
+        )
+    elif kind == "headerless":  # the first record taken for the header
+        (data / "cin_plans.csv").write_text(f"{IDS[2]},2015-04-01,x\n", encoding="utf-8")
+    else:  # an unknown code, and an id in a column of codes
+        (data / "cp_plans.csv").write_text(
+            "plan_id,child_id,start_date,initial_category\n"
+            f"P1,{IDS[0]},2015-04-01,XX\nP2,{IDS[1]},2015-04-01,{IDS[1]}\n",
+            encoding="utf-8",
+        )
+    return data
+
+
+@pytest.mark.parametrize("kind", ["shifted", "headerless", "codes"])
+def test_data_errors_on_stderr_show_no_values_from_the_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    data = _mangled(tmp_path, kind)
+    due = ["due", str(data), "--as-at", "2015-04-30", "-q", "--output", str(tmp_path / "d")]
     for args in (
         ["validate", str(data), "--strict", "-q"],
         ["validate", str(data), "-q"],
         ["calculate", str(data), *CALC],
         ["calculate", str(data), *CALC, "--strict"],
         [*_report(data), "--strict", "--output", str(tmp_path / "r")],
-        [
-            "due",
-            str(data),
-            "--as-at",
-            "2015-04-30",
-            "-q",
-            "--strict",
-            "--output",
-            str(tmp_path / "d"),
-        ],
+        [*due, "--strict"],
+        due,
     ):
         code, _, err = run(args, capsys)
         assert code in (0, 1) and "internal error" not in err, (args, err)
+        if "--strict" in args and args[0] == "validate" and kind != "codes":
+            assert code == 1 and "'safeguarding-metrics validate' lists them" in err, err
         for child in IDS:
             assert child not in err, (args, err)
 
