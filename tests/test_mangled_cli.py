@@ -201,6 +201,28 @@ def test_output_paths_that_cannot_be_written_are_usage_errors(
     assert a_file.read_text(encoding="utf-8") == "x"
 
 
+def test_a_folder_that_cannot_be_written_in_is_a_usage_error(
+    tmp_path: Path,
+    folder: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = os.access
+    # as root every folder is writable: the permission is taken away where the check asks
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != locked and real(p, mode))
+    for args in (
+        ["calculate", str(folder), *CALC, "--output", str(locked / "x.csv")],
+        [*_report(folder), "--output", str(locked / "report")],
+        ["due", str(folder), "--as-at", "2015-04-30", "-q", "--output", str(locked)],
+    ):
+        code, out, err = run(args, capsys)
+        assert (code, out) == (2, "") and "permission denied" in err, (args, err)
+
+
 # -- 4. plugins whose cohort cannot be counted -------------------------------------------------
 
 DATA = sm.Dataset.from_records(
