@@ -52,6 +52,7 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 #: What a ``datetime64[ns]`` holds: years outside are unreadable here (callers set narrower
 #: bounds: the loader 1900-2100, the importers 1700-2200).
 _YEARS = (1678, 2261)
+_HELD = (np.datetime64(f"{_YEARS[0]}-01-01"), np.datetime64(f"{_YEARS[1] + 1}-01-01"))
 
 _TIME = (
     r"(?:(?:[T ]+)(?P<hour>\d{1,2}):(?P<minute>\d{2})"
@@ -125,11 +126,8 @@ class ParsedDates:
     reasons: pd.Series
     text: pd.Series
     far_years: np.ndarray
-
-    @property
-    def unreadable(self) -> np.ndarray:
-        """Rows holding a value that is not a readable date."""
-        return self.reasons.notna().to_numpy()
+    #: Rows holding a value that is not a readable date (``reasons`` not ``None``).
+    unreadable: np.ndarray
 
     @property
     def present(self) -> np.ndarray:
@@ -171,8 +169,8 @@ def parse_dates(
     n = len(values)
     pivots = _pivots(pivot_year, n)
     stamps = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    reasons = np.full(n, None, dtype=object)
-    texts = np.full(n, None, dtype=object)
+    reasons = np.empty(n, dtype=object)  # None throughout
+    texts = np.empty(n, dtype=object)
     far = np.full(n, np.nan)
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         stamps[:], far[:] = _naive(values)
@@ -187,23 +185,25 @@ def parse_dates(
         if isinstance(values.dtype, pd.StringDtype) or pd.api.types.infer_dtype(
             values, skipna=True
         ) in ("string", "empty"):
-            present = values.notna().to_numpy()
-            _read_text(values, present, stamps, reasons, texts, far, pivots, with_time)
+            every = np.ones(n, dtype=bool)  # blanks are told apart by their length
+            _read_text(values, every, stamps, reasons, texts, far, pivots, with_time)
         else:
             _read_cells(values.astype(object), stamps, reasons, texts, far, pivots, with_time)
-    unread = reasons != None  # noqa: E711 - elementwise over an object array
+    nat = np.flatnonzero(np.isnat(stamps))  # a reason is only ever given where no date is
+    unread = np.zeros(n, dtype=bool)
+    unread[nat] = reasons[nat] != None  # noqa: E711 - elementwise over an object array
     if unread.any() and (texts[unread] == None).any():  # noqa: E711
         # quote what was given where no stage kept the text
         given = pd.Series(values.to_numpy(dtype=object)[unread]).map(_text_or_none)
         texts[unread] = np.where(texts[unread] == None, given.to_numpy(), texts[unread])  # noqa: E711
-    out = pd.Series(stamps, index=index, dtype="datetime64[ns]")
     if not with_time:
-        out = out.dt.normalize()
+        stamps = stamps.astype("datetime64[D]").astype("datetime64[ns]")
     return ParsedDates(
-        stamps=out,
+        stamps=pd.Series(stamps, index=index, dtype="datetime64[ns]"),
         reasons=pd.Series(reasons, index=index, dtype=object),
         text=pd.Series(texts, index=index, dtype=object),
         far_years=far,
+        unreadable=unread,
     )
 
 
@@ -332,14 +332,11 @@ def _read_text(
     # date-times to the second), picked out by their length and a dash
     length = pc.fill_null(pc.utf8_length(array), 0).to_numpy(zero_copy_only=False)
     dash = pc.fill_null(pc.equal(pc.utf8_slice_codeunits(array, 4, 5), "-"), False)
-    plain = dash.to_numpy(zero_copy_only=False) & (length == 10)
-    _fast(values, plain, "%Y-%m-%d", where, stamps)
+    dash = dash.to_numpy(zero_copy_only=False)
+    _fast(values, dash & (length == 10), where, stamps)
     if with_time:
         tee = pc.fill_null(pc.equal(pc.utf8_slice_codeunits(array, 10, 11), "T"), False)
-        timed = dash.to_numpy(zero_copy_only=False) & (length == 19)
-        _fast(
-            values, timed & tee.to_numpy(zero_copy_only=False), "%Y-%m-%dT%H:%M:%S", where, stamps
-        )
+        _fast(values, dash & (length == 19) & tee.to_numpy(zero_copy_only=False), where, stamps)
     left_mask = np.isnat(stamps[where]) & (length > 0)
     left = where[left_mask]
     if not len(left):
@@ -383,18 +380,20 @@ def _read_text(
         texts[left[bad]] = array.filter(pa.array(bad)).to_numpy(zero_copy_only=False)
 
 
-def _fast(
-    values: pd.Series, mask: np.ndarray, form: str, where: np.ndarray, stamps: np.ndarray
-) -> None:
-    """``pd.to_datetime`` with an exact ISO format over the values at ``mask`` (all of them, in
-    the common case, without a copy)."""
+def _fast(values: pd.Series, mask: np.ndarray, where: np.ndarray, stamps: np.ndarray) -> None:
+    """pandas' ISO 8601 parser over the values at ``mask``, shaped ``YYYY-MM-DD`` (or
+    ``YYYY-MM-DDTHH:MM:SS``): all of them, in the common case, without a copy."""
     if not mask.any():
         return
-    subset = values if mask.all() else values.iloc[np.flatnonzero(mask)]
-    got = pd.to_datetime(subset, format=form, errors="coerce")
-    years = got.dt.year.to_numpy(dtype="float64", na_value=np.nan)
-    inside = (years >= _YEARS[0]) & (years <= _YEARS[1])  # the others: the parts say why
-    stamps[where[mask][inside]] = got.to_numpy()[inside].astype("datetime64[ns]")
+    whole = bool(mask.all())
+    subset = values if whole else values.iloc[np.flatnonzero(mask)]
+    got = pd.to_datetime(subset, format="ISO8601", errors="coerce").to_numpy()
+    # the others (and NaT) are left to the parts, which say why
+    inside = (got >= _HELD[0]) & (got < _HELD[1])
+    if whole and len(where) == len(stamps) and inside.all():
+        stamps[:] = got.astype("datetime64[ns]")
+    else:
+        stamps[where[mask][inside]] = got[inside].astype("datetime64[ns]")
 
 
 def _ints(parts: pa.StructArray, name: str) -> np.ndarray:
