@@ -119,7 +119,7 @@ def test_bad_values_reported_where_they_are(tmp_path: Path) -> None:
     )
     result = import_returns(ssda903=[_episodes(tmp_path, body)])
     q = result.quality.set_index("row")
-    assert q.loc[2, "column"] == "DEC" and "DD/MM/YYYY" in q.loc[2, "reason"]
+    assert q.loc[2, "column"] == "DEC" and "day 31 in February 2017" in q.loc[2, "reason"]
     assert q.loc[2, "action"] == "field left out"
     assert q.loc[3, "column"] == "DECOM" and q.loc[3, "action"] == "set aside"
     assert q.loc[4, "column"] == "PLACE" and q.loc[4, "action"] == "kept"

@@ -98,7 +98,7 @@ def test_faults_are_listed_with_file_row_and_column(tmp_path: Path) -> None:
         "referrals",
         "referral_id,child_id,referral_date,closure_date,closure_reason\n"
         "R1,C1,2015-04-01,2015-03-01,RC1\n"  # negative interval: closure left out only
-        "R2,C1,01/04/2015,,\n"  # unparseable required date: set aside
+        "R2,C1,31/04/2015,,\n"  # unparseable required date: set aside
         "R3,,2015-04-02,,\n"  # empty required id: set aside
         "R4,C2,2015-04-03,not a date,RC99\n"  # bad optional date + unknown code
         "R5,C3,2015-04-04,,\n"
@@ -113,6 +113,7 @@ def test_faults_are_listed_with_file_row_and_column(tmp_path: Path) -> None:
     assert by_row[(2, "closure_date")].action == "field left out"
     assert by_row[(3, "referral_date")].action == "set aside"
     assert "unparseable date" in by_row[(3, "referral_date")].reason
+    assert "day 31 in a 30-day month" in by_row[(3, "referral_date")].reason
     assert by_row[(4, "child_id")].reason == "required value is empty"
     assert by_row[(5, "closure_date")].action == "field left out"
     assert by_row[(5, "closure_reason")].severity == "warning"

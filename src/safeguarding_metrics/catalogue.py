@@ -111,6 +111,16 @@ def contract_markdown() -> str:
         "A dataset is a folder with one file per table, `<table>.csv` or `<table>.parquet`.",
         "Every table is optional; columns marked **required** must be present and filled.",
         "Every table may carry `la` (the local authority) for pooled datasets.",
+        "",
+        "Dates (kind `date`) and date-times (`datetime`) are written ISO (`YYYY-MM-DD`,",
+        "`YYYY-MM-DDTHH:MM:SS`). Read, they may also be in the forms councils' exports carry,",
+        "each with or without a time part (dropped from a date): ISO 8601 with `Z` or an offset",
+        "(converted to UK local time), `dd/mm/yyyy`, `d/m/yyyy`, `dd-mm-yyyy`, `dd.mm.yyyy`,",
+        "`dd/mm/yy`, `YYYYMMDD`, `1 Jan 2017`, Excel serial numbers (10000-73050), spreadsheet",
+        "date cells. A two-digit year is 20yy unless that falls after the year the file",
+        "describes (a return's collection year; for a dataset folder, the current year), then",
+        "19yy. Day first always: a value that cannot be read unambiguously (`05/31/2017`,",
+        "`31/04/2017`, `080517`) is a finding with the reason, never a guess.",
     ]
     for spec in table_specs().values():
         lines += ["", f"## `{spec.name}`", "", spec.description, ""]

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .dates import parse_dates
 from .quality import Action, Severity, faults_frame
 from .tables import Column, TableSpec
 
@@ -32,6 +33,10 @@ _FALSE = frozenset({"false", "f", "0", "n", "no"})
 #: Dates outside these years are taken as data-entry errors (e.g. 1900-01-01 placeholders are
 #: kept, 0001-01-01 or 9999-12-31 are not).
 YEAR_RANGE = (1900, 2100)
+_YEAR_BOUNDS = (
+    np.datetime64(f"{YEAR_RANGE[0]}-01-01"),
+    np.datetime64(f"{YEAR_RANGE[1] + 1}-01-01"),
+)
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -181,15 +186,6 @@ def _quoted(text: pd.Series | None, prefix: str, suffix: str, width: int = 30) -
     return build
 
 
-def _parse_dates(text: pd.Series, with_time: bool) -> pd.Series:
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("Europe/London").dt.tz_localize(None)
-    if not with_time:
-        parsed = parsed.dt.normalize()
-    return parsed
-
-
 #: Characters that print as nothing (zero-width space, joiners, word joiner, BOM): pasted into
 #: an identifier they make a second child of the same one.
 _INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff]"
@@ -229,17 +225,24 @@ def _visible_ids(text: pd.Series, arrow: pa.Array | None, name: str, faults: _Fa
 
 
 def _parse_column(
-    column: Column, raw: pd.Series, faults: _Faults, unusable: np.ndarray, field_bad: np.ndarray
+    column: Column,
+    raw: pd.Series,
+    faults: _Faults,
+    unusable: np.ndarray,
+    field_bad: np.ndarray,
+    pivot_year: int | None = None,
 ) -> pd.Series:
-    """Parse one column; mark rows to set aside (``unusable``) or fields to leave out."""
+    """Parse one column; mark rows to set aside (``unusable``) or fields to leave out.
+
+    Dates are read by :func:`~.dates.parse_dates` (every form councils' files carry, two-digit
+    years against ``pivot_year``, default the current year); an unreadable one says why.
+    """
     name, kind = column.name, column.kind
-    if kind in ("date", "datetime") and pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        parsed = raw
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert("Europe/London").dt.tz_localize(None)
-        present = parsed.notna().to_numpy()
-        bad = np.zeros(len(raw), dtype=bool)
-        text = None
+    if kind in ("date", "datetime"):
+        dates = parse_dates(raw, with_time=kind == "datetime", pivot_year=pivot_year)
+        parsed, text, why = dates.stamps, dates.text, dates.reasons.to_numpy()
+        present = dates.present
+        bad = dates.unreadable
     elif kind == "bool" and pd.api.types.is_bool_dtype(raw.dtype):
         return raw.astype("boolean")
     else:
@@ -279,17 +282,22 @@ def _parse_column(
         return out
 
     if kind in ("date", "datetime"):
-        if text is not None:
-            parsed = _parse_dates(text, with_time=kind == "datetime")
-            bad = present & parsed.isna().to_numpy()
-        years = parsed.dt.year.to_numpy(dtype="float64", na_value=np.nan)
-        out_of_range = present & ~bad & ((years < YEAR_RANGE[0]) | (years > YEAR_RANGE[1]))
+        held, far = parsed.to_numpy(), dates.far_years
+        outside = (held < _YEAR_BOUNDS[0]) | (held >= _YEAR_BOUNDS[1])
+        outside |= (far < YEAR_RANGE[0]) | (far > YEAR_RANGE[1])
+        out_of_range = present & outside
         expected = " (expected YYYY-MM-DD)" if kind == "date" else " (expected ISO 8601)"
-        unparseable = bad.copy()
+        unparseable = bad & ~out_of_range
 
         def bad_reason(mask: np.ndarray) -> list[str]:
-            quoted = _quoted(text, "unparseable date ", expected)(mask)
-            year_text = [f"{y:.0f}" for y in np.nan_to_num(years[mask])]
+            details = [": " + str(w) + (expected if w == "not a date" else "") for w in why[mask]]
+            quoted = [
+                q + d
+                for q, d in zip(_quoted(text, "unparseable date ", "")(mask), details, strict=True)
+            ]
+            years = pd.Series(held[mask]).dt.year.to_numpy(dtype="float64", na_value=np.nan)
+            years = np.where(np.isnan(far[mask]), years, far[mask])
+            year_text = [f"{y:.0f}" for y in np.nan_to_num(years)]
             range_text = [
                 f"date out of range (year {y}; accepted {YEAR_RANGE[0]}-{YEAR_RANGE[1]})"
                 for y in year_text
@@ -299,9 +307,8 @@ def _parse_column(
             ]
 
         bad = bad | out_of_range
-        parsed = parsed.where(~bad).astype("datetime64[ns]")
-        if kind == "date":
-            parsed = parsed.dt.normalize()
+        if out_of_range.any():  # (unreadable ones are NaT already, dates at midnight)
+            parsed = parsed.where(~out_of_range)
     elif kind == "bool":
         assert text is not None
         low = text.str.lower()
@@ -371,7 +378,12 @@ def _exact_duplicates(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
 
 
 def clean_table(
-    spec: TableSpec, raw: pd.DataFrame, *, file: str, rows: np.ndarray | None = None
+    spec: TableSpec,
+    raw: pd.DataFrame,
+    *,
+    file: str,
+    rows: np.ndarray | None = None,
+    pivot_year: int | None = None,
 ) -> CleanTable:
     """Validate one raw table against its spec.
 
@@ -386,6 +398,9 @@ def clean_table(
     rows
         The row number of each record as the user sees it (for a CSV file, the line number with
         the header as row 1). Defaults to 1, 2, 3, ...
+    pivot_year
+        The year the file describes, for two-digit years (20yy unless after it, then 19yy; see
+        :mod:`~safeguarding_metrics.model.dates`). Default: the current year.
 
     Returns
     -------
@@ -413,7 +428,9 @@ def clean_table(
                 data[column.name] = data[column.name].astype("float64")
             continue
         bad = np.zeros(n, dtype=bool)
-        data[column.name] = _parse_column(column, raw[column.name], faults, unusable, bad)
+        data[column.name] = _parse_column(
+            column, raw[column.name], faults, unusable, bad, pivot_year
+        )
         if bad.any():
             field_faults[column.name] = bad
 

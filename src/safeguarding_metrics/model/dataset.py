@@ -92,13 +92,14 @@ class Dataset:
         source: str = "in memory",
         files: Mapping[str, str] | None = None,
         rows: Mapping[str, np.ndarray] | None = None,
+        pivot_year: int | None = None,
     ) -> Dataset:
         """Validate DataFrames, one per canonical table (keys are table names).
 
         Columns may hold text (as read from CSV) or typed values (dates, booleans, numbers).
         Column names are matched as exports decorate them (:func:`header_name`).
         ``strict=True`` raises :class:`DataError` on the first error; the default lists it and
-        goes on.
+        goes on. ``pivot_year``: as for :func:`load_dataset`.
         """
         if not isinstance(frames, Mapping):
             raise TypeError(
@@ -114,7 +115,9 @@ class Dataset:
                 )
             file = (files or {}).get(name, f"{name} ({source})")
             raws[name] = (frame, file, (rows or {}).get(name))
-        return _assemble(raws, strict=strict, source=source, pre_faults=[], unusable={})
+        return _assemble(
+            raws, strict=strict, source=source, pre_faults=[], unusable={}, pivot_year=pivot_year
+        )
 
     @classmethod
     def from_records(cls, records: Iterable[Any], *, strict: bool = False) -> Dataset:
@@ -990,6 +993,7 @@ def load_dataset(
     strict: bool = False,
     tables: Iterable[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    pivot_year: int | None = None,
 ) -> Dataset:
     """Load and validate a canonical dataset folder.
 
@@ -1004,6 +1008,10 @@ def load_dataset(
         Only these tables (default: every table present).
     progress
         Called with a short message as each table is read.
+    pivot_year
+        The year the files describe, against which two-digit years (``08/05/17``) are read:
+        20yy unless that is after it, then 19yy (:mod:`~safeguarding_metrics.model.dates`).
+        Default: the current year.
 
     Raises
     ------
@@ -1071,6 +1079,7 @@ def load_dataset(
         pre_faults=pre,
         unusable=unusable,
         readers=readers,
+        pivot_year=pivot_year,
     )
 
 
@@ -1089,9 +1098,11 @@ def _assemble(
     pre_faults: list[Fault],
     unusable: dict[str, str],
     readers: dict[str, tuple[_Reader, str]] | None = None,
+    pivot_year: int | None = None,
 ) -> Dataset:
     """Clean, check and code the tables; ``readers`` are tables read only when their turn
-    comes (so that one raw table at a time is in memory), the others are given in ``raws``."""
+    comes (so that one raw table at a time is in memory), the others are given in ``raws``;
+    two-digit years are read against ``pivot_year`` (default: the current year)."""
     readers = {} if readers is None else readers
     on_read: dict[str, int] = {}  # records set aside as the file was read (ragged rows)
     for name, (_frame, _file, _rows) in raws.items():
@@ -1160,7 +1171,7 @@ def _assemble(
                 )
             )
             continue
-        clean = clean_table(spec, frame, file=file, rows=rows)
+        clean = clean_table(spec, frame, file=file, rows=rows, pivot_year=pivot_year)
         del frame
         if name == "care_episodes":
             clean = apply_episode_rules(clean, file=file)
