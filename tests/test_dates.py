@@ -540,3 +540,23 @@ def test_third_party_903_set_with_two_digit_years(tmp_path: Path) -> None:
     episodes = short.frames["care_episodes"]
     ended = pd.to_datetime(episodes["end_date"]).between("2017-04-01", "2018-03-31")
     assert episodes.loc[ended, "child_id"].nunique() == 608  # 0 before two-digit years were read
+
+
+def test_date_objects_as_parquet_gives_them(tmp_path: Path) -> None:
+    """A Parquet ``date32`` column (``datetime.date`` values in pandas) is read in one pass;
+    a year no timestamp holds is "out of range", as in text."""
+    frame = pd.DataFrame(
+        {
+            "plan_id": ["P1", "P2", "P3"],
+            "child_id": ["C1", "C2", "C3"],
+            "start_date": [dt.date(2017, 5, 8), dt.date(9999, 12, 31), None],
+        }
+    )
+    frame.to_parquet(tmp_path / "cp_plans.parquet")
+    ds = load_dataset(tmp_path)
+    assert ds.tables["cp_plans"]["start_date"].tolist() == [pd.Timestamp("2017-05-08")]
+    reasons = sorted(ds.quality["reason"])
+    assert reasons == [
+        "date out of range (year 9999; accepted 1900-2100)",
+        "required value is empty",
+    ]

@@ -182,11 +182,13 @@ def parse_dates(
         numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
         _read_numbers(numbers, np.isfinite(numbers), values, stamps, reasons, texts, far, pivots)
     else:
-        if isinstance(values.dtype, pd.StringDtype) or pd.api.types.infer_dtype(
-            values, skipna=True
-        ) in ("string", "empty"):
+        kind = "string" if isinstance(values.dtype, pd.StringDtype) else None
+        kind = kind or pd.api.types.infer_dtype(values, skipna=True)
+        if kind in ("string", "empty"):
             every = np.ones(n, dtype=bool)  # blanks are told apart by their length
             _read_text(values, every, stamps, reasons, texts, far, pivots, with_time)
+        elif kind == "date" and _read_date_objects(values, stamps, far):
+            reasons[~np.isnan(far)] = _FAR
         else:
             _read_cells(values.astype(object), stamps, reasons, texts, far, pivots, with_time)
     nat = np.flatnonzero(np.isnat(stamps))  # a reason is only ever given where no date is
@@ -215,6 +217,21 @@ def _pivots(pivot_year: int | np.ndarray | None, n: int) -> np.ndarray:
         pivot_year = dt.date.today().year
     pivots = np.asarray(pivot_year, dtype="int64")
     return np.broadcast_to(pivots, (n,)) if pivots.ndim == 0 else pivots
+
+
+def _read_date_objects(values: pd.Series, stamps: np.ndarray, far: np.ndarray) -> bool:
+    """A column of ``datetime.date`` values (a Parquet ``date32`` column as pandas reads it),
+    converted by Arrow in one pass; ``False`` when Arrow cannot take it as dates."""
+    try:
+        days = pa.array(values.to_numpy(dtype=object), type=pa.date32(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return False
+    held = days.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    inside = (held >= _HELD[0]) & (held < _HELD[1])
+    stamps[inside] = held[inside].astype("datetime64[ns]")
+    outside = ~inside & ~np.isnat(held)
+    far[outside] = held[outside].astype("datetime64[Y]").astype("int64") + 1970
+    return True
 
 
 def _read_cells(
