@@ -27,9 +27,11 @@ unambiguously is returned as missing with its reason ("day 31 in a 30-day month 
 "month 13", "two-digit year and month 13", "ambiguous: six digits with no separator", "not a
 date").
 
-The work is vectorised: the common case (every value ISO) is one ``pd.to_datetime`` call with
-an exact format, as the loader always did; only the values still unread are matched, form by
-form, with Arrow's regular expressions, and their dates built from their parts with numpy.
+The work is vectorised, a pass per form and never per value: the common case (every value
+ISO) is one call of pandas' ISO 8601 parser over the values shaped ``YYYY-MM-DD``, as the
+loader always did; only the values still unread are matched, form by form, with Arrow's
+regular expressions, and their dates built from their parts with numpy (5 million ISO dates:
+no slower than before; 5 million ``dd/mm/yy``: four to six times the ISO time).
 """
 
 from __future__ import annotations
