@@ -282,6 +282,10 @@ BAD_COHORTS: dict[str, tuple[dict[str, Any], str, str]] = {
     "text_date": ({"date": ["x", "y", "z"]}, "count", "not dates"),
     "text_value": ({"value": ["1", "two", "3"]}, "days", "not numbers"),
     "inf_value": ({"value": [1.0, np.inf, 2.0]}, "days", "infinite"),
+    # rows of an authority the dataset does not have were dropped from every figure silently
+    "la_foreign": ({"la": ["372", None, None]}, "count", "not an authority of the dataset"),
+    "la_list": ({"la": [[1], [2], [3]]}, "count", "'la' holds mixed values, not text"),
+    "worker_list": ({"worker": [[1], [2], [3]]}, "count", "'worker' holds mixed values"),
 }
 
 

@@ -362,12 +362,37 @@ def _check_numbers(cohort: pd.DataFrame, column: str) -> None:
         raise CohortError(f"the cohort's {column!r} has infinite values")
 
 
+def _check_labels(cohort: pd.DataFrame, las: tuple[str, ...]) -> None:
+    """A cohort's own ``la`` (each row's authority) and ``worker`` columns, when it has them.
+
+    A row whose ``la`` is not an authority of the dataset (any value at all in a
+    single-authority dataset, a missing one in a pooled dataset) would be dropped from the
+    figures without a word; ``worker`` must be worker ids (text), which the breakdown looks up.
+    """
+    for column in ("la", "worker"):
+        if column not in cohort.columns:
+            continue
+        kind = pd.api.types.infer_dtype(cohort[column], skipna=True)
+        if kind not in ("string", "empty"):
+            raise CohortError(f"the cohort's {column!r} holds {kind} values, not text")
+    if "la" in cohort.columns:
+        la = cohort["la"]
+        wrong = la.notna() if not las else ~la.isin(las)
+        if wrong.any():
+            expected = ", ".join(las) if las else "none: the dataset is a single authority's"
+            raise CohortError(
+                f"the cohort has {int(wrong.sum())} row(s) whose 'la' is not an authority of "
+                f"the dataset ({expected}); they would be left out of every figure"
+            )
+
+
 def _check_cohort(
     indicator: Indicator,
     cohort: Any,
     n_periods: int,
     counts_only: bool = False,
     n_children: int | None = None,
+    las: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """The cohort a plugin returned, checked before anything counts it.
 
@@ -376,7 +401,8 @@ def _check_cohort(
     an error deeper in the engine that stops the run or a silently wrong figure: the columns
     are there; ``period`` and ``child`` are whole numbers in range (``child`` below the
     dataset's number of children; negative for a record without a child); ``met`` is
-    true/false; ``value`` numbers; ``date`` dates; and every counted row says whether it meets
+    true/false; ``value`` numbers; ``date`` dates; ``la`` and ``worker``, when given, text
+    (``la`` an authority of the dataset, ``las``); and every counted row says whether it meets
     the measure (or carries its value), else gives the reason it is left out.
     """
     name = "count" if counts_only else "compute"
@@ -411,6 +437,8 @@ def _check_cohort(
         _check_numbers(cohort, "value")
     else:
         _check_flags(cohort, "met")
+    if las is not None:
+        _check_labels(cohort, las)
     # Nothing is dropped silently: a counted row must say whether it meets the measure (or
     # carry its value), else it must give the reason it is left out.
     counted = cohort["excluded"].isna().to_numpy()
@@ -780,7 +808,7 @@ def calculate(
             try:
                 raw = compute(tables, eval_periods, resolved[indicator.id])
                 cohort = _check_cohort(
-                    indicator, raw, len(eval_periods), counts_only, dataset.n_children
+                    indicator, raw, len(eval_periods), counts_only, dataset.n_children, dataset.las
                 )
             except NotComputable as exc:  # the plugin's words, without a child's id
                 reason = redact_child_ids(str(exc), dataset)
