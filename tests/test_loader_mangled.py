@@ -606,3 +606,22 @@ def test_control_characters_in_values_do_not_confuse_the_careful_reader(tmp_path
     assert ds.tables["workers"]["team"].tolist() == ["a\x01b\x0bc", "d\x1ce\r\nf"]
     assert [r for r in ds.quality["row"]] == [2, 4]  # the trailing commas, the short row
     counts_add_up(ds)
+
+
+def test_infinite_numbers_are_not_numbers(tmp_path: Path) -> None:
+    write(tmp_path, "workers.csv", "worker_id,fte\nW1,inf\nW2,1e999\nW3,0.5\n")
+    ds = load_dataset(tmp_path)
+    assert ds.tables["workers"]["fte"].tolist()[2] == 0.5
+    assert ds.tables["workers"]["fte"].isna().sum() == 2
+    assert reasons(ds)[0].startswith("not a number 'inf'")
+
+
+def test_a_header_ending_with_a_comma_over_rows_without_one(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "referrals.csv",
+        "referral_id,child_id,referral_date,\nR0,K0,2015-04-01\nR1,K1,2015-04-02,\n",
+    )
+    ds = load_dataset(tmp_path)
+    assert ds.tables["referrals"]["referral_id"].tolist() == ["R0", "R1"]
+    assert reasons(ds) == ["column D has no header; its 0 value(s) are ignored"]

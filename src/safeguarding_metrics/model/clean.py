@@ -339,7 +339,9 @@ def _parse_column(
                 ]
 
         else:
-            parsed = numbers.astype("float64")
+            # "inf" and "1e999" read as infinity: not a value an FTE or a rate can take
+            bad = bad | (present & ~np.isfinite(numbers.fillna(0).to_numpy(dtype="float64")))
+            parsed = numbers.where(~bad).astype("float64")
             bad_reason = _quoted(text, "not a number ", "", 20)
     else:  # pragma: no cover - KINDS is closed
         raise AssertionError(kind)
