@@ -625,3 +625,11 @@ def test_a_header_ending_with_a_comma_over_rows_without_one(tmp_path: Path) -> N
     ds = load_dataset(tmp_path)
     assert ds.tables["referrals"]["referral_id"].tolist() == ["R0", "R1"]
     assert reasons(ds) == ["column D has no header; its 0 value(s) are ignored"]
+
+
+def test_warnings_count_every_note_on_the_table_strict_or_not(tmp_path: Path) -> None:
+    write(tmp_path, "Referrals.csv", referrals(2, sep=",").replace("closure_date", "Closure Date"))
+    for strict in (False, True):
+        ds = load_dataset(tmp_path, strict=strict)
+        # the misnaming, the trailing commas, the decorated header
+        assert ds.counts.iloc[0]["warnings"] == len(ds.quality) == 3

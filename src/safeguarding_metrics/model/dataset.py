@@ -219,6 +219,7 @@ class Dataset:
             (self.quality["action"] == str(Action.NOT_READ))
             | (self.quality["row"].isna() & self.quality["column"].isna())
         ]
+        notes = notes[~notes["reason"].isin(list(self.unusable.values()))]  # listed above
         for row in notes.head(_SUMMARY_NOTES).itertuples(index=False):
             lines.append(f"  note: {Path(str(row.file)).name}: {row.reason}")
         if len(notes) > _SUMMARY_NOTES:
@@ -416,9 +417,9 @@ def _encoding(data: bytes, spec: TableSpec, file: str) -> tuple[str, list[Fault]
         data.decode("cp1252")
         votes = int(_VOTES[np.frombuffer(data, dtype=np.uint8)].sum())
         codec = "cp850" if votes > 0 else "cp1252"
-        why = " (more of its accented bytes are letters in it)" if votes > 0 else ""
+        why = ", as more of its accented bytes are letters in it" if votes > 0 else ""
     except UnicodeDecodeError:
-        codec, why = "cp850", " (it holds bytes that Windows-1252 does not define)"
+        codec, why = "cp850", ", as it holds bytes that Windows-1252 does not define"
     label = "Windows-1252" if codec == "cp1252" else "DOS code page 850 (cp850)"
     fault = Fault(
         table=spec.name,
@@ -1105,10 +1106,12 @@ def _assemble(
     two-digit years are read against ``pivot_year`` (default: the current year)."""
     readers = {} if readers is None else readers
     on_read: dict[str, int] = {}  # records set aside as the file was read (ragged rows)
-    for name, (_frame, _file, _rows) in raws.items():
-        on_read[name] = _set_aside_on_read(
-            [f for f in pre_faults if f.table == name and f.file == _file]
-        )
+    kept: dict[str, int] = {}  # warnings on the file and its header (encoding, a repeat)
+    sources = {name: raw[1] for name, raw in raws.items()}
+    sources.update({name: reader[1] for name, reader in readers.items()})
+    for name, source in sources.items():
+        mine = [f for f in pre_faults if f.table == name and f.file == source]
+        on_read[name], kept[name] = _set_aside_on_read(mine), _kept(mine)
     cleaned: dict[str, CleanTable] = {}
     chunks: list[pd.DataFrame] = []
     counts: list[dict[str, Any]] = []
@@ -1123,7 +1126,8 @@ def _assemble(
             if frame_read is None:
                 unusable[name] = read_faults[-1].reason
                 continue
-            on_read[name] = _set_aside_on_read(read_faults)
+            on_read[name] += _set_aside_on_read(read_faults)
+            kept[name] += _kept(read_faults)
             raws[name] = (frame_read, file, rows_read)
             del frame_read
         if name not in raws:
@@ -1139,6 +1143,7 @@ def _assemble(
                 raise DataError(next(f for f in header_faults if f.severity == Severity.ERROR))
             chunks.append(pd.DataFrame([attrs.asdict(f) for f in header_faults]))
         before = on_read.get(name, 0)
+        noted = kept.get(name, 0) + _kept(header_faults)
         missing = [c for c in spec.required if c not in frame.columns]
         if missing:
             fault = Fault(
@@ -1167,7 +1172,7 @@ def _assemble(
                     used=0,
                     set_aside=len(frame) + before,
                     fields_left_out=0,
-                    warnings=0,
+                    warnings=noted,
                 )
             )
             continue
@@ -1204,7 +1209,7 @@ def _assemble(
                 used=len(clean.frame),
                 set_aside=clean.set_aside + before,
                 fields_left_out=fields,
-                warnings=int((clean.faults["action"] == str(Action.KEPT)).sum()),
+                warnings=int((clean.faults["action"] == str(Action.KEPT)).sum()) + noted,
             )
         )
 
@@ -1278,6 +1283,11 @@ def _assemble(
         child_las=child_las,
         source=source,
     )
+
+
+def _kept(faults: Iterable[Fault]) -> int:
+    """How many of a file's findings are warnings on records or columns kept as they are."""
+    return sum(1 for f in faults if f.action == Action.KEPT)
 
 
 def _set_aside_on_read(faults: Iterable[Fault]) -> int:
