@@ -47,6 +47,20 @@ def catalogue_markdown(registry: Registry) -> str:
         )
         tables = "; ".join(f"`{t}` ({', '.join(c)})" for t, c in indicator.tables.items())
         lines.append(f"- Reads: {tables}")
+        if indicator.optional_tables:
+            optional = "; ".join(
+                f"`{t}` ({', '.join(c)})" for t, c in indicator.optional_tables.items()
+            )
+            lines.append(f"- Reads when present: {optional}")
+        if indicator.populated:
+            needed = ", ".join(
+                f"`{t}.{c}`" for t, cols in indicator.populated.items() for c in cols
+            )
+            lines.append(
+                f"- Needs populated: {needed} (not computable when empty in every record of "
+                "the span it reads)"
+            )
+        lines.append(f"- Look-back (data-quality findings it reads): {indicator.reads_back}")
         lines.append(f"- Source: {indicator.source or 'not stated'}")
         lines.append(f"- Definition version: {indicator.definition_version}")
         if indicator.target is not None:

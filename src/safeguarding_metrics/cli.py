@@ -77,12 +77,17 @@ def _format_value(value: Any, unit: str) -> str:
     return f"{text}%" if unit == "%" else text
 
 
+def _findings(count: Any) -> str:
+    """The data-quality findings on a figure (column ``dq``): ``⚠ 13``, or ``-`` for none."""
+    return "-" if pd.isna(count) or not int(count) else f"⚠ {int(count)}"
+
+
 def _table(results: Results) -> str:
     frame = results.frame
     lines = []
     header = (
         f"{'indicator':<34} {'period':<24} {'window':<9} {'num':>7} {'den':>7} "
-        f"{'value':>8}  {'travel':<10} {'target':>7} {'status':<6}"
+        f"{'value':>8}  {'travel':<10} {'target':>7} {'status':<6} {'dq':>5}"
     )
     lines.append(header)
     lines.append("-" * len(header))
@@ -98,7 +103,7 @@ def _table(results: Results) -> str:
         lines.append(
             f"{row.indicator:<34} {row.period:<24} {row.window:<9} {num:>7} {den:>7} "
             f"{_format_value(row.value, row.unit):>8}  {(row.direction or '-'):<10} "
-            f"{target:>7} {(row.target_status or '-'):<6}"
+            f"{target:>7} {(row.target_status or '-'):<6} {_findings(row.quality_findings):>5}"
             + (f" [{row.la}]" if row.la is not None else "")
         )
     return "\n".join(lines) + "\n"
@@ -250,7 +255,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         payload = {
             "counts": dataset.counts.to_dict(orient="records"),
             "unusable": dict(dataset.unusable),
-            "quality": json.loads(dataset.quality.to_json(orient="records")),
+            "quality": json.loads(dataset.quality.to_json(orient="records", date_format="iso")),
         }
         _write(json.dumps(payload, indent=2, default=str) + "\n", args.output)
     elif args.format == "csv":

@@ -35,6 +35,7 @@ from .indicator import (
     Unit,
 )
 from .model.dataset import Dataset
+from .model.quality import Action, first_dates, holes
 from .registry import Registry, default_registry
 from .views import TableViews
 
@@ -74,6 +75,8 @@ RESULT_COLUMNS = (
     "status",
     "reason",
     "excluded",
+    "quality_findings",
+    "quality_note",
     "previous_value",
     "direction",
     "target",
@@ -652,6 +655,193 @@ def _values(unit: Unit, numerator: np.ndarray, denominator: np.ndarray) -> np.nd
     return value
 
 
+_HOLES: weakref.WeakKeyDictionary[Dataset, pd.DataFrame] = weakref.WeakKeyDictionary()
+
+
+def _dataset_holes(dataset: Dataset) -> pd.DataFrame:
+    """The dataset's data-quality rows that are holes (:func:`~.model.quality.holes`): their
+    ``table``, ``column`` and ``day`` (``datetime64[D]``, ``NaT`` when undated); cached."""
+    cached = _HOLES.get(dataset)
+    if cached is None:
+        quality = dataset.quality
+        chosen = quality.loc[holes(quality)] if len(quality) else quality
+        dates = (
+            chosen["date"].to_numpy(dtype="datetime64[ns]")
+            if "date" in chosen.columns
+            else np.full(len(chosen), np.datetime64("NaT"), dtype="datetime64[ns]")
+        )
+        cached = _HOLES[dataset] = pd.DataFrame(
+            {
+                "table": chosen["table"].astype(object).to_numpy(),
+                "column": chosen["column"].astype(object).to_numpy(),
+                "whole": (chosen["action"].astype(str) == str(Action.SET_ASIDE)).to_numpy()
+                | chosen["column"].isna().to_numpy(),
+                "day": dates.astype("datetime64[D]"),
+            }
+        )
+    return cached
+
+
+def _tables_read(indicator: Indicator, dataset: Dataset) -> dict[str, tuple[str, ...]]:
+    """The tables an indicator reads on this dataset (its optional ones when present)."""
+    read = {t: c for t, c in indicator.optional_tables.items() if dataset.has(t)}
+    read.update(indicator.tables)
+    return read
+
+
+def _findings_by_column(indicator: Indicator, dataset: Dataset) -> dict[str, np.ndarray]:
+    """The dates of the holes in what an indicator reads, by where they are ("table.column",
+    or "table" for a fault about a whole file), each sorted with the undated (``NaT``) last.
+
+    What it reads: every record of its tables (a record set aside, whatever the column at
+    fault, is missing from all of them) and the values of the columns it declares (a value
+    left out or not understood concerns only the indicators that read that column).
+    """
+    found = _dataset_holes(dataset)
+    if not len(found):
+        return {}
+    out: dict[str, np.ndarray] = {}
+    tables = found["table"].to_numpy()
+    columns = found["column"].to_numpy()
+    whole = found["whole"].to_numpy(dtype=bool)
+    days = found["day"].to_numpy()
+    for table, read in _tables_read(indicator, dataset).items():
+        in_table = tables == table
+        if not in_table.any():
+            continue
+        named = pd.notna(columns)
+        for_file = in_table & ~named
+        if for_file.any():
+            out[table] = np.sort(days[for_file])
+        chosen = in_table & named & (whole | np.isin(columns, list(read)))
+        for name in pd.unique(columns[chosen]):
+            out[f"{table}.{name}"] = np.sort(days[chosen & (columns == name)])
+    return out
+
+
+def _count_in_spans(days: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """How many of the sorted ``days`` fall in each ``[low, high]``, plus the undated ones
+    (``NaT``, sorted last), which concern every span: two ``searchsorted``, no loop."""
+    undated = int(np.isnat(days).sum())
+    dated = days[: len(days) - undated]
+    inside = np.searchsorted(dated, high, side="right") - np.searchsorted(dated, low, side="left")
+    return inside.astype(np.int64) + undated
+
+
+def quality_flags(
+    indicator: Indicator, dataset: Dataset, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
+    """The data-quality findings on each figure of an indicator, and a note saying where.
+
+    Parameters
+    ----------
+    indicator
+        What it reads (:func:`_findings_by_column`) and how far back (:attr:`Indicator.lookback`).
+    dataset
+        Its ``quality`` table, each finding dated by its record (``date``).
+    starts, ends
+        Each figure's evaluation bounds (``datetime64[D]``; a snapshot's start is its end).
+
+    Returns
+    -------
+    counts, notes
+        Per figure, the findings whose record is dated in ``[read_from(start), end]``, plus
+        the undated ones (which concern every period); the note is empty when there are none,
+        else "13 data-quality findings in the data this figure reads (assessments.authorised_date
+        13)", naming at most three places, the largest first.
+    """
+    starts = np.asarray(starts, dtype="datetime64[D]")
+    ends = np.asarray(ends, dtype="datetime64[D]")
+    counts = np.zeros(len(ends), dtype=np.int64)
+    by_column = _findings_by_column(indicator, dataset)
+    if not by_column:
+        return counts, [""] * len(ends)
+    low = indicator.read_from(starts)
+    # one searchsorted per place and distinct span (few), not per figure or per finding
+    spans, where = np.unique(np.stack([low, ends]).astype(np.int64), axis=1, return_inverse=True)
+    span_low = spans[0].astype("datetime64[D]")
+    span_high = spans[1].astype("datetime64[D]")
+    names = list(by_column)
+    per_place = np.stack([_count_in_spans(by_column[n], span_low, span_high) for n in names])
+    per_place = per_place[:, np.asarray(where).reshape(-1)]
+    counts = per_place.sum(axis=0)
+    notes_by_span: dict[tuple[int, ...], str] = {}
+    notes = []
+    for i in range(len(ends)):  # figures, not records: a few hundred at most
+        column = tuple(int(x) for x in per_place[:, i])
+        if column not in notes_by_span:
+            notes_by_span[column] = _quality_note(names, column)
+        notes.append(notes_by_span[column])
+    return counts, notes
+
+
+def _quality_note(names: list[str], counts: Sequence[int]) -> str:
+    total = sum(counts)
+    if not total:
+        return ""
+    ranked = sorted(
+        ((n, c) for n, c in zip(names, counts, strict=True) if c), key=lambda x: (-x[1], x[0])
+    )
+    shown = ", ".join(f"{n} {c:,}" for n, c in ranked[:3]) + (", …" if len(ranked) > 3 else "")
+    noun = "finding" if total == 1 else "findings"
+    return f"{total:,} data-quality {noun} in the data this figure reads ({shown})"
+
+
+def _record_days(table: str, frame: pd.DataFrame) -> np.ndarray:
+    """Each record's date (:data:`~.model.quality.RECORD_DATES`), ``NaT`` when it has none."""
+    return first_dates(table, frame, np.arange(len(frame)))
+
+
+def unpopulated(
+    indicator: Indicator, dataset: Dataset, low: np.datetime64, high: np.datetime64
+) -> dict[Any, str]:
+    """Why an indicator's declared columns (:attr:`Indicator.populated`) cannot be read, by
+    authority (``None`` for a single authority): a column empty in every record of the span
+    ``[low, high]`` (records without a date count as in it) while the span has records.
+    A record whose value there is faulty (left out, listed in the data-quality table) is
+    not one of them: the indicator does not read it, and its figures count the finding.
+
+    An authority absent from the result has its columns populated (or no records at all in
+    the span: nothing then says the column is missing, and the figure is a true zero).
+    """
+    reasons: dict[Any, str] = {}
+    everything = low <= np.datetime64("0001-01-02", "D")
+    span = f"up to {high}" if everything else f"of {low}..{high}"
+    for table, columns in indicator.populated.items():
+        if not dataset.has(table):
+            continue
+        frame = dataset.tables[table]
+        day = _record_days(table, frame)
+        inside = np.isnat(day) | ((day >= low) & (day <= high))
+        if not inside.any():
+            continue
+        if "la" in frame.columns and frame["la"].notna().any():
+            las = frame["la"].astype(object).to_numpy()
+        elif "child" in frame.columns and not _children_without_la(dataset):
+            las = dataset.child_la(frame["child"].to_numpy())
+        else:
+            las = np.full(len(frame), None, dtype=object)
+        faults = dataset.field_faults.get(table, {})
+        for column in columns:
+            value = frame[column].notna().to_numpy()
+            # a record whose value is faulty is left out of what the indicator reads (and
+            # counted on its figures as a data-quality finding), as if it were not there
+            considered = inside
+            if column in faults:
+                considered = inside & ~np.asarray(faults[column], dtype=bool)
+            if not considered.any():
+                continue
+            # authorities by code, -1 (shifted to 0) for none: a count of values per code
+            codes, uniques = pd.factorize(pd.Series(las[considered], dtype=object))
+            per_code = np.bincount(codes + 1, weights=value[considered], minlength=len(uniques) + 1)
+            seen = np.bincount(codes + 1, minlength=len(uniques) + 1) > 0
+            for code in np.flatnonzero(seen & (per_code == 0)):
+                la_value = None if code == 0 else uniques[code - 1]
+                if la_value not in reasons:
+                    reasons[la_value] = f"{table}.{column} is empty in every record {span}"
+    return reasons
+
+
 def calculate(
     dataset: Dataset,
     *,
@@ -777,6 +967,9 @@ def calculate(
     starts = [p.start for p in period_list]
     follow = len(set(windows)) == len(windows) and all(a < b for a, b in itertools.pairwise(starts))
     stride = len(windows) * len(las) if follow else None
+    # Each result row's evaluation bounds, for the data-quality findings on its figure.
+    row_begin = np.array([pairs[k][2] for k in row_pair], dtype="datetime64[D]")
+    row_end_day = np.array([pairs[k][3] for k in row_pair], dtype="datetime64[D]")
 
     rows: list[pd.DataFrame] = []
     kept_cohorts: dict[str, pd.DataFrame] = {}
@@ -791,6 +984,16 @@ def calculate(
         pair_eval = [index[(b, e) if flow else (e, e)] for _, _, b, e in pairs]
 
         reason = dataset.unavailable(indicator.tables)
+        la_reasons: dict[Any, str] = {}
+        if reason is None and indicator.populated:
+            la_reasons = unpopulated(
+                indicator,
+                dataset,
+                indicator.read_from(eval_periods.start).min(),
+                eval_periods.end.max(),
+            )
+            if all(la_value in la_reasons for la_value in las):
+                reason = la_reasons[las[0]]
         cohort: pd.DataFrame | None = None
         if reason is None:
             frames = {t: dataset.view(t, cols) for t, cols in indicator.tables.items()}
@@ -863,6 +1066,11 @@ def calculate(
                 "excluded": n_excluded.astype("int64"),
             }
         )
+        findings, notes = quality_flags(
+            indicator, dataset, row_begin if flow else row_end_day, row_end_day
+        )
+        out["quality_findings"] = findings
+        out["quality_note"] = notes
         if indicator.unit == Unit.COUNT:
             out["denominator"] = np.nan
         if indicator.unit != Unit.DAYS and indicator.unit != Unit.CASES:
@@ -870,6 +1078,16 @@ def calculate(
         if reason is not None:
             out[["numerator", "denominator", "value"]] = np.nan
             out["excluded"] = 0
+        elif la_reasons:  # some authorities of a pooled dataset lack a declared column
+            hit = np.array([la_value in la_reasons for la_value in row_la_value], dtype=bool)
+            out.loc[hit, ["numerator", "denominator", "value"]] = np.nan
+            out.loc[hit, "excluded"] = 0
+            out.loc[hit, "status"] = "not_computable"
+            out["reason"] = out["reason"].astype(object)
+            out.loc[hit, "reason"] = [la_reasons[v] for v in row_la_value[hit]]
+            for la_value, why in la_reasons.items():
+                if la_value in la_index:
+                    warnings.append(f"{indicator.id} is not computable for {la_value}: {why}")
         out = _add_travel_and_targets(
             out, indicator, registry, targets or {}, council_targets or {}, stride
         )

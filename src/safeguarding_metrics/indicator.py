@@ -187,6 +187,14 @@ def _parameters(value: Any) -> tuple[Parameter, ...]:
     return tuple(value)
 
 
+_LOOKBACK = re.compile(r"^(?:all|(?P<n>\d+) (?P<unit>days?|months?))$")
+
+
+def _check_lookback(_: Any, attribute: Any, value: str | None) -> None:
+    if value is not None and not _LOOKBACK.match(value):
+        raise ValueError(f"lookback is 'all', '<n> days' or '<n> months' (or None), not {value!r}")
+
+
 def _tables(value: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
     return {str(t): tuple(cols) for t, cols in value.items()}
 
@@ -248,6 +256,20 @@ class Indicator(PluginId):
         The key of the DfE published measure it compares with, if any.
     drilldown
         Whether its cohort is a list a team manager can work from (child-level rows).
+    populated
+        Columns (of its ``tables``) that must hold a value in at least one record of the span
+        it reads for the periods asked: when every record there has the column empty (an
+        extract or return that does not carry it), the figure would silently read 0 or 100%,
+        so it is ``not_computable`` with the reason instead. Example: MASH decisions within
+        24 hours, ``{"contacts": ("decision_at",)}``.
+    lookback
+        How far before a period's start the records it reads may be dated (a record's date:
+        :data:`~safeguarding_metrics.model.quality.RECORD_DATES`): ``"<n> days"``,
+        ``"<n> months"`` or ``"all"`` (every record up to the period's end). ``None``, the
+        default, is ``"all"`` for snapshot measures (they read every record open at the end)
+        and ``"0 days"`` for flows (the records dated in the period). It places data-quality
+        findings: a finding counts on a period's figures when its record's date falls in
+        ``[start - lookback, end]`` (re-referrals read 12 months back).
     """
 
     id: str = attrs.field()
@@ -266,6 +288,46 @@ class Indicator(PluginId):
     target: float | None = None
     benchmark: str | None = None
     drilldown: bool = True
+    populated: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, converter=_tables)
+    lookback: str | None = attrs.field(default=None, validator=_check_lookback)
+
+    @populated.validator
+    def _check_populated(self, _: Any, value: Mapping[str, tuple[str, ...]]) -> None:
+        read = {**self.optional_tables, **self.tables}
+        for table, columns in value.items():
+            if table not in read:
+                raise ValueError(
+                    f"{self.id}: populated names table {table!r}, which it does not read "
+                    f"(its tables: {', '.join(read) or 'none'})"
+                )
+            unread = [c for c in columns if c not in read[table]]
+            if unread:
+                raise ValueError(
+                    f"{self.id}: populated names {table}.{unread[0]}, a column it does not "
+                    f"read (it reads {', '.join(read[table])})"
+                )
+
+    @property
+    def reads_back(self) -> str:
+        """:attr:`lookback` with its default resolved: ``"all"`` or ``"<n> days|months"``."""
+        if self.lookback is not None:
+            return self.lookback
+        return "all" if self.kind == Kind.SNAPSHOT else "0 days"
+
+    def read_from(self, starts: Any) -> np.ndarray:
+        """The first day read for periods starting on ``starts`` (``datetime64[D]``); the
+        earliest representable day for a look-back of ``"all"``."""
+        days = np.asarray(starts, dtype="datetime64[D]")
+        found = _LOOKBACK.match(self.reads_back)
+        assert found is not None
+        if found.group("n") is None:
+            return np.full(days.shape, np.datetime64("0001-01-01", "D"))
+        n = int(found.group("n"))
+        if found.group("unit").startswith("day"):
+            return days - np.timedelta64(n, "D")
+        from .calendar import add_months
+
+        return np.asarray(add_months(days, -n), dtype="datetime64[D]")
 
     @id.validator
     def _check_id(self, _: Any, value: str) -> None:
@@ -314,4 +376,6 @@ class Indicator(PluginId):
             "target": self.target,
             "benchmark": self.benchmark,
             "drilldown": self.drilldown,
+            "populated": {t: list(c) for t, c in self.populated.items()},
+            "lookback": self.reads_back,
         }

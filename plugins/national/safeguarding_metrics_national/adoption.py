@@ -404,6 +404,8 @@ ADOPTION_A1 = Indicator(
         "adoptions": ("adoption_order_date", "placed_date"),
         "care_episodes": _START_COLUMNS,
     },
+    populated={"adoptions": ("adoption_order_date",)},
+    lookback="all",
     compute=adoption_a1,
     parameters=(_window_parameter(),),
     source=_SCORECARD + "A1",
@@ -425,6 +427,8 @@ ADOPTION_A10 = Indicator(
         "adoptions": ("adoption_order_date", "placed_date", "foster_carer"),
         "care_episodes": _START_COLUMNS,
     },
+    populated={"adoptions": ("adoption_order_date",)},
+    lookback="all",
     compute=adoption_a10,
     parameters=(_window_parameter(),),
     source=_SCORECARD + "A10",
@@ -452,6 +456,14 @@ ADOPTION_A2 = Indicator(
         ),
         "care_episodes": _START_COLUMNS,
     },
+    populated={
+        "adoptions": (
+            "adoption_order_date",
+            "placement_order_date",
+            "matched_date",
+        )
+    },
+    lookback="all",
     compute=adoption_a2,
     parameters=(_window_parameter(),),
     source=_SCORECARD + "A2",
@@ -473,6 +485,8 @@ ADOPTION_A3 = Indicator(
         "adoptions": ("adoption_order_date", "placed_date"),
         "care_episodes": _START_COLUMNS,
     },
+    populated={"adoptions": ("adoption_order_date",)},
+    lookback="all",
     compute=adoption_a3,
     parameters=(
         _window_parameter(),
@@ -498,6 +512,7 @@ ADOPTION_SHOBPA_DECISIONS = Indicator(
     unit="count",
     polarity="neutral",
     tables={"adoptions": ("shobpa_date",)},
+    populated={"adoptions": ("shobpa_date",)},
     compute=adoption_shobpa_decisions,
     source="Ofsted Annex A list 10; SSDA903 adoption data",
     definition_version="2015-16",
@@ -524,6 +539,7 @@ ADOPTION_SHOBPA_WAITING = Indicator(
         ),
         "care_episodes": EPISODE_COLUMNS,
     },
+    populated={"adoptions": ("shobpa_date",)},
     compute=adoption_shobpa_waiting,
     parameters=(
         Parameter(

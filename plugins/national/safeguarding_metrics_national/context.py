@@ -244,6 +244,7 @@ REFERRALS_NFA = Indicator(
     unit="%",
     polarity="neutral",
     tables={"referrals": ("referral_id", "referral_date", "nfa", "closure_reason")},
+    populated={"referrals": ("nfa",)},
     compute=referrals_nfa,
     parameters=(
         Parameter(

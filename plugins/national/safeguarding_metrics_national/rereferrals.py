@@ -179,6 +179,7 @@ REREFERRALS_12M = Indicator(
     unit="%",
     polarity="lower",
     tables={"referrals": ("referral_id", "referral_date")},
+    lookback="12 months",
     compute=rereferrals_12m,
     count=rereferrals_12m_counts,
     parameters=(

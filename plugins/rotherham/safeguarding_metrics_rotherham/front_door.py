@@ -144,6 +144,7 @@ MASH_DECISION_24H = Indicator(
     unit="%",
     polarity="higher",
     tables={"contacts": ("contact_id", "received_at", "decision_at")},
+    populated={"contacts": ("decision_at",)},
     compute=mash_decision_24h,
     parameters=(
         Parameter(

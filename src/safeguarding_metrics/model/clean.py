@@ -13,7 +13,7 @@ The rules are those of the data contract:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .dates import parse_dates
-from .quality import Action, Severity, faults_frame
+from .quality import Action, Severity, faults_frame, first_dates
 from .tables import Column, TableSpec
 
 __all__ = ["CleanTable", "clean_table"]
@@ -134,13 +134,29 @@ def _text_and_arrow(values: pd.Series, shared: bool = False) -> tuple[pd.Series,
 
 
 class _Faults:
-    """Collects faults of one table as columnar chunks."""
+    """Collects faults of one table as columnar chunks.
+
+    Each fault keeps its record's position, so that :meth:`frame` can give it the record's
+    date (:func:`~.quality.first_dates`) once every column is parsed: the date that places
+    the finding in the periods whose figures it concerns.
+    """
 
     def __init__(self, spec: TableSpec, file: str, rows: np.ndarray) -> None:
         self.spec = spec
         self.file = file
         self.rows = rows
         self.chunks: list[pd.DataFrame] = []
+
+    def frame(self, columns: Mapping[str, pd.Series]) -> pd.DataFrame:
+        """The data-quality table of the faults, each dated by its record's parsed ``columns``
+        (aligned with the rows as read; an unreadable date is missing there)."""
+        chunks = []
+        for chunk in self.chunks:
+            positions = chunk["_pos"].to_numpy()
+            dated = chunk.drop(columns=["_pos"])
+            dated["date"] = first_dates(self.spec.name, columns, positions)
+            chunks.append(dated)
+        return faults_frame(chunks)
 
     def add(
         self,
@@ -170,6 +186,7 @@ class _Faults:
                     "severity": str(severity),
                     "action": str(action),
                     "reason": reasons,
+                    "_pos": np.flatnonzero(mask),
                 }
             )
         )
@@ -523,7 +540,7 @@ def clean_table(
     return CleanTable(
         frame=frame,
         field_faults=field_faults,
-        faults=faults_frame(faults.chunks),
+        faults=faults.frame(data),
         read=n,
         set_aside=int(unusable.sum()),
     )

@@ -197,6 +197,7 @@ def episode_faults(
                     "severity": str(severity),
                     "action": str(action or default_action),
                     "reason": reasons,
+                    "date": s[mask],  # the episode's start date: what dates it
                 },
                 columns=list(QUALITY_COLUMNS),
             )

@@ -35,7 +35,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from .quality import QUALITY_COLUMNS, Action, Severity
+from .quality import QUALITY_COLUMNS, Action, Severity, first_dates
 
 __all__ = ["RULES", "Rule", "RuleFaults", "cross_table_faults"]
 
@@ -287,6 +287,7 @@ def cross_table_faults(
                 "severity": str(rule.severity),
                 "action": str(rule.action),
                 "reason": reasons[mask],
+                "date": first_dates(rule.table, frame, np.flatnonzero(mask)),
             },
             columns=list(QUALITY_COLUMNS),
         )

@@ -14,13 +14,21 @@ from ..calendar import window_start
 from ..engine import UsageError, calculate
 from ..indicator import Kind
 from ..model import Dataset
+from ..model.quality import holes
 from ..registry import Registry
 from .commentary import CommentaryFile, draft_commentary
 from .formatting import is_missing, period_name
-from .model import SECTION_SERIES_COLUMNS, SUMMARY_COLUMNS, TEAM_COLUMNS, Report, Section
+from .model import (
+    QUALITY_SUMMARY_COLUMNS,
+    SECTION_SERIES_COLUMNS,
+    SUMMARY_COLUMNS,
+    TEAM_COLUMNS,
+    Report,
+    Section,
+)
 from .suppress import suppress_frame, suppress_results
 
-__all__ = ["EVERY", "build_report"]
+__all__ = ["EVERY", "build_report", "quality_summary"]
 
 #: The reporting rhythms: a monthly report, or the quarterly one a committee receives.
 EVERY = ("month", "quarter")
@@ -224,7 +232,55 @@ def build_report(
         benchmark_years=benchmark_years,
         warnings=tuple(warnings),
         timings=timings,
+        quality=quality_summary(dataset.quality),
     )
+
+
+#: How many row numbers :func:`quality_summary` lists per kind of finding.
+FIRST_ROWS = 5
+
+
+def quality_summary(quality: pd.DataFrame) -> pd.DataFrame:
+    """The data-quality table by place and kind of finding (:data:`QUALITY_SUMMARY_COLUMNS`).
+
+    Reasons are generalised (quoted values become ``'…'`` and numbers ``#``) so that findings
+    of one kind are counted together and no value from a record is shown; the first
+    :data:`FIRST_ROWS` row numbers of each kind let an analyst find them in the file. Holes
+    (the findings counted on the figures) come first, then the most numerous.
+    """
+    if quality is None or not len(quality):
+        return pd.DataFrame(columns=list(QUALITY_SUMMARY_COLUMNS))
+    frame = pd.DataFrame(
+        {
+            "table": quality["table"].astype(str),
+            "file": quality["file"].astype(str),
+            "column": quality["column"].astype(object).where(quality["column"].notna(), ""),
+            "severity": quality["severity"].astype(str),
+            "action": quality["action"].astype(str),
+            "reason": quality["reason"]
+            .astype(str)
+            .str.replace(r"'[^']*'", "'…'", regex=True)
+            .str.replace(r"\d+", "#", regex=True),
+            "row": quality["row"],
+            "on_figures": holes(quality),
+        }
+    )
+    keys = ["table", "file", "column", "severity", "action", "reason", "on_figures"]
+    grouped = frame.groupby(keys, sort=False, dropna=False)
+    out = grouped.size().rename("findings").reset_index()
+    first_rows = grouped["row"].agg(
+        lambda rows: (
+            ", ".join(str(int(r)) for r in rows.dropna().head(FIRST_ROWS))
+            + (", …" if rows.notna().sum() > FIRST_ROWS else "")
+        )
+    )
+    out = out.merge(first_rows.rename("rows").reset_index(), on=keys, how="left")
+    out = out.sort_values(
+        ["on_figures", "findings", "table", "column"],
+        ascending=[False, False, True, True],
+        kind="stable",
+    )
+    return out.loc[:, list(QUALITY_SUMMARY_COLUMNS)].reset_index(drop=True)
 
 
 def _own_window_months(indicator: Any) -> int | None:
@@ -331,6 +387,8 @@ def _summary_row(
         window_label=label,
         status=status,
         reason=reason,
+        quality_findings=0,
+        quality_note="",
         suppressed=False,
     )
     for column in SUMMARY_COLUMNS:

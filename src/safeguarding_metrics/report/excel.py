@@ -61,7 +61,7 @@ def safe_file_name(name: str, *, limit: int = 60) -> str:
 def _sheet_names(ids: Iterable[str]) -> dict[str, str]:
     """Unique sheet names (at most 31 characters) for indicator ids."""
     names: dict[str, str] = {}
-    used: set[str] = {"summary"}
+    used: set[str] = {"summary", QUALITY_SHEET.lower()}
     for indicator_id in ids:
         base = safe_file_name(indicator_id.split(".", 1)[-1], limit=31)
         name, k = base, 2
@@ -89,6 +89,10 @@ def _widths(ws: Worksheet, widths: Sequence[float]) -> None:
 
 def _number(value: Any) -> Any:
     return None if is_missing(value) else float(value)
+
+
+def _findings(value: Any) -> int:
+    return 0 if is_missing(value) else int(float(value))
 
 
 def _status(value: Any) -> str | None:
@@ -139,6 +143,8 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
         "Denominator",
         "Year to date",
         "Note",
+        "Data-quality findings",
+        "Data-quality note",
     ]
     _row(ws, row, header, bold=True)
     ws.freeze_panes = ws.cell(row=row + 1, column=2)
@@ -167,6 +173,8 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
             _number(record["denominator"]),
             _number(record["ytd"]),
             note,
+            _findings(record.get("quality_findings")),
+            None if is_missing(record.get("quality_note")) else record.get("quality_note") or None,
         ]
         _row(ws, r, values)
         link = ws.cell(row=r, column=1)
@@ -179,7 +187,7 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
         status = record.get("target_status")
         if not is_missing(status) and str(status) in _STATUS_FILL:
             ws.cell(row=r, column=8).fill = _STATUS_FILL[str(status)]
-    _widths(ws, [52, 40, 26, 10, 10, 18, 9, 13, 10, 12, 9, 9, 10, 11, 12, 11, 40])
+    _widths(ws, [52, 40, 26, 10, 10, 18, 9, 13, 10, 12, 9, 9, 10, 11, 12, 11, 40, 12, 60])
     ws.auto_filter.ref = f"A{row}:{get_column_letter(len(header))}{row + len(report.summary)}"
 
 
@@ -202,6 +210,9 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
     ]
     if section.status != "ok":
         lines.append(("Not computable", section.reason))
+    latest_note = section.latest.get("quality_note") if section.latest else None
+    if not is_missing(latest_note) and latest_note:
+        lines.append(("Data quality", f"{latest_note} (see the Data quality sheet)"))
     label = (
         "Commentary (draft, for the service to edit)"
         if section.commentary.draft
@@ -233,6 +244,7 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
         "Status",
         "England",
         "Statistical neighbours",
+        "Data-quality findings",
     ]
     if flow:
         header += [
@@ -266,6 +278,7 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
             _status(record["target_status"]),
             _number(record["england"]),
             _number(record["neighbours"]),
+            _findings(record.get("quality_findings")),
         ]
         if flow:
             values += [
@@ -274,7 +287,7 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
                 _number(record["rolling12"]),
             ]
         _row(ws, row, values)
-        for column in (4, 6, 8, 9, 10, 11, 12):
+        for column in (4, 6, 8, 9, 11, 12, 13):
             ws.cell(row=row, column=column).number_format = _FORMATS[unit]
         status = record.get("target_status")
         if not is_missing(status) and str(status) in _STATUS_FILL:
@@ -302,7 +315,41 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
                 ],
             )
             ws.cell(row=row, column=4).number_format = _FORMATS[unit]
-    _widths(ws, [30, 12, 13, 10, 14, 9, 13, 10, 12, 12, 12, 12])
+    _widths(ws, [30, 12, 13, 10, 14, 9, 13, 10, 12, 12, 12, 12, 12])
+
+
+#: The sheet listing the data-quality findings by place and kind (only when there are any).
+QUALITY_SHEET = "Data quality"
+
+
+def _quality_sheet(ws: Worksheet, report: Report) -> None:
+    """The findings by table, column and reason (:data:`~.model.QUALITY_SUMMARY_COLUMNS`)."""
+    row = _header_block(ws, report, "Data quality: what the figures rest on")
+    set_cell(
+        ws.cell(row=row - 1, column=1),
+        "Findings counted on the figures ('On figures' yes) are records set aside and values "
+        "left out or not understood, in the tables and columns a figure reads.",
+    )
+    header = ["Table", "Column", "What was done", "Reason", "Findings", "First rows"]
+    header += ["On figures", "File"]
+    _row(ws, row, header, bold=True)
+    for record in report.quality.to_dict(orient="records"):
+        row += 1
+        _row(
+            ws,
+            row,
+            [
+                record["table"],
+                record["column"] or "(whole record)",
+                record["action"],
+                record["reason"],
+                int(record["findings"]),
+                record["rows"],
+                "yes" if bool(record["on_figures"]) else "no",
+                record["file"],
+            ],
+        )
+    _widths(ws, [16, 18, 15, 70, 10, 22, 10, 50])
 
 
 def write_workbook(report: Report, path: str | Path) -> Path:
@@ -313,6 +360,8 @@ def write_workbook(report: Report, path: str | Path) -> Path:
     _summary_sheet(workbook.active, report, names)
     for section in report.sections:
         _indicator_sheet(workbook.create_sheet(names[section.id]), report, section)
+    if report.quality is not None and len(report.quality):
+        _quality_sheet(workbook.create_sheet(QUALITY_SHEET), report)
     workbook.properties.title = report.title
     workbook.properties.creator = "safeguarding-metrics"
     path.parent.mkdir(parents=True, exist_ok=True)

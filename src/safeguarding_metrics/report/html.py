@@ -159,6 +159,8 @@ def _view(report: Report, *, charts: bool) -> dict[str, Any]:
         "arrows": DIRECTION_ARROWS,
         "direction_words": DIRECTION_WORDS,
         "version": _version(),
+        "quality": _quality_view(report),
+        "flagged": sum(1 for v in sections if v["row"]["quality"]),
     }
 
 
@@ -343,7 +345,47 @@ def _row_view(section: Section, summary: Mapping[str, Any], every: str) -> dict[
         "neighbours": neighbours,
         "quartile": "–" if is_missing(source.get("quartile")) else str(source.get("quartile")),
         "benchmark_year": _benchmark_year(source.get("benchmark_year")),
+        "quality": _quality_mark(source.get("quality_findings")),
+        "quality_note": _text(source.get("quality_note")),
     }
+
+
+def _text(value: Any) -> str:
+    return "" if is_missing(value) else str(value)
+
+
+def _quality_mark(findings: Any) -> str:
+    """The words that mark a figure resting on data with holes ("" when there are none)."""
+    if is_missing(findings) or not int(float(findings)):
+        return ""
+    n = int(float(findings))
+    return f"⚠ {n:,} data-quality finding{'' if n == 1 else 's'} in the data this figure reads"
+
+
+def _quality_view(report: Report) -> dict[str, Any]:
+    """The data-quality section: the findings by place and kind, holes first."""
+    rows = []
+    summary = report.quality
+    for record in summary.to_dict(orient="records") if summary is not None else []:
+        rows.append(
+            {
+                "table": str(record["table"]),
+                "file": str(record["file"]),
+                "column": _text(record["column"]) or "(whole record)",
+                "action": str(record["action"]),
+                "reason": str(record["reason"]),
+                "findings": f"{int(record['findings']):,}",
+                "rows": _text(record["rows"]),
+                "on_figures": "Yes" if bool(record["on_figures"]) else "No",
+            }
+        )
+    total = int(summary["findings"].sum()) if summary is not None and len(summary) else 0
+    holes = (
+        int(summary.loc[summary["on_figures"].astype(bool), "findings"].sum())
+        if summary is not None and len(summary)
+        else 0
+    )
+    return {"rows": rows, "total": f"{total:,}", "holes": f"{holes:,}"}
 
 
 def _series_view(section: Section, every: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from ..engine import Results
 from ..indicator import Indicator
 
 __all__ = [
+    "QUALITY_SUMMARY_COLUMNS",
     "SECTION_SERIES_COLUMNS",
     "SUMMARY_COLUMNS",
     "TEAM_COLUMNS",
@@ -60,6 +61,8 @@ SUMMARY_COLUMNS = (
     "benchmark_year",
     "status",
     "reason",
+    "quality_findings",
+    "quality_note",
     "suppressed",
 )
 
@@ -86,7 +89,27 @@ SECTION_SERIES_COLUMNS = (
     "neighbours_n",
     "quartile",
     "benchmark_year",
+    "quality_findings",
+    "quality_note",
     "suppressed",
+)
+
+#: One row per place and kind of data-quality finding in :attr:`Report.quality`: the table,
+#: file and column, what was done with the records (``set aside``, ``field left out``,
+#: ``kept``), the reason with its quoted values and numbers generalised (``unparseable date
+#: '…' (expected YYYY-MM-DD)``), how many findings, and the first rows (file row numbers,
+#: never a child identifier). ``on_figures`` says whether such findings count on the figures
+#: (:func:`~safeguarding_metrics.model.quality.holes`).
+QUALITY_SUMMARY_COLUMNS = (
+    "table",
+    "file",
+    "column",
+    "severity",
+    "action",
+    "reason",
+    "findings",
+    "rows",
+    "on_figures",
 )
 
 #: One row per team in :attr:`Section.teams`, for the headline window at the latest period.
@@ -197,6 +220,9 @@ class Report:
     timings
         Seconds per stage (``load``, ``calculate``, ``assemble``, and the writers'), for
         ``--verbose``.
+    quality
+        The dataset's data-quality findings by place and kind
+        (:data:`QUALITY_SUMMARY_COLUMNS`): what the figures marked with findings rest on.
     """
 
     title: str
@@ -214,6 +240,9 @@ class Report:
     benchmark_years: str = "published"
     warnings: tuple[str, ...] = ()
     timings: Mapping[str, float] = attrs.field(factory=dict)
+    quality: pd.DataFrame = attrs.field(
+        factory=lambda: pd.DataFrame(columns=list(QUALITY_SUMMARY_COLUMNS))
+    )
 
     @property
     def latest_period(self) -> str:

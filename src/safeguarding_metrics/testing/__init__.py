@@ -43,6 +43,7 @@ from .check import (
     CheckReport,
     IndicatorCheckError,
     assert_result_bounds,
+    check_declaration,
     check_indicator,
     run_indicator,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "assert_result_bounds",
     "boundary_dates",
     "case_histories",
+    "check_declaration",
     "check_indicator",
     "child_ids",
     "datasets",

@@ -52,6 +52,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
@@ -90,6 +91,7 @@ __all__ = [
     "CheckReport",
     "IndicatorCheckError",
     "assert_result_bounds",
+    "check_declaration",
     "check_indicator",
     "run_indicator",
 ]
@@ -109,9 +111,13 @@ _DESCRIPTIONS = {
     "additivity": "numerators and denominators add up over disjoint sets of children",
     "bad_input": "faulty records are listed and set aside or left out, and the run goes on",
     "partition": "monthly numerators and denominators add up to the whole range's",
+    "declaration": "the tables and columns it declares (read, populated) are canonical",
 }
 
 _FIGURES = ("numerator", "denominator", "excluded")
+#: The reason of a figure whose ``populated`` column is empty in every record it reads
+#: (:func:`safeguarding_metrics.engine.unpopulated`): a result, not a failure.
+_UNPOPULATED = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+ is empty in every record ")
 _ROW_KEY = ("indicator", "la", "period_start", "period_end", "window")
 
 
@@ -285,6 +291,8 @@ def assert_result_bounds(results: Results | pd.DataFrame, unit: Unit | str | Non
     for row in records:
         where = _where(row)
         if row.get("status", "ok") != "ok":
+            if _UNPOPULATED.match(str(row.get("reason") or "")):
+                continue  # a column it declares needed is empty in every record: rightly so
             raise AssertionError(f"{where}: status {row.get('status')!r}: {row.get('reason')}")
         kind = Unit(row.get("unit", unit))
         num, den, value = row["numerator"], row["denominator"], row["value"]
@@ -363,6 +371,15 @@ def _records(results: Results) -> list[dict[str, Any]]:
     return results.to_records()
 
 
+#: Result columns that describe the data's findings, not the figures.
+_QUALITY_RESULT_COLUMNS = ("quality_findings", "quality_note")
+
+
+def _figures_only(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Result records without :data:`_QUALITY_RESULT_COLUMNS`."""
+    return [{k: v for k, v in r.items() if k not in _QUALITY_RESULT_COLUMNS} for r in records]
+
+
 def _first_difference(
     first: list[dict[str, Any]], second: list[dict[str, Any]], names: tuple[str, str]
 ) -> str | None:
@@ -411,6 +428,16 @@ def _figures(results: Results) -> dict[tuple[Any, ...], dict[str, float]]:
         key = tuple(row[k] for k in _ROW_KEY)
         out[key] = {f: (0.0 if _missing(row[f]) else float(row[f])) for f in _FIGURES}
     return out
+
+
+def _unpopulated_keys(results: Results) -> set[tuple[Any, ...]]:
+    """The result rows not computable because a ``populated`` column is empty throughout:
+    such a figure is not a sum over children (one set may lack the column, the other not)."""
+    return {
+        tuple(row[k] for k in _ROW_KEY)
+        for row in _records(results)
+        if row["status"] != "ok" and _UNPOPULATED.match(str(row["reason"] or ""))
+    }
 
 
 # -- the checker -------------------------------------------------------------------------------
@@ -774,14 +801,19 @@ class _Checker:
                 self.build(side, context) if _children(side) else None for side in (left, right)
             ]
             for every, params in self.runs():
-                total = _figures(self.run(whole, span, every, params, context))
-                shares = [
-                    _figures(self.run(side, span, every, params, context))
+                run_whole = self.run(whole, span, every, params, context)
+                runs = [
+                    self.run(side, span, every, params, context)
                     for side in sides
                     if side is not None
                 ]
+                total = _figures(run_whole)
+                shares = [_figures(r) for r in runs]
+                skip = _unpopulated_keys(run_whole).union(*(_unpopulated_keys(r) for r in runs))
                 where = context + self.how(span, every, params)
                 for key, figures in total.items():
+                    if key in skip:
+                        continue
                     for name in _FIGURES:
                         if name == "denominator" and self.indicator.unit == Unit.COUNT:
                             continue
@@ -840,14 +872,20 @@ class _Checker:
                 a = self.run(faulty, span, every, params, context)
                 b = self.run(clean, span, every, params, context)
                 where = context + self.how(span, every, params)
-                for row in _records(a):
-                    if row["status"] != "ok":
+                for row, reference in zip(_records(a), _records(b), strict=False):
+                    # not computable only when a populated column is empty in both
+                    unpopulated = _UNPOPULATED.match(str(row["reason"] or "")) is not None
+                    if row["status"] != "ok" and not (
+                        unpopulated and reference["status"] == row["status"]
+                    ):
                         raise _Failed(
                             f"{_where(row)}: status {row['status']!r} ({row['reason']})", where
                         )
+                # the figures are those of the data without the faulty values; only the
+                # data-quality columns say that the data had them
                 diff = _first_difference(
-                    _records(a),
-                    _records(b),
+                    _figures_only(_records(a)),
+                    _figures_only(_records(b)),
                     ("the faulty records", "them set aside or left out by hand"),
                 )
                 if diff is not None:
@@ -974,7 +1012,8 @@ def _text_frame(table: str, rows: Sequence[Any]) -> pd.DataFrame:
 
 
 _GARBAGE = {
-    "date": ("2015-02-30", "31/12/2015", "soon"),
+    # dd/mm/yyyy is read since issue 15: a day that does not exist in that form instead
+    "date": ("2015-02-30", "31/13/2015", "soon"),
     "datetime": ("2015-13-01T10:00", "yesterday"),
     "bool": ("perhaps", "2"),
     "int": ("1.5", "two"),
@@ -1135,6 +1174,45 @@ def _param_sets(
     return sets
 
 
+def check_declaration(indicator: Indicator) -> None:
+    """Check what an indicator declares, without computing it (cheap; ``check_indicator``
+    runs it first).
+
+    Every table it reads (``tables``, ``optional_tables``) is a canonical table and every
+    column a column of it; every column it needs populated (``populated``) is one it reads;
+    its ``lookback`` reads. Raises :class:`IndicatorCheckError` (property ``declaration``).
+    """
+
+    def fail(detail: str) -> None:
+        raise IndicatorCheckError(indicator.id, "declaration", detail, "  (none: no data)")
+
+    for field, declared in (
+        ("tables", indicator.tables),
+        ("optional_tables", indicator.optional_tables),
+        ("populated", indicator.populated),
+    ):
+        for table, columns in declared.items():
+            try:
+                spec = table_spec(table)
+            except KeyError as exc:
+                fail(f"{field} names {exc.args[0]}")
+                return
+            unknown = [c for c in columns if c not in spec.column_names]
+            if unknown:
+                fail(
+                    f"{field} names {table}.{unknown[0]}, not a column of the canonical table "
+                    f"(its columns: {', '.join(spec.column_names)})"
+                )
+    read = {**indicator.optional_tables, **indicator.tables}
+    for table, columns in indicator.populated.items():
+        if table not in read or any(c not in read[table] for c in columns):
+            fail(f"populated names {table}.{columns}, which it does not read")
+    try:
+        indicator.read_from(np.array(["2015-04-01"], dtype="datetime64[D]"))
+    except (AssertionError, ValueError) as exc:
+        fail(f"lookback {indicator.lookback!r} does not read: {exc}")
+
+
 def check_indicator(
     indicator: Indicator | str,
     *,
@@ -1232,6 +1310,7 @@ def check_indicator(
     if unknown:
         raise ValueError(f"unknown properties {unknown}; the properties are {', '.join(known)}")
     chosen, reg = _registry(indicator, registry)
+    check_declaration(chosen)
     tables = history_tables(chosen)
     histories = dataset_strategy
     if histories is None:
