@@ -633,3 +633,62 @@ def test_warnings_count_every_note_on_the_table_strict_or_not(tmp_path: Path) ->
         ds = load_dataset(tmp_path, strict=strict)
         # the misnaming, the trailing commas, the decorated header
         assert ds.counts.iloc[0]["warnings"] == len(ds.quality) == 3
+
+
+_HEADERS = st.sampled_from(
+    ["referral_id", "Child ID", "referral-date", "Sum of nfa", "closure_date", "x", "", "la"]
+)
+_VALUES = st.sampled_from(
+    [
+        "R1",
+        "R2",
+        f"{KID}1",
+        f"{KID}2\u200b",
+        "2015-04-01",
+        "01/04/2015",
+        "Y",
+        "",
+        " ",
+        '"',
+        ",",
+        "372",
+        "\r\n",
+        "é",
+    ]
+)
+
+
+@settings(max_examples=120, deadline=None, derandomize=True)
+@given(
+    header=st.lists(_HEADERS, max_size=4).map(
+        lambda extra: ["referral_id", "child_id", "Referral Date", *extra]
+    ),
+    rows=st.lists(st.lists(_VALUES, max_size=8), max_size=8),
+    trailing=st.booleans(),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "cp850"]),
+)
+def test_any_mangled_referrals_file_is_read_with_counts_that_add_up(
+    tmp_path_factory, header, rows, trailing, encoding
+) -> None:
+    """Whatever the file holds: no exception, counts add up, no child id in any message."""
+
+    def field(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\r\n') else text
+
+    lines = [",".join(field(h) for h in header)]
+    lines += [",".join(field(v) for v in row) + ("," if trailing else "") for row in rows]
+    folder = tmp_path_factory.mktemp("mangled")
+    data = ("\n".join(lines) + "\n").encode(encoding, errors="replace")
+    (folder / "referrals.csv").write_bytes(data)
+    ds = load_dataset(folder)
+    counts_add_up(ds)
+    # the loader's own notes never quote a value (a value at fault is quoted by design)
+    quoting = ("unparseable", "not a", "unknown code", "number out of range")
+    own = ds.quality.loc[~ds.quality["reason"].astype(str).str.startswith(quoting), "reason"]
+    assert not own.astype(str).str.contains(KID).any()
+    assert KID not in ds.summary()
+    # a line of one value that is only spaces (quoted or not) is skipped as blank
+    blank = sum(1 for r in rows if not trailing and (not r or (len(r) == 1 and not r[0].strip())))
+    if "referrals" in ds.tables:  # (a repeated required column makes it unusable)
+        [count] = ds.counts.itertuples(index=False)
+        assert count.read == len(rows) - blank
