@@ -655,30 +655,40 @@ def _values(unit: Unit, numerator: np.ndarray, denominator: np.ndarray) -> np.nd
     return value
 
 
-_HOLES: weakref.WeakKeyDictionary[Dataset, pd.DataFrame] = weakref.WeakKeyDictionary()
+#: Where a hole is: its table, its column (None for a fault about a whole file) and whether
+#: its record was set aside (then it concerns every indicator reading the table).
+_Place = tuple[str, str | None, bool]
+
+_HOLES: weakref.WeakKeyDictionary[Dataset, dict[_Place, np.ndarray]] = weakref.WeakKeyDictionary()
 
 
-def _dataset_holes(dataset: Dataset) -> pd.DataFrame:
-    """The dataset's data-quality rows that are holes (:func:`~.model.quality.holes`): their
-    ``table``, ``column`` and ``day`` (``datetime64[D]``, ``NaT`` when undated); cached."""
+def _dataset_holes(dataset: Dataset) -> dict[_Place, np.ndarray]:
+    """The dataset's holes (:func:`~.model.quality.holes`) by place, each place's record dates
+    sorted (``datetime64[D]``, the undated ``NaT`` last); built once per dataset, so that each
+    indicator only picks its places and counts by ``searchsorted``."""
     cached = _HOLES.get(dataset)
-    if cached is None:
-        quality = dataset.quality
-        chosen = quality.loc[holes(quality)] if len(quality) else quality
-        dates = (
-            chosen["date"].to_numpy(dtype="datetime64[ns]")
-            if "date" in chosen.columns
-            else np.full(len(chosen), np.datetime64("NaT"), dtype="datetime64[ns]")
-        )
-        cached = _HOLES[dataset] = pd.DataFrame(
+    if cached is not None:
+        return cached
+    quality = dataset.quality
+    cached = {}
+    if len(quality):
+        chosen = quality.loc[holes(quality)]
+        named = chosen["column"].notna().to_numpy()
+        frame = pd.DataFrame(
             {
-                "table": chosen["table"].astype(object).to_numpy(),
-                "column": chosen["column"].astype(object).to_numpy(),
+                "table": chosen["table"].astype(str).to_numpy(),
+                "column": chosen["column"].astype(object).where(named, "").to_numpy(),
                 "whole": (chosen["action"].astype(str) == str(Action.SET_ASIDE)).to_numpy()
-                | chosen["column"].isna().to_numpy(),
-                "day": dates.astype("datetime64[D]"),
+                | ~named,
+                "day": chosen["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]"),
             }
         )
+        for (table, column, whole), days in frame.groupby(["table", "column", "whole"], sort=False)[
+            "day"
+        ]:
+            place = (str(table), str(column) or None, bool(whole))
+            cached[place] = np.sort(days.to_numpy(dtype="datetime64[D]"))
+    _HOLES[dataset] = cached
     return cached
 
 
@@ -697,26 +707,16 @@ def _findings_by_column(indicator: Indicator, dataset: Dataset) -> dict[str, np.
     fault, is missing from all of them) and the values of the columns it declares (a value
     left out or not understood concerns only the indicators that read that column).
     """
-    found = _dataset_holes(dataset)
-    if not len(found):
-        return {}
-    out: dict[str, np.ndarray] = {}
-    tables = found["table"].to_numpy()
-    columns = found["column"].to_numpy()
-    whole = found["whole"].to_numpy(dtype=bool)
-    days = found["day"].to_numpy()
-    for table, read in _tables_read(indicator, dataset).items():
-        in_table = tables == table
-        if not in_table.any():
+    read = _tables_read(indicator, dataset)
+    parts: dict[str, list[np.ndarray]] = {}
+    for (table, column, whole), days in _dataset_holes(dataset).items():
+        if table not in read or not (whole or column in read[table]):
             continue
-        named = pd.notna(columns)
-        for_file = in_table & ~named
-        if for_file.any():
-            out[table] = np.sort(days[for_file])
-        chosen = in_table & named & (whole | np.isin(columns, list(read)))
-        for name in pd.unique(columns[chosen]):
-            out[f"{table}.{name}"] = np.sort(days[chosen & (columns == name)])
-    return out
+        parts.setdefault(table if column is None else f"{table}.{column}", []).append(days)
+    return {
+        name: days[0] if len(days) == 1 else np.sort(np.concatenate(days))
+        for name, days in parts.items()
+    }
 
 
 def _count_in_spans(days: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -787,9 +787,19 @@ def _quality_note(names: list[str], counts: Sequence[int]) -> str:
     return f"{total:,} data-quality {noun} in the data this figure reads ({shown})"
 
 
-def _record_days(table: str, frame: pd.DataFrame) -> np.ndarray:
-    """Each record's date (:data:`~.model.quality.RECORD_DATES`), ``NaT`` when it has none."""
-    return first_dates(table, frame, np.arange(len(frame)))
+_RECORD_DAYS: weakref.WeakKeyDictionary[Dataset, dict[str, np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _record_days(dataset: Dataset, table: str) -> np.ndarray:
+    """Each record's date (:data:`~.model.quality.RECORD_DATES`), ``NaT`` when it has none;
+    computed once per dataset and table (every indicator declaring a column of it asks)."""
+    per_table = _RECORD_DAYS.setdefault(dataset, {})
+    if table not in per_table:
+        frame = dataset.tables[table]
+        per_table[table] = first_dates(table, frame, np.arange(len(frame)))
+    return per_table[table]
 
 
 def unpopulated(
@@ -811,7 +821,7 @@ def unpopulated(
         if not dataset.has(table):
             continue
         frame = dataset.tables[table]
-        day = _record_days(table, frame)
+        day = _record_days(dataset, table)
         inside = np.isnat(day) | ((day >= low) & (day <= high))
         if not inside.any():
             continue
