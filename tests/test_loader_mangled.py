@@ -692,3 +692,26 @@ def test_any_mangled_referrals_file_is_read_with_counts_that_add_up(
     if "referrals" in ds.tables:  # (a repeated required column makes it unusable)
         [count] = ds.counts.itertuples(index=False)
         assert count.read == len(rows) - blank
+
+
+def test_records_without_la_are_compared_once_placed(tmp_path: Path) -> None:
+    write(tmp_path, "children.csv", "child_id,la\nKIDSECRET1,372\nKIDSECRET2,372\n")
+    write(
+        tmp_path,
+        "referrals.csv",
+        "referral_id,child_id,referral_date,la\n"
+        "R1,KIDSECRET1,2015-04-01,372\n"
+        "R1,KIDSECRET1,2015-04-01,\n"  # the same record once placed: counted once
+        "R2,KIDSECRET2,2015-04-02,372\n"
+        "R2,KIDSECRET1,2015-04-03,\n"  # the same key, a different record: both set aside
+        "R3,KIDSECRET2,2015-04-04,\n",
+    )
+    ds = load_dataset(tmp_path)
+    assert ds.tables["referrals"]["_row"].tolist() == [2, 6]
+    q = ds.quality[ds.quality["table"] == "referrals"].set_index("row")
+    assert q.loc[3, "reason"].startswith("exact duplicate of row 2 once both are taken")
+    assert q.loc[4, "severity"] == q.loc[5, "severity"] == "error"
+    assert "duplicate key (referral_id)" in q.loc[5, "reason"]
+    counts_add_up(ds)
+    [count] = ds.counts[ds.counts["table"] == "referrals"].itertuples(index=False)
+    assert (count.read, count.used, count.set_aside) == (5, 2, 3)

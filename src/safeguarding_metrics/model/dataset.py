@@ -1359,6 +1359,13 @@ def _authorities(
             )
             chunks.append(pd.DataFrame([attrs.asdict(fault)]))
             entry["warnings"] += 1
+            if has_column and not mask.all():
+                # records that lacked la were not compared with those that had it
+                repeats = _repeats_once_placed(frames[name], name, files[name])
+                if repeats is not None:
+                    gone, chunk = repeats
+                    chunks.append(chunk)
+                    _drop_rows(frames, field_faults, entry, name, gone)
             continue
         listed = ", ".join(sorted(codes)[:6]) + (", ..." if len(codes) > 6 else "")
         chunks.append(
@@ -1376,16 +1383,86 @@ def _authorities(
                 }
             )
         )
-        keep = ~mask
-        frames[name] = frame.loc[keep].reset_index(drop=True)
-        masks = {c: m[keep] for c, m in field_faults.get(name, {}).items() if m[keep].any()}
-        field_faults[name] = masks
-        entry["used"] -= int(mask.sum())
-        entry["set_aside"] += int(mask.sum())
-        entry["fields_left_out"] = (
-            int(np.logical_or.reduce(list(masks.values())).sum()) if masks else 0
-        )
+        _drop_rows(frames, field_faults, entry, name, mask)
     return chunks
+
+
+def _drop_rows(
+    frames: dict[str, pd.DataFrame],
+    field_faults: dict[str, dict[str, np.ndarray]],
+    entry: dict[str, Any],
+    name: str,
+    mask: np.ndarray,
+) -> None:
+    """Set aside the rows of table ``name`` in ``mask``: the frame, its field masks and its
+    counts follow."""
+    keep = ~mask
+    frames[name] = frames[name].loc[keep].reset_index(drop=True)
+    masks = {c: m[keep] for c, m in field_faults.get(name, {}).items() if m[keep].any()}
+    field_faults[name] = masks
+    entry["used"] -= int(mask.sum())
+    entry["set_aside"] += int(mask.sum())
+    entry["fields_left_out"] = int(np.logical_or.reduce(list(masks.values())).sum()) if masks else 0
+
+
+def _repeats_once_placed(
+    frame: pd.DataFrame, table: str, file: str
+) -> tuple[np.ndarray, pd.DataFrame] | None:
+    """Repeats that appear once records without ``la`` take the dataset's one code.
+
+    The cleaning compared them apart (a key with ``la`` missing is not compared), so the
+    rules of repeats apply again: a record repeating another exactly counts once (a
+    warning), different records sharing the key are all set aside (an error). Returns the
+    rows to set aside and their findings, or ``None`` when there are none.
+    """
+    key = table_spec(table).key
+    columns = [c for c in frame.columns if c != "_row"]
+    values = frame[columns].astype(object).where(frame[columns].notna(), "\x00")
+    exact = values.duplicated(keep="first").to_numpy()
+    clash = np.zeros(len(frame), dtype=bool)
+    if key:
+        cols = ["la", *key]
+        unique = ~exact
+        sub = frame.loc[unique, cols]
+        clash[np.flatnonzero(unique)] = (
+            sub.duplicated(keep=False).to_numpy() & sub.notna().all(axis=1).to_numpy()
+        )
+    if not (exact.any() or clash.any()):
+        return None
+    rows = frame["_row"].to_numpy()
+    first = values.assign(_row=rows).groupby(columns, sort=False)["_row"].transform("first")
+    parts = []
+    if exact.any():
+        parts.append(
+            pd.DataFrame(
+                {
+                    "row": rows[exact],
+                    "column": None,
+                    "severity": str(Severity.WARNING),
+                    "action": str(Action.SET_ASIDE),
+                    "reason": "exact duplicate of row "
+                    + first.to_numpy()[exact].astype(str)
+                    + " once both are taken as the one authority; counted once",
+                }
+            )
+        )
+    if clash.any():
+        parts.append(
+            pd.DataFrame(
+                {
+                    "row": rows[clash],
+                    "column": key[-1],
+                    "severity": str(Severity.ERROR),
+                    "action": str(Action.SET_ASIDE),
+                    "reason": f"duplicate key ({', '.join(key)}) once records without la are "
+                    "taken as the one authority: different records share it; all set aside",
+                }
+            )
+        )
+    chunk = pd.concat(parts, ignore_index=True)
+    chunk.insert(0, "file", file)
+    chunk.insert(0, "table", table)
+    return exact | clash, chunk
 
 
 def _ids_differing_by_case(
