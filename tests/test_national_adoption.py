@@ -333,7 +333,7 @@ def test_a_bad_adoption_order_date_leaves_the_record_out() -> None:
         ),
         "adoptions": pd.DataFrame(
             {"child_id": ["A", "B"], "placed_date": ["2013-06-01", "2013-06-01"],
-             "adoption_order_date": ["2014-01-01", "01/01/2014"]}
+             "adoption_order_date": ["2014-01-01", "31/04/2014"]}
         ),
     }  # fmt: skip
     dataset = sm.Dataset.from_frames(frames)
