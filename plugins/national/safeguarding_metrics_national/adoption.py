@@ -404,7 +404,6 @@ ADOPTION_A1 = Indicator(
         "adoptions": ("adoption_order_date", "placed_date"),
         "care_episodes": _START_COLUMNS,
     },
-    populated={"adoptions": ("adoption_order_date",)},
     lookback="all",
     compute=adoption_a1,
     parameters=(_window_parameter(),),
@@ -427,7 +426,6 @@ ADOPTION_A10 = Indicator(
         "adoptions": ("adoption_order_date", "placed_date", "foster_carer"),
         "care_episodes": _START_COLUMNS,
     },
-    populated={"adoptions": ("adoption_order_date",)},
     lookback="all",
     compute=adoption_a10,
     parameters=(_window_parameter(),),
@@ -456,13 +454,6 @@ ADOPTION_A2 = Indicator(
         ),
         "care_episodes": _START_COLUMNS,
     },
-    populated={
-        "adoptions": (
-            "adoption_order_date",
-            "placement_order_date",
-            "matched_date",
-        )
-    },
     lookback="all",
     compute=adoption_a2,
     parameters=(_window_parameter(),),
@@ -485,7 +476,6 @@ ADOPTION_A3 = Indicator(
         "adoptions": ("adoption_order_date", "placed_date"),
         "care_episodes": _START_COLUMNS,
     },
-    populated={"adoptions": ("adoption_order_date",)},
     lookback="all",
     compute=adoption_a3,
     parameters=(

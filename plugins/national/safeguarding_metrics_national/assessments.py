@@ -295,7 +295,6 @@ ASSESSMENTS_45WD = Indicator(
     polarity="higher",
     tables={"assessments": ("assessment_id", "start_date", "authorised_date", "referral_id")},
     optional_tables={"referrals": ("referral_id", "referral_date")},
-    populated={"assessments": ("authorised_date",)},
     lookback="12 months",
     compute=assessments_45wd,
     count=assessments_45wd_counts,

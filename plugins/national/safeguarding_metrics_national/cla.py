@@ -712,7 +712,6 @@ CLA_LONG_TERM_STABILITY = Indicator(
     unit="%",
     polarity="higher",
     tables={"care_episodes": EPISODE_COLUMNS, "children": ("date_of_birth",)},
-    populated={"children": ("date_of_birth",)},
     compute=cla_long_term_stability,
     source=_STABILITY_SOURCE,
     definition_version="2015-16",

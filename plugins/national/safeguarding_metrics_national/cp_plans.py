@@ -481,7 +481,6 @@ CPP_ENDED_2Y = Indicator(
     unit="%",
     polarity="lower",
     tables={"cp_plans": _PLANS},
-    populated={"cp_plans": ("end_date",)},
     lookback="all",
     compute=cpp_ended_2y,
     source=f"{_SOURCE}, table D7; former NI 64",

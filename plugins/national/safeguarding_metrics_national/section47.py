@@ -143,7 +143,6 @@ ICPC_15WD = Indicator(
     unit="%",
     polarity="higher",
     tables={"section47": ("s47_id", "start_date", "icpc_date")},
-    populated={"section47": ("icpc_date",)},
     lookback="3 months",
     compute=icpc_15wd,
     parameters=(_COUNT_START_DAY,),
