@@ -476,12 +476,55 @@ def _read_sheet(
     if number in _NOT_SUPPLIED:
         extract.note(path, f"list {number}: {_NOT_SUPPLIED[number]}")
     read: set[str] = {"child_id"}
+    before = {t: len(f) for t, f in extract.frames.items()}
     try:
         if number not in (2, 9, 11):
             _read_list(extract, file, frame, number, fields, names, header_row, la, read)
     finally:
         _note_not_carried(extract, path, title, number, frame, headers, fields, read)
+    _compare_not_carried(extract, before, frame, headers, fields, read)
     return 1
+
+
+def _compare_not_carried(
+    extract: Extract,
+    before: dict[str, int],
+    frame: pd.DataFrame,
+    headers: tuple[Any, ...],
+    fields: dict[str, int],
+    read: set[str],
+) -> None:
+    """Give the list's records (but its children's) the list's columns not carried, as
+    ``_cmp_<header>`` columns that :func:`~safeguarding_metrics.io.combine.combine` compares.
+
+    Two rows of a list that differ only in a column no canonical table holds (List 1's
+    'Contact source') are then not "identical": they are merged as one record with a warning
+    naming the column that differed, as the SSDA903 review code is. Values are matched by
+    the sheet row (``_row``), so no row is looked at one by one.
+    """
+    used = {j for f, j in fields.items() if f in read or f in _PERSON}
+    labels = {
+        j: " ".join(str(cell).split())
+        for j, cell in enumerate(headers)
+        if j not in used and cell is not None and str(cell).strip() and f"c{j}" in frame.columns
+    }
+    if not labels:
+        return
+    by_row = frame.set_index("_row")
+    for table, frames in extract.frames.items():
+        if table == "children":
+            continue  # a child is in many lists: their other columns are not the child's
+        for k in range(before.get(table, 0), len(frames)):
+            out = frames[k]
+            if "_row" not in out.columns:
+                continue
+            rows = out["_row"].to_numpy()
+            frames[k] = out.assign(
+                **{
+                    f"_cmp_{label}": by_row[f"c{j}"].reindex(rows).to_numpy()
+                    for j, label in labels.items()
+                }
+            )
 
 
 def _read_list(

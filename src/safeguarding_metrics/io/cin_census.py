@@ -198,6 +198,8 @@ def read_cin_census(
             path, f"not a CIN census XML file: it is {what}, whatever its name", row=1
         )
     kind, root = xml_return_kind(path)
+    if not root and path.is_file():
+        _refuse_csv(path)
     if kind == "ssda903":
         raise ReturnFileError(
             path,
@@ -262,6 +264,34 @@ def read_cin_census(
     if year:
         extract.note(path, f"CIN census, reference date {year}")
     return extract
+
+
+def _refuse_csv(path: Path) -> None:
+    """Refuse a CSV file given as a CIN census, saying what it looks like (an SSDA903 table, an
+    Annex A list saved as CSV), rather than "not well-formed XML" at its first character.
+
+    Only the first line is looked at; a file whose first character is ``<`` is left to the XML
+    reader, which says where it breaks.
+    """
+    from .ssda903 import recognise
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).decode("utf-8-sig", errors="replace").lstrip()
+    except OSError:
+        return
+    first = head.splitlines()[0] if head else ""
+    if not first or first.startswith("<") or ("," not in first and "\t" not in first):
+        return
+    cells = [c.strip().strip('"') for c in first.replace("\t", ",").split(",")]
+    table = recognise(cells, path)
+    what = f"an SSDA903 {table} table: give it to --ssda903" if table else "a CSV table"
+    raise ReturnFileError(
+        path,
+        f"not a CIN census XML file: its first line holds {len(cells)} comma-separated "
+        f"cells, not XML; this looks like {what}",
+        row=1,
+    )
 
 
 def not_carried_text(left: dict[str, list[int]]) -> str:

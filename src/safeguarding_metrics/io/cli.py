@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     except DataError as exc:
         if progress is not None:
             progress.finish()
-        _say(f"error: {exc} Nothing was written.")
+        _say(f"error: {_sentence(str(exc))} Nothing was written.")
         return 1
     if progress is not None:
         progress.finish()
@@ -166,3 +166,9 @@ def run(args: argparse.Namespace) -> int:
         f"({errors:,} error(s)) listed in {output / QUALITY_FILE}."
     )
     return 0
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending with a full stop, so that the next sentence does not run into it."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."

@@ -286,6 +286,17 @@ def read_csv_text(path: Path, *, table: str = "") -> CsvText:
     except (pd.errors.ParserError, csv.Error) as exc:
         detail = str(exc).strip().splitlines()[-1][:200]
         line = re.search(r"line (\d+)", detail)
+        # pandas counts records from 0 at the header: "row 2" is the spreadsheet's row 3
+        quote = re.search(r"EOF inside string starting at row (\d+)", detail)
+        if quote:
+            opened = int(quote.group(1)) + 1
+            raise ReturnFileError(
+                path,
+                f'not a well-formed CSV file: a quote (") opened in row {opened} is never '
+                "closed, so no record after it can be told apart; close the quote",
+                row=opened,
+                table=table,
+            ) from None
         raise ReturnFileError(
             path,
             f"not a well-formed CSV file ({detail})",

@@ -22,12 +22,15 @@ DoLo (2026-27)            a name with ``DoLo``, or ``DOL*``    (none: not import
 
 Every table needs a ``CHILD`` column. Headers are read as exports decorate them
 (:func:`column_name`: ``Sum of DECOM``, ``decom:``, ``Place provider``, line breaks); a column
-named twice is read once when both hold the same values, and the file is refused when they
-differ. A known table with no canonical home (UASC, OC2, PrevPerm, SWEpisodes, DoLo) is a
+named twice is read once when both hold the same values, and the file is not read when they
+differ. A table file of a several-file return that cannot be read (empty, a workbook renamed
+``.csv``, UTF-16, an unclosed quote, that repeated column) is an error finding, ``not read``,
+and the rest of the return is read; given alone, it is refused. A known table with no
+canonical home (UASC, OC2, PrevPerm, SWEpisodes, DoLo) is a
 finding, "known SSDA903 table, not used by safeguarding-metrics"; any other CSV is a finding
 naming it, skipped (the import stops only when nothing at all is recognised); in a folder, a
 file that is neither CSV nor XML and a folder named like a table are skipped with a finding. A
-CIN census XML, a workbook (whatever its name) or an Annex A list saved as CSV are refused,
+CIN census XML or an Annex A list saved as CSV are refused,
 saying what they look like. Every source field no canonical column takes is listed in the notes
 with its count of non-empty values; ``REVIEW_CODE`` is also compared when two reviews of one
 child and day are merged, and the merge warning names it when the codes differ.
@@ -324,27 +327,36 @@ def read_ssda903(
     Raises
     ------
     ReturnFileError
-        A file cannot be read, is malformed XML, or is a CSV that is no SSDA903 table.
+        A file cannot be read, is malformed XML, or is a CSV that is no SSDA903 table, when
+        nothing else of the return can be read (otherwise such a CSV is a finding and skipped).
     """
     paths = [Path(f) for f in files]
     label = str(paths[0]) if len(paths) == 1 else f"{paths[0].parent} ({len(paths)} files)"
     extract = Extract(kind="ssda903", label=label)
     tables: list[tuple[str, pd.DataFrame, str]] = []
     unknown: list[ReturnFileError] = []
+    broken: list[ReturnFileError] = []
     for path in paths:
         if path.suffix.lower() == ".xml":
             _refuse_other_xml(path)
             tables.extend(_read_xml(path, extract, progress))
             continue
-        what = binary_kind(path)
-        if what is not None:
-            raise ReturnFileError(
-                path,
-                f"not an SSDA903 CSV table: the file is {what}, whatever its name (an Annex A "
-                "workbook goes to --annex-a; a 903 table kept in Excel must be saved as CSV)",
-                row=1,
-            )
-        text = read_csv_text(path)
+        try:
+            what = binary_kind(path)
+            if what is not None:
+                raise ReturnFileError(
+                    path,
+                    f"not an SSDA903 CSV table: the file is {what}, whatever its name (an Annex "
+                    "A workbook goes to --annex-a; a 903 table kept in Excel must be saved as "
+                    "CSV)",
+                    row=1,
+                )
+            text = read_csv_text(path)
+        except ReturnFileError as exc:
+            if len(paths) == 1:
+                raise
+            broken.append(_not_read(extract, exc))
+            continue
         name = recognise(text.header, path)
         if name is None:
             unknown.append(_unrecognised(path, text.header))
@@ -356,18 +368,44 @@ def read_ssda903(
         extract.faults.extend(attrs.evolve(f, table=canonical) for f in text.faults)
         if canonical and text.set_aside:
             extract.dropped.append((canonical, str(path), text.set_aside))
-        frame, repeats = _named_columns(path, text.frame, name)
+        try:
+            frame, repeats = _named_columns(path, text.frame, name)
+        except ReturnFileError as exc:
+            if len(paths) == 1:
+                raise
+            broken.append(_not_read(extract, exc, table=canonical))
+            continue
         extract.faults.extend(repeats)
         if progress is not None:
             progress(str(path), len(frame), len(frame))
         tables.append((name, frame, str(path)))
-    if unknown and not tables:
-        raise unknown[0]
+    if (unknown or broken) and not tables:
+        raise (broken or unknown)[0]
     year_end, how = _collection_year(tables, year)
     extract.pivot_year = year_end  # two-digit years are read against the collection year
     for name, frame, file in tables:
         _map_table(extract, name, frame, file, year_end, how, la)
     return extract
+
+
+def _not_read(extract: Extract, exc: ReturnFileError, *, table: str = "") -> ReturnFileError:
+    """Record a file of a several-file return that cannot be read as an error finding (the
+    file not read, the rest of the return read), and give ``exc`` back.
+
+    One broken file (an empty ``header.csv``, a workbook saved over a table, an unclosed
+    quote) no longer stops the whole import: the loader does the same with a dataset folder's
+    file. ``--strict`` still stops at it, as at any error.
+    """
+    extract.faults.append(
+        attrs.evolve(
+            exc.fault,
+            table=table or exc.fault.table,
+            action=Action.NOT_READ,
+            reason=f"{exc.fault.reason}; the file is not read (the rest of the return is)",
+        )
+    )
+    extract.note(exc.fault.file, f"NOT READ (an error): {exc.fault.reason}")
+    return exc
 
 
 def _refuse_other_xml(path: Path) -> None:

@@ -193,12 +193,20 @@ class _Faults:
 
 
 def _quoted(text: pd.Series | None, prefix: str, suffix: str, width: int = 30) -> Any:
-    """Reasons quoting the offending value, built only for the rows at fault."""
+    """Reasons quoting the offending value, built only for the rows at fault.
+
+    A value longer than ``width`` is cut and ends with ``…``, so that a cut value is never
+    taken for the whole one (``'99999999999999999999'`` for a 23-digit number).
+    """
+
+    def cut(value: object) -> str:
+        shown = str(value)
+        return shown if len(shown) <= width else shown[:width] + "…"
 
     def build(mask: np.ndarray) -> list[str]:
         if text is None:
             return [prefix + suffix] * int(mask.sum())
-        return [f"{prefix}{str(v)[:width]!r}{suffix}" for v in text.to_numpy()[mask]]
+        return [f"{prefix}{cut(v)!r}{suffix}" for v in text.to_numpy()[mask]]
 
     return build
 
