@@ -126,11 +126,31 @@ def _text_and_arrow(values: pd.Series, shared: bool = False) -> tuple[pd.Series,
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         out = values.dt.strftime("%Y-%m-%d").astype(object)
     else:
-        out = values.astype(object)
+        out = _whole_floats_as_integers(values).astype(object)
     mask = pd.isna(out)
     out = out.where(mask, out.astype(str).str.strip())
     out = out.where(~mask & (out != ""), None)
     return out, None
+
+
+def _whole_floats_as_integers(values: pd.Series) -> pd.Series:
+    """A float column's whole numbers written as integers (``566910.0`` -> ``566910``).
+
+    pandas stores an integer column with a missing value as floats, and writes it to Parquet
+    so: read as text, ``566910.0`` would be another child than the ``566910`` of a CSV table,
+    and its records would silently lose their child's details. Other values (``1.5``, beyond
+    2**53, where a float no longer holds every whole number) are left as they are.
+    """
+    if not pd.api.types.is_float_dtype(values.dtype):
+        return values
+    numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+    whole = np.isfinite(numbers) & (np.abs(numbers) <= INT_LIMIT)
+    whole[whole] = numbers[whole] % 1 == 0
+    if not whole.any():
+        return values
+    out = values.astype(object)
+    out[whole] = numbers[whole].astype(np.int64).astype(str).astype(object)
+    return out
 
 
 class _Faults:
