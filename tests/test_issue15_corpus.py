@@ -233,3 +233,33 @@ def test_ids_stored_as_floats_in_parquet_are_the_children_of_the_csv_tables(
     ds = load_dataset(tmp_path)
     assert sorted(ds.child_ids) == ["1.5", "384923", "566910"]
     assert ds.counts.set_index("table").loc["children", "set_aside"] == 1  # the blank id
+
+
+def test_cin_plans_differing_only_in_an_element_not_carried_are_merged_naming_it(
+    tmp_path: Path,
+) -> None:
+    """Two plans of one child and start date differing only in LatestCategoryOfAbuse (not
+    carried) were "identical; counted once"."""
+
+    def plan(category: str) -> str:
+        return (
+            "<ChildProtectionPlans><CPPstartDate>2022-02-17</CPPstartDate>"
+            "<InitialCategoryOfAbuse>NEG</InitialCategoryOfAbuse>"
+            f"<LatestCategoryOfAbuse>{category}</LatestCategoryOfAbuse></ChildProtectionPlans>"
+        )
+
+    census = f"""<?xml version="1.0" encoding="utf-8"?>
+<Message><Header><Collection><ReferenceDate>2022-03-31</ReferenceDate></Collection></Header>
+<Children><Child><ChildIdentifiers><LAchildID>{ID}7</LAchildID></ChildIdentifiers>
+<CINdetails><CINreferralDate>2022-01-10</CINreferralDate>
+{plan("NEG")}{plan("PHY")}{plan("PHY")}</CINdetails></Child></Children></Message>
+"""
+    (tmp_path / "cin.xml").write_text(census, encoding="utf-8")
+    result = import_returns(cin=[tmp_path / "cin.xml"])
+    _balanced(result)
+    assert len(result.frames["cp_plans"]) == 1
+    assert not any(str(c).startswith("_cmp_") for c in result.frames["cp_plans"].columns)
+    reasons = result.quality["reason"].tolist()
+    assert sum("their LatestCategoryOfAbuse differed" in r for r in reasons) == 1
+    assert sum(r.startswith("identical to") for r in reasons) == 1
+    assert any("LatestCategoryOfAbuse (3 non-empty)" in n for n in result.notes)

@@ -40,7 +40,9 @@ primary need code, the CINdetails-level ``DateOfInitialCPC``, assessment factors
 review date, ``InitialCPCtarget``, latest category of abuse, pre-proceedings and family group
 decision making (2025-26). The reader's notes list every element it met and did not carry, with
 its count of non-empty values (``X (repeated)``: a second ``X`` in one record, of which only the
-first is read). An SSDA903 XML file given as a CIN census is refused, and so is a file whose
+first is read); those of a record (not of the child) are compared when two records of one
+key are merged, and the warning names one that differed. An SSDA903 XML file or a CSV file
+given as a CIN census is refused, and so is a file whose
 DOCTYPE names an external DTD (never fetched).
 """
 
@@ -304,6 +306,19 @@ def not_carried_text(left: dict[str, list[int]]) -> str:
     )
 
 
+def _compared(node: Node, rec: dict[str, Any], used: set[int]) -> None:
+    """Give ``rec`` the values of ``node``'s own elements not carried (``PrimaryNeedCode``,
+    ``LatestCategoryOfAbuse``), as ``_cmp_<element>`` fields that
+    :func:`~safeguarding_metrics.io.combine.combine` compares: two plans of one child and
+    start date differing only there are then not "identical" but merged with a warning naming
+    the element, as the SSDA903 review code is. Run after :func:`_fields` (which marks what
+    is read); the element stays "not carried" in the notes.
+    """
+    for item in node.children:
+        if not item.children and id(item) not in used and item.text:
+            rec.setdefault(f"_cmp_{item.tag}", item.text.strip())
+
+
 def _read_child(
     node: Node, rows: dict[str, list[dict[str, Any]]], left: dict[str, list[int]]
 ) -> None:
@@ -327,6 +342,7 @@ def _read_child(
     for cin in node.findall("CINdetails"):
         referral: dict[str, Any] = {**base, "_row": cin.line}
         _fields(cin, _REFERRAL, set(_CONTAINERS), referral, used)
+        _compared(cin, referral, used)
         # the ids are synthesised later; number each referral and plan to link their records
         referral["_ref"] = len(rows["referrals"])
         rows["referrals"].append(referral)
@@ -334,6 +350,7 @@ def _read_child(
             for item in cin.findall(container):
                 rec: dict[str, Any] = {**base, "_row": item.line, "_ref": referral["_ref"]}
                 _fields(item, mapping, {"reviews"}, rec, used)
+                _compared(item, rec, used)
                 if table == "cp_plans":
                     rec["_plan"] = len(rows[table])
                 rows[table].append(rec)
