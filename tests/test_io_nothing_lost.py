@@ -373,7 +373,11 @@ def test_ssda903_fields_not_carried_are_counted(tmp_path: Path) -> None:
     )
     result = import_returns(ssda903=[tmp_path])
     notes = "\n".join(result.notes)
-    assert "HOME_POST (1 non-empty), PL_POST (2 non-empty), URN (1 non-empty)" in notes
+    compared = "; compared when records are merged"
+    assert (
+        f"HOME_POST (1 non-empty{compared}), PL_POST (2 non-empty{compared}), "
+        f"URN (1 non-empty{compared})"
+    ) in notes
     assert "NOTES (1 non-empty; not an SSDA903 column)" in notes
     assert "UPN (1 non-empty)" in notes
 
@@ -383,7 +387,8 @@ def test_ssda903_xml_not_carried(tmp_path: Path) -> None:
     path.write_text(SSDA903_XML, encoding="utf-8")
     result = import_returns(ssda903=[path])
     note = next(n for n in result.notes if "elements not carried" in n)
-    for field in ("UASC (1 non-empty)", "UPN (1 non-empty)", "HOME_POST (1 non-empty)"):
+    compared = "; compared when records are merged"
+    for field in ("UASC (1 non-empty)", "UPN (1 non-empty)", f"HOME_POST (1 non-empty{compared})"):
         assert field in note
     assert "REVIEW_CODE (1 non-empty; compared" in note
 
@@ -459,7 +464,8 @@ def test_notes_written_beside_the_tables(tmp_path: Path) -> None:
     )
     out = tmp_path / "out"
     assert main(["import", "-q", "--ssda903", str(tmp_path / "in"), "--output", str(out)]) == 0
-    assert "URN (1 non-empty)" in (out / "import-notes.txt").read_text(encoding="utf-8")
+    notes = (out / "import-notes.txt").read_text(encoding="utf-8")
+    assert "URN (1 non-empty; compared when records are merged)" in notes
 
 
 @pytest.mark.shared
@@ -471,7 +477,8 @@ def test_fake_903_set_fields_not_carried() -> None:
     notes = {n.split(":")[0]: n for n in result.notes if "not carried" in n}
     episodes = pd.read_csv(folder / "episodes.csv", dtype=str)
     for field in ("HOME_POST", "PL_POST", "URN"):
-        assert f"{field} ({episodes[field].notna().sum():,} non-empty)" in notes["episodes.csv"]
+        count = f"{episodes[field].notna().sum():,} non-empty"
+        assert f"{field} ({count}; compared when records are merged)" in notes["episodes.csv"]
     header = pd.read_csv(folder / "header.csv", dtype=str)
     assert f"UPN ({header['UPN'].notna().sum():,} non-empty)" in notes["header.csv"]
     assert "REVIEW_CODE" in notes["reviews.csv"]

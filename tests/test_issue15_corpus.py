@@ -263,3 +263,21 @@ def test_cin_plans_differing_only_in_an_element_not_carried_are_merged_naming_it
     assert sum("their LatestCategoryOfAbuse differed" in r for r in reasons) == 1
     assert sum(r.startswith("identical to") for r in reasons) == 1
     assert any("LatestCategoryOfAbuse (3 non-empty)" in n for n in result.notes)
+
+
+def test_ssda903_episodes_differing_only_in_urn_are_merged_naming_it(tmp_path: Path) -> None:
+    """Two episodes of one child and DECOM differing only in URN (not carried) were
+    "identical; counted once"; the review code was the only field compared."""
+    (tmp_path / "episodes.csv").write_text(
+        EPISODES.rstrip("\n")
+        + ",URN\n"
+        + f"{ID}1,2017-05-08,S,C2,N1,U1,PR1,,,,1111111\n"
+        + f"{ID}1,2017-05-08,S,C2,N1,U1,PR1,,,,2222222\n",
+        encoding="utf-8",
+    )
+    result = import_returns(ssda903=[tmp_path / "episodes.csv"])
+    _balanced(result)
+    assert len(result.frames["care_episodes"]) == 1
+    reasons = result.quality["reason"].tolist()
+    assert sum("their URN differed" in r for r in reasons) == 1
+    assert any("URN (2 non-empty; compared when records are merged)" in n for n in result.notes)

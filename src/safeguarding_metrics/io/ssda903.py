@@ -161,8 +161,12 @@ TABLES: dict[str, tuple[str | None, dict[str, str]]] = {
 
 #: Source fields read to tell records apart though no canonical column holds them: carried in
 #: a ``_cmp_<FIELD>`` column that :func:`~safeguarding_metrics.io.combine.combine` compares, so
-#: that two reviews of one day with different codes are named when they are merged.
-COMPARED: dict[str, dict[str, str]] = {"Reviews": {"REVIEW_CODE": "_cmp_REVIEW_CODE"}}
+#: that two reviews of one day with different codes are named when they are merged, and two
+#: episodes of one child and start differing only in their provider's URN or postcodes.
+COMPARED: dict[str, dict[str, str]] = {
+    "Reviews": {"REVIEW_CODE": "_cmp_REVIEW_CODE"},
+    "Episodes": {"URN": "_cmp_URN", "HOME_POST": "_cmp_HOME_POST", "PL_POST": "_cmp_PL_POST"},
+}
 
 #: Every column the SSDA903 specification's tables hold (CSV names; ``CHILDID`` and ``PL`` are
 #: the XML's names for ``CHILD`` and ``PLACE``), to recognise decorated headers.
