@@ -281,3 +281,28 @@ def test_ssda903_episodes_differing_only_in_urn_are_merged_naming_it(tmp_path: P
     reasons = result.quality["reason"].tolist()
     assert sum("their URN differed" in r for r in reasons) == 1
     assert any("URN (2 non-empty; compared when records are merged)" in n for n in result.notes)
+
+
+def test_imported_ids_a_spreadsheet_would_read_as_formulas_load_as_the_councils_own(
+    tmp_path: Path,
+) -> None:
+    """The importer writes '-123 (defused for spreadsheets); the loader read the child as
+    "'-123", so a council's own allocations.csv naming -123 matched no child."""
+    (tmp_path / "episodes.csv").write_text(
+        EPISODES + "".join(f"{c},2017-05-08,S,C2,N1,U1,PR1,,,\n" for c in ("-123", "+45", "@x1")),
+        encoding="utf-8",
+    )
+    folder = write_dataset(import_returns(ssda903=[tmp_path / "episodes.csv"]), tmp_path / "ds")
+    assert "'-123" in (folder / "care_episodes.csv").read_text(encoding="utf-8")  # defused
+    (folder / "allocations.csv").write_text(
+        "child_id,worker_id,start_date\n-123,W1,2017-05-08\n", encoding="utf-8"
+    )
+    ds = load_dataset(folder)
+    assert sorted(ds.child_ids) == ["+45", "-123", "@x1"]
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "referrals.csv").write_text(
+        "referral_id,child_id,referral_date,source\nR1,it's,2015-04-01,'1A\n", encoding="utf-8"
+    )
+    plain = load_dataset(tmp_path / "plain")
+    assert list(plain.child_ids) == ["it's"]  # only a ' before = + - @ is the spreadsheet's
+    assert plain.tables["referrals"]["source"].astype(str).tolist() == ["'1A"]

@@ -66,6 +66,12 @@ _SPACES = (
 )
 _SPACE_CLASS = "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in _SPACES) + "]"
 _EDGE_SPACE = f"^{_SPACE_CLASS}|{_SPACE_CLASS}$"
+#: A cell written with a leading ``'`` before a character a spreadsheet reads as a formula:
+#: how the importers and every export defuse ``-123`` or ``=X`` (``'-123``); read back, the
+#: ``'`` is dropped, so that an imported id is the council's own (``-123``), not ``'-123``.
+_DEFUSED = "^'[=+\\-@\t\r]"
+_UNDEFUSE = "^'(?=[=+\\-@\t\r])"
+_EDGE_OR_DEFUSED = f"{_EDGE_SPACE}|{_DEFUSED}"
 
 
 def _arrow_text(values: pd.Series) -> pa.Array | None:
@@ -114,11 +120,11 @@ def _text_and_arrow(values: pd.Series, shared: bool = False) -> tuple[pd.Series,
         empty = pc.fill_null(pc.equal(pc.binary_length(array), 0), False).to_numpy(
             zero_copy_only=False
         )
-        edge = pc.fill_null(pc.match_substring_regex(array, _EDGE_SPACE), False).to_numpy(
+        edge = pc.fill_null(pc.match_substring_regex(array, _EDGE_OR_DEFUSED), False).to_numpy(
             zero_copy_only=False
         )
         if edge.any():
-            stripped = pd.Series(out[edge], dtype=object).str.strip().to_numpy(dtype=object)
+            stripped = _strip(pd.Series(out[edge], dtype=object)).to_numpy(dtype=object)
             out[edge] = stripped
             empty[np.flatnonzero(edge)[stripped == ""]] = True
         out[empty] = None
@@ -128,9 +134,15 @@ def _text_and_arrow(values: pd.Series, shared: bool = False) -> tuple[pd.Series,
     else:
         out = _whole_floats_as_integers(values).astype(object)
     mask = pd.isna(out)
-    out = out.where(mask, out.astype(str).str.strip())
+    out = out.where(mask, _strip(out.astype(str)))
     out = out.where(~mask & (out != ""), None)
     return out, None
+
+
+def _strip(text: pd.Series) -> pd.Series:
+    """Text stripped of surrounding spaces and of the ``'`` that defuses a formula-like value
+    (:data:`_DEFUSED`)."""
+    return text.str.strip().str.replace(_UNDEFUSE, "", regex=True).str.strip()
 
 
 def _whole_floats_as_integers(values: pd.Series) -> pd.Series:
