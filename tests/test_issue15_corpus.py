@@ -306,3 +306,23 @@ def test_imported_ids_a_spreadsheet_would_read_as_formulas_load_as_the_councils_
     plain = load_dataset(tmp_path / "plain")
     assert list(plain.child_ids) == ["it's"]  # only a ' before = + - @ is the spreadsheet's
     assert plain.tables["referrals"]["source"].astype(str).tolist() == ["'1A"]
+
+
+@pytest.mark.parametrize(("separator", "what"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_separated_by_semicolons_or_tabs_says_so(
+    tmp_path: Path, separator: str, what: str
+) -> None:
+    """A CSV saved with a European locale (or as tab-delimited text) is one column: the
+    finding said only "required column 'referral_id' is missing"."""
+    rows = [["referral_id", "child_id", "referral_date"], ["R1", f"{ID}1", "01/04/2015"]]
+    (tmp_path / "referrals.csv").write_text(
+        "".join(separator.join(r) + "\n" for r in rows), encoding="utf-8"
+    )
+    ds = load_dataset(tmp_path)
+    hint = f"the file is separated by {what}, not commas; save it as CSV UTF-8"
+    assert any(hint in r for r in ds.quality["reason"])
+    assert hint in ds.unusable["referrals"]
+    summary = " ".join(ds.summary().split())
+    assert hint in summary and ID not in summary
+    (tmp_path / "referrals.csv").write_text("a;b\n1;2\n", encoding="utf-8")
+    assert "separated by" not in str(load_dataset(tmp_path).unusable)  # no column of it

@@ -735,6 +735,27 @@ def header_name(text: object) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip())
 
 
+#: Separators a file saved as "CSV" in another locale or as text may use instead of commas.
+_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _separator_hint(names: list[str], spec: TableSpec) -> str:
+    """What to say when a header is one cell that, split at a semicolon, tab or bar, names
+    columns of the table (a CSV saved with a European locale, or as tab-delimited text): the
+    file is then read as one column, and "required column missing" alone would puzzle."""
+    cells = [n for n in names if not n.startswith("_")]
+    if len(cells) != 1:
+        return ""
+    for separator, what in _SEPARATORS.items():
+        parts = {header_name(part) for part in cells[0].split(separator)}
+        if len(parts) > 1 and parts & set(spec.column_names):
+            return (
+                f"; the header is one cell holding {what}: the file is separated by {what}, "
+                "not commas; save it as CSV UTF-8 (comma delimited)"
+            )
+    return ""
+
+
 def _headers(
     frame: pd.DataFrame, spec: TableSpec, file: str, rows: np.ndarray | None, csv_file: bool
 ) -> tuple[pd.DataFrame, list[Fault]]:
@@ -1135,6 +1156,7 @@ def _assemble(
         spec = table_spec(name)
         frame, file, rows = raws[name]
         raws[name] = (pd.DataFrame(), file, None)  # the raw table is freed once cleaned
+        raw_names = [str(c) for c in frame.columns]
         frame, header_faults = _headers(
             frame, spec, file, rows, csv_file=file.lower().endswith(".csv")
         )
@@ -1155,14 +1177,15 @@ def _assemble(
                 action=Action.SET_ASIDE,
                 reason=f"required column {missing[0]!r} is missing (the header has: "
                 f"{', '.join(map(str, frame.columns))[:300]}); all {len(frame)} records of the "
-                "table set aside",
+                f"table set aside{_separator_hint(raw_names, spec)}",
             )
             if strict:
                 raise DataError(fault)
             chunks.append(pd.DataFrame([attrs.asdict(fault)]))
             unusable[name] = next(
                 (f.reason for f in header_faults if f.column == missing[0]),
-                f"required column {missing[0]!r} is missing in {file}",
+                f"required column {missing[0]!r} is missing in {file}"
+                f"{_separator_hint(raw_names, spec)}",
             )
             counts.append(
                 dict(
