@@ -56,7 +56,9 @@ def registry(*extra: tuple[str, object]) -> sm.Registry:
 
 
 def target_of(results: sm.Results, indicator: str = RR) -> list[tuple[Any, Any]]:
-    rows = results.frame.loc[results.frame["indicator"] == indicator]
+    frame = results.frame
+    # the period's rows (re-referrals' ytd headline, issue 16, reads the same over a year)
+    rows = frame.loc[(frame["indicator"] == indicator) & (frame["window"] == "period")]
     return list(zip(rows["target"], rows["target_status"], strict=True))
 
 

@@ -61,6 +61,8 @@ def catalogue_markdown(registry: Registry) -> str:
                 "the span it reads)"
             )
         lines.append(f"- Look-back (data-quality findings it reads): {indicator.reads_back}")
+        why = f" ({indicator.headline_reason})" if indicator.headline_reason else ""
+        lines.append(f"- Headline window (what a report leads with): {indicator.headline}{why}")
         lines.append(f"- Source: {indicator.source or 'not stated'}")
         lines.append(f"- Definition version: {indicator.definition_version}")
         if indicator.target is not None:

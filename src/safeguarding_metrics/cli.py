@@ -92,20 +92,22 @@ def _table(results: Results) -> str:
     lines.append(header)
     lines.append("-" * len(header))
     for row in frame.itertuples(index=False):
+        window = f"{row.window}*" if row.headline is True else str(row.window)
         if row.status != "ok":
             lines.append(
-                f"{row.indicator:<34} {row.period:<24} {row.window:<9} not computable: {row.reason}"
+                f"{row.indicator:<34} {row.period:<24} {window:<9} not computable: {row.reason}"
             )
             continue
         num = "-" if pd.isna(row.numerator) else f"{row.numerator:g}"
         den = "-" if pd.isna(row.denominator) else f"{row.denominator:g}"
         target = "-" if row.target is None or pd.isna(row.target) else f"{row.target:g}"
         lines.append(
-            f"{row.indicator:<34} {row.period:<24} {row.window:<9} {num:>7} {den:>7} "
+            f"{row.indicator:<34} {row.period:<24} {window:<9} {num:>7} {den:>7} "
             f"{_format_value(row.value, row.unit):>8}  {(row.direction or '-'):<10} "
             f"{target:>7} {(row.target_status or '-'):<6} {_findings(row.quality_findings):>5}"
             + (f" [{row.la}]" if row.la is not None else "")
         )
+    lines.append("* the indicator's headline window")
     return "\n".join(lines) + "\n"
 
 

@@ -9,6 +9,7 @@ breakdown by team and worker. The cohorts stay available for child-level drill-d
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import itertools
 import json
 import logging
@@ -26,6 +27,7 @@ from .calendar import periods as make_periods
 from .indicator import (
     COHORT_COLUMNS,
     COUNT_COLUMNS,
+    WINDOWS,
     Indicator,
     Kind,
     NotComputable,
@@ -57,9 +59,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: ``period``: the period's own flows; ``ytd``: from the start of its financial year;
-#: ``rolling12``: the 12 months to its end. Snapshot indicators read the same in every window.
-WINDOWS = ("period", "ytd", "rolling12")
 
 RESULT_COLUMNS = (
     "indicator",
@@ -68,6 +67,7 @@ RESULT_COLUMNS = (
     "period_end",
     "period",
     "window",
+    "headline",
     "numerator",
     "denominator",
     "value",
@@ -252,6 +252,8 @@ class Results:
             for key, value in row.items():
                 if isinstance(value, (dt.date, pd.Timestamp)):
                     clean[key] = value.isoformat()[:10]
+                elif isinstance(value, (bool, np.bool_)):
+                    clean[key] = bool(value)
                 elif _missing(value):
                     clean[key] = None
                 elif isinstance(value, np.integer):
@@ -862,6 +864,7 @@ def calculate(
     indicators: Iterable[str | Indicator] | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     windows: Sequence[str] = ("period",),
+    headlines: Mapping[str, str] | None = None,
     targets: Mapping[str, Any] | None = None,
     council_targets: Mapping[str, Any] | None = None,
     la: str | None = None,
@@ -890,7 +893,12 @@ def calculate(
     params
         Per indicator id, parameter values: ``{"national.rereferrals_12m": {"per": "child"}}``.
     windows
-        Any of :data:`WINDOWS`; flow indicators are computed over each.
+        Any of :data:`WINDOWS`; flow indicators are computed over each. Each indicator's
+        headline window (:attr:`~safeguarding_metrics.Indicator.headline`) is computed too,
+        whatever is asked; its rows have ``headline`` true.
+    headlines
+        Per indicator id, a headline window overriding the indicator's own (a council's
+        report settings); ids must be registered.
     targets, council_targets
         Per indicator id, a number or :class:`~safeguarding_metrics.Target` (or a list of
         them); ``targets`` wins over ``council_targets``, which wins over plugins' defaults.
@@ -934,6 +942,9 @@ def calculate(
     unknown_windows = [w for w in windows if w not in WINDOWS]
     if unknown_windows or not windows:
         raise UsageError(f"windows are {', '.join(WINDOWS)}; not {', '.join(unknown_windows)}")
+    chosen = _with_headlines(chosen, registry, headlines or {})
+    asked = tuple(windows)
+    windows = _computed_windows(asked, chosen)
     params = dict(params or {})
     chosen_ids = {i.id for i in chosen}
     for indicator_id in params:
@@ -1101,12 +1112,15 @@ def calculate(
         out = _add_travel_and_targets(
             out, indicator, registry, targets or {}, council_targets or {}, stride
         )
-        rows.append(out)
+        out["headline"] = out["window"].to_numpy() == indicator.headline
+        keep = out["headline"].to_numpy() | out["window"].isin(asked).to_numpy()
+        rows.append(out if keep.all() else out.loc[keep])
 
     frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=RESULT_COLUMNS)
     for column in RESULT_COLUMNS:
         if column not in frame.columns:
             frame[column] = None
+    frame["headline"] = frame["headline"].astype(object).fillna(False).astype(bool)
     if benchmark_years not in BENCHMARK_YEARS:
         raise UsageError(
             f"benchmark_years is one of {', '.join(BENCHMARK_YEARS)}, not {benchmark_years!r}"
@@ -1142,6 +1156,29 @@ def calculate(
         indicators={i.id: i for i in chosen},
         warnings=tuple(warnings),
     )
+
+
+def _with_headlines(
+    chosen: list[Indicator], registry: Registry, headlines: Mapping[str, str]
+) -> list[Indicator]:
+    """The chosen indicators with a council's headline windows set (ids and windows checked)."""
+    known = set(registry.indicators) | {i.id for i in chosen}
+    for indicator_id, window in headlines.items():
+        if indicator_id not in known:
+            close = difflib.get_close_matches(indicator_id, sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UsageError(f"a headline is set for {indicator_id!r}, not an indicator{hint}")
+        if window not in WINDOWS:
+            raise UsageError(
+                f"the headline of {indicator_id} is one of {', '.join(WINDOWS)}, not {window!r}"
+            )
+    return [attrs.evolve(i, headline=headlines[i.id]) if i.id in headlines else i for i in chosen]
+
+
+def _computed_windows(asked: Sequence[str], chosen: Sequence[Indicator]) -> tuple[str, ...]:
+    """The windows asked, then the chosen indicators' headline windows not asked for."""
+    extra = {i.headline for i in chosen} - set(asked)
+    return (*asked, *(w for w in WINDOWS if w in extra))
 
 
 def _add_travel_and_targets(

@@ -20,6 +20,7 @@ import pandas as pd
 __all__ = [
     "COHORT_COLUMNS",
     "COUNT_COLUMNS",
+    "WINDOWS",
     "Compute",
     "Indicator",
     "Kind",
@@ -180,6 +181,12 @@ COHORT_COLUMNS = ("period", "child", "record", "date", "met", "value", "excluded
 #: down (``date`` places a flow record with its team), without record ids or details.
 COUNT_COLUMNS = ("period", "child", "date", "excluded")
 
+#: The windows a result is computed over: ``period``, the period's own flows; ``ytd``, from the
+#: start of its financial year; ``rolling12``, the 12 months to its end. Snapshot indicators
+#: read the same in every window; a measure with a window of its own (the adoption
+#: scorecard's ``window_months``) reads that window whatever the period's start.
+WINDOWS = ("period", "ytd", "rolling12")
+
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
 
@@ -193,6 +200,11 @@ _LOOKBACK = re.compile(r"^(?:all|(?P<n>\d+) (?P<unit>days?|months?))$")
 def _check_lookback(_: Any, attribute: Any, value: str | None) -> None:
     if value is not None and not _LOOKBACK.match(value):
         raise ValueError(f"lookback is 'all', '<n> days' or '<n> months' (or None), not {value!r}")
+
+
+def _check_headline(instance: Any, _: Any, value: str) -> None:
+    if value not in WINDOWS:
+        raise ValueError(f"{instance.id}: headline is one of {', '.join(WINDOWS)}, not {value!r}")
 
 
 def _tables(value: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
@@ -270,6 +282,15 @@ class Indicator(PluginId):
         and ``"0 days"`` for flows (the records dated in the period). It places data-quality
         findings: a finding counts on a period's figures when its record's date falls in
         ``[start - lookback, end]`` (re-referrals read 12 months back).
+    headline
+        The window a report leads with, judges against the target and compares a year back
+        (one of :data:`WINDOWS`): ``"period"`` (the default) for timeliness, count and
+        snapshot measures, as a council reports its month; ``"ytd"`` for the rates DfE
+        publishes by collection year. A measure with a window of its own (the adoption
+        scorecard's 36 months) keeps ``"period"``: its value already covers that window.
+        ``calculate`` always computes it; a council overrides it in its report settings.
+    headline_reason
+        Why that window, in a sentence, for the catalogue.
     """
 
     id: str = attrs.field()
@@ -290,6 +311,8 @@ class Indicator(PluginId):
     drilldown: bool = True
     populated: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, converter=_tables)
     lookback: str | None = attrs.field(default=None, validator=_check_lookback)
+    headline: str = attrs.field(default="period", validator=_check_headline)
+    headline_reason: str = ""
 
     @populated.validator
     def _check_populated(self, _: Any, value: Mapping[str, tuple[str, ...]]) -> None:
@@ -378,4 +401,6 @@ class Indicator(PluginId):
             "drilldown": self.drilldown,
             "populated": {t: list(c) for t, c in self.populated.items()},
             "lookback": self.reads_back,
+            "headline": self.headline,
+            "headline_reason": self.headline_reason,
         }

@@ -390,6 +390,11 @@ _SCORECARD = "DfE adoption scorecards (3-year averages), "
 
 ADOPTION_A1 = Indicator(
     id="national.adoption_a1",
+    headline="period",
+    headline_reason=(
+        "the adoption scorecard's own window: the children adopted in the 36 months "
+        "(window_months) to the period end, whatever the period"
+    ),
     title="A1: days from entering care to moving in with the adoptive family",
     description=(
         "Mean over the children adopted in the 36 months to the period end (window_months) of "
@@ -413,6 +418,11 @@ ADOPTION_A1 = Indicator(
 
 ADOPTION_A10 = Indicator(
     id="national.adoption_a10",
+    headline="period",
+    headline_reason=(
+        "the adoption scorecard's own window: the children adopted in the 36 months "
+        "(window_months) to the period end, whatever the period"
+    ),
     title="A10: A1 adjusted for foster carer adoptions",
     description=(
         "As A1, but for a child adopted by its foster carers the move in counts from the "
@@ -435,6 +445,11 @@ ADOPTION_A10 = Indicator(
 
 ADOPTION_A2 = Indicator(
     id="national.adoption_a2",
+    headline="period",
+    headline_reason=(
+        "the adoption scorecard's own window: the children adopted in the 36 months "
+        "(window_months) to the period end, whatever the period"
+    ),
     title="A2: days from placement order to match",
     description=(
         "Mean over the A1 cohort (children adopted in the 36 months to the period end who "
@@ -463,6 +478,11 @@ ADOPTION_A2 = Indicator(
 
 ADOPTION_A3 = Indicator(
     id="national.adoption_a3",
+    headline="period",
+    headline_reason=(
+        "the adoption scorecard's own window: the children adopted in the 36 months "
+        "(window_months) to the period end, whatever the period"
+    ),
     title="A3: adopted children who waited less than 14 months",
     description=(
         "Numerator: children of the A1 cohort who moved in with their adoptive family less "

@@ -233,6 +233,11 @@ REFERRALS = Indicator(
 
 REFERRALS_NFA = Indicator(
     id="national.referrals_nfa",
+    headline="ytd",
+    headline_reason=(
+        "DfE publishes it by collection year (April to March) and the seed report quotes it "
+        "year to date"
+    ),
     title="Referrals ending in no further action",
     description=(
         "Numerator: referrals flagged as ending in no further action (nfa; missing = false); "

@@ -434,6 +434,11 @@ _SOURCE = "DfE Characteristics of children in need"
 
 CPP_SECOND_SUBSEQUENT = Indicator(
     id="national.cpp_second_subsequent",
+    headline="ytd",
+    headline_reason=(
+        "DfE publishes it by collection year (April to March) and the seed report quotes it "
+        "year to date"
+    ),
     title="Child protection plans that are a second or subsequent plan",
     description=(
         "Numerator: plans whose child has another plan starting earlier in the data, or a "
@@ -471,6 +476,11 @@ CPP_OPEN_2Y = Indicator(
 
 CPP_ENDED_2Y = Indicator(
     id="national.cpp_ended_2y",
+    headline="ytd",
+    headline_reason=(
+        "DfE publishes it by collection year (April to March) and the seed report quotes it "
+        "year to date"
+    ),
     title="Child protection plans ended that lasted two years or more",
     description=(
         "Numerator: plans that had lasted at least 24 months when they ended "

@@ -168,6 +168,11 @@ def _children_with_rows_in(child: np.ndarray, day: np.ndarray, periods: Periods)
 
 REREFERRALS_12M = Indicator(
     id="national.rereferrals_12m",
+    headline="ytd",
+    headline_reason=(
+        "DfE publishes it by collection year (April to March) and the seed report quotes it "
+        "year to date"
+    ),
     title="Re-referrals within 12 months",
     description=(
         "Numerator: referrals in the period made within 12 months of the same child's previous "

@@ -240,9 +240,11 @@ def run_indicator(
     Returns
     -------
     safeguarding_metrics.Results
+        The ``period`` window's rows (the indicator's headline window, which ``calculate``
+        always adds, is left out when it is another).
     """
     chosen, reg = _registry(indicator, registry)
-    return calculate(
+    results = calculate(
         dataset,
         start=start,
         end=end,
@@ -253,6 +255,11 @@ def run_indicator(
         benchmarks=False,
         cohorts=cohorts,
     )
+    # the period's own figures only: calculate also adds the headline window (ytd for some)
+    period = results.frame["window"] == "period"
+    if period.all():
+        return results
+    return attrs.evolve(results, frame=results.frame.loc[period].reset_index(drop=True))
 
 
 # -- bounds ------------------------------------------------------------------------------------
