@@ -28,6 +28,7 @@ from safeguarding_metrics.report.excel import (
     write_workbook,
 )
 from safeguarding_metrics.report.formatting import format_value, period_name
+from safeguarding_metrics.report.settings import ReportSettings
 from safeguarding_metrics.report.write import write_report
 from safeguarding_metrics.synthetic import generate
 from safeguarding_metrics.synthetic import write_csv as write_synthetic
@@ -70,6 +71,9 @@ def small_dataset() -> sm.Dataset:
 def _report(dataset: sm.Dataset, **kwargs: object) -> sm.report.Report:  # type: ignore[name-defined]
     kwargs.setdefault("registry", REGISTRY)
     kwargs.setdefault("indicators", [RR])
+    # the worked examples lead with the rolling 12 months: since issue 16 re-referrals lead
+    # with the year to date unless a council's settings say otherwise, as these do
+    kwargs.setdefault("settings", ReportSettings(headline={RR: "rolling12"}))
     kwargs.setdefault("now", dt.datetime(2015, 6, 10, 9, 0))
     return build_report(dataset, start="2015-04", end="2015-05", **kwargs)  # type: ignore[arg-type]
 

@@ -7,11 +7,13 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 
-from ..calendar import window_start
-from ..engine import UsageError, calculate
+from ..calendar import Period, add_months, window_start
+from ..calendar import periods as make_periods
+from ..engine import Results, UsageError, calculate
 from ..indicator import Kind
 from ..model import Dataset
 from ..model.quality import holes
@@ -26,6 +28,7 @@ from .model import (
     Report,
     Section,
 )
+from .settings import ReportSettings
 from .suppress import suppress_frame, suppress_results
 
 __all__ = ["EVERY", "build_report", "quality_summary"]
@@ -36,7 +39,16 @@ EVERY = ("month", "quarter")
 _SERIES_VALUES = tuple(
     c
     for c in SECTION_SERIES_COLUMNS
-    if c not in ("period", "period_start", "period_end", "in_period", "ytd", "rolling12")
+    if c
+    not in (
+        "period",
+        "period_start",
+        "period_end",
+        "in_period",
+        "ytd",
+        "rolling12",
+        "direction_note",
+    )
 )
 
 
@@ -82,6 +94,7 @@ def build_report(
     targets: Mapping[str, Any] | None = None,
     council_targets: Mapping[str, Any] | None = None,
     commentary: CommentaryFile | None = None,
+    settings: ReportSettings | None = None,
     registry: Registry | None = None,
     suppress_below: int | None = None,
     neighbours: str = "mean",
@@ -111,6 +124,9 @@ def build_report(
     commentary
         The council's commentary file (:func:`~.commentary.load_commentary`); indicators it
         has no entry for get a drafted commentary.
+    settings
+        The council's report settings (:func:`~.settings.load_settings`): headline windows
+        per indicator id, checked against the registry.
     suppress_below
         Hide counts from 1 to this minus one (see :mod:`~.suppress`); None shows every figure.
     neighbours, benchmark_years
@@ -137,13 +153,20 @@ def build_report(
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     council, code = _council(la)
+    notes: list[str] = []
+    if every == "quarter":
+        first, moved = _first_full_quarter(first, last)
+        if moved is not None:
+            notes.append(moved)
+    shown_periods = make_periods(first, last, every)
+    ago = _year_ago(shown_periods[-1])
+    extra = () if ago.start >= first else (ago,)
     results = calculate(
         dataset,
-        start=first,
-        end=last,
-        every=every,
+        periods=(*extra, *shown_periods),
         indicators=indicators,
         windows=("period", "ytd", "rolling12"),
+        headlines=settings.headline if settings is not None else None,
         targets=targets,
         council_targets=council_targets,
         la=code,
@@ -155,6 +178,10 @@ def build_report(
     )
     timings["calculate"] = time.perf_counter() - clock
     clock = time.perf_counter()
+    year_ago_rows = results.frame.loc[
+        (results.frame["period_end"] == ago.end) & results.frame["headline"]
+    ]
+    results = _shown(results, first, bool(extra))
     frame = results.frame
     if dataset.las:
         if code is None:
@@ -169,7 +196,7 @@ def build_report(
         rows = frame.loc[frame["indicator"] == indicator_id]
         window = _window(indicator)
         rows = suppress_results(rows, indicator.unit, suppress_below)
-        series = _series(rows, window)
+        series = _series(rows, window, _three_windows(indicator), every)
         status = str(rows["status"].iloc[0]) if not rows.empty else "not_computable"
         reason = rows["reason"].iloc[0] if not rows.empty else "no results"
         reason = None if is_missing(reason) else str(reason)
@@ -180,7 +207,12 @@ def build_report(
             found = commentary.find(
                 indicator_id, str(latest["period"]), pd.Timestamp(latest["period_end"]).date()
             )
-        label = _window_label(indicator, window, last if series.empty else latest["period_end"])
+        label = _window_label(
+            indicator,
+            window,
+            last if series.empty else latest["period_end"],
+            None if series.empty else latest["period_start"],
+        )
         if found is None:
             found = draft_commentary(
                 indicator,
@@ -202,9 +234,13 @@ def build_report(
                 window_label=label,
             )
         )
-        summary_rows.append(_summary_row(indicator, window, label, latest, status, reason))
+        row = _summary_row(indicator, window, label, latest, status, reason)
+        row.update(
+            _year_ago_figures(indicator, dataset, ago, latest, year_ago_rows, code, suppress_below)
+        )
+        summary_rows.append(row)
     summary = pd.DataFrame(summary_rows, columns=list(SUMMARY_COLUMNS))
-    warnings = list(results.warnings)
+    warnings = [*notes, *results.warnings]
     if commentary is not None:
         unknown = sorted(commentary.indicators - set(results.indicators))
         if unknown:
@@ -234,6 +270,113 @@ def build_report(
         timings=timings,
         quality=quality_summary(dataset.quality),
     )
+
+
+def _first_full_quarter(first: dt.date, last: dt.date) -> tuple[dt.date, str | None]:
+    """A quarterly range's start moved to the first full financial quarter, with the words
+    saying so (None when it already starts a quarter or no full quarter would be left)."""
+    if first.month in (1, 4, 7, 10):
+        return first, None
+    month = first.month + (3 - (first.month - 1) % 3)
+    begin = dt.date(first.year + (month > 12), (month - 1) % 12 + 1, 1)
+    if begin > last:
+        return first, None
+    return begin, (
+        f"the range starts in {first:%B %Y}, part-way through a quarter: the report begins at "
+        f"the first full quarter, {period_name(begin, _month(begin, end=True))}"
+    )
+
+
+def _year_ago(period: Period) -> Period:
+    """The same period a year earlier (29 February falls back to the 28th)."""
+    start = add_months(np.datetime64(period.start, "D"), -12)
+    end = add_months(np.datetime64(period.end + dt.timedelta(days=1), "D"), -12)
+    return Period(
+        start=pd.Timestamp(start).date(), end=pd.Timestamp(end).date() - dt.timedelta(days=1)
+    )
+
+
+def _shown(results: Results, first: dt.date, extra: bool) -> Results:
+    """The results of the report's own periods: the year-ago period computed for the summary
+    left out, and the first period's previous value and direction blank as without it."""
+    if not extra:
+        return results
+    frame = results.frame
+    ends = pd.to_datetime(frame["period_end"]).dt.date
+    frame = frame.loc[ends >= first].copy()
+    starts = pd.to_datetime(frame["period_start"]).dt.date
+    opening = (starts == first).to_numpy()
+    frame.loc[opening, "previous_value"] = np.nan
+    frame.loc[opening, "direction"] = None
+    breakdown = results.breakdown
+    if not breakdown.empty:
+        breakdown = breakdown.loc[pd.to_datetime(breakdown["period_end"]).dt.date >= first]
+    return attrs.evolve(
+        results, frame=frame.reset_index(drop=True), breakdown=breakdown.reset_index(drop=True)
+    )
+
+
+def _reaches_back(indicator: Any, dataset: Dataset, day: dt.date) -> bool:
+    """Whether the records the indicator reads go back to ``day``'s month (the earliest dated
+    one of any table it reads falls in that month or before: extracts run by month, and the
+    first record need not fall on the window's first day)."""
+    from ..engine import _record_days
+
+    earliest = [
+        days[~np.isnat(days)].min()
+        for table in indicator.tables
+        if dataset.has(table)
+        for days in [_record_days(dataset, table)]
+        if (~np.isnat(days)).any()
+    ]
+    month_end = _month(day, end=True)
+    return bool(earliest) and min(earliest) <= np.datetime64(month_end, "D")
+
+
+def _year_ago_figures(
+    indicator: Any,
+    dataset: Dataset,
+    ago: Period,
+    latest: Mapping[str, Any],
+    rows: pd.DataFrame,
+    code: str | None,
+    suppress_below: int | None = None,
+) -> dict[str, Any]:
+    """``year_ago`` (the headline window for the same period a year earlier), the change on it
+    and ``year_ago_note`` (why it is empty)."""
+    out: dict[str, Any] = {"year_ago": None, "year_ago_change": None, "year_ago_note": None}
+    if not latest:
+        return out
+    mine = rows.loc[rows["indicator"] == indicator.id]
+    if dataset.las and code is not None:
+        mine = mine.loc[mine["la"].astype(str) == str(code)]
+    mine = suppress_results(mine, indicator.unit, suppress_below)
+    months = _own_window_months(indicator)
+    if indicator.kind != Kind.FLOW:
+        begin = ago.end
+    elif months is not None:
+        begin = pd.Timestamp(add_months(np.datetime64(ago.end, "D"), -months)).date()
+    elif indicator.headline == "period":
+        begin = ago.start
+    else:
+        begin = window_start(ago.end, indicator.headline)
+    when = period_name(ago.start, ago.end)
+    if mine.empty or str(mine["status"].iloc[0]) != "ok":
+        out["year_ago_note"] = f"no figure for {when}: not computable"
+    elif not _reaches_back(indicator, dataset, begin):
+        out["year_ago_note"] = (
+            f"no figure for {when}: the records do not reach back to {begin:%B %Y}"
+        )
+    elif bool(mine["suppressed"].iloc[0]):
+        out["year_ago_note"] = f"{when}: suppressed (small numbers)"
+    elif is_missing(mine["value"].iloc[0]):
+        out["year_ago_note"] = f"no figure for {when}: nothing to count"
+    else:
+        value = float(mine["value"].iloc[0])
+        out["year_ago"] = value
+        if not is_missing(latest.get("value")):
+            out["year_ago_change"] = float(latest["value"]) - value
+    return out
 
 
 #: How many row numbers :func:`quality_summary` lists per kind of finding.
@@ -292,21 +435,34 @@ def _own_window_months(indicator: Any) -> int | None:
 
 
 def _window(indicator: Any) -> str:
-    """The window a report shows: rolling 12 months for flows, else the period itself."""
-    if indicator.kind == Kind.FLOW and _own_window_months(indicator) is None:
-        return "rolling12"
-    return "period"
+    """The window a report leads with: the indicator's headline (a council's settings applied)."""
+    return str(indicator.headline)
 
 
-def _window_label(indicator: Any, window: str, end: Any) -> str:
-    """What the headline value covers, in words ("12 months to December 2015")."""
+def _window_label(indicator: Any, window: str, end: Any, start: Any = None) -> str:
+    """What the headline value covers, in words, from the window actually computed:
+    "month of December 2015", "year to date (April to December 2015)", "12 months to
+    December 2015", "36 months to December 2015" (a window of its own), "as at 31 December
+    2015" (a snapshot)."""
     day = pd.Timestamp(end).date()
-    if window == "rolling12":
-        return f"12 months to {day:%B %Y}"
     months = _own_window_months(indicator)
     if months is not None:
         return f"{months} months to {day:%B %Y}"
-    return f"as at {day.day} {day:%B %Y}"
+    if indicator.kind != Kind.FLOW:
+        return f"as at {day.day} {day:%B %Y}"
+    if window == "rolling12":
+        return f"12 months to {day:%B %Y}"
+    if window == "ytd":
+        first = window_start(day, "ytd")
+        return f"year to date ({first:%B} to {day:%B %Y})"
+    begin = day.replace(day=1) if start is None else pd.Timestamp(start).date()
+    if (begin.year, begin.month) == (day.year, day.month):
+        return f"month of {day:%B %Y}"
+    return f"quarter {begin:%B} to {day:%B %Y}"
+
+
+#: Why a year-to-date headline has no direction in the year's first period.
+YTD_FIRST_NOTE = "not given: the year to date starts again in April, the year's first {every}"
 
 
 def _last_period(frame: pd.DataFrame, first: dt.date, last: dt.date) -> tuple[Any, Any]:
@@ -317,8 +473,20 @@ def _last_period(frame: pd.DataFrame, first: dt.date, last: dt.date) -> tuple[An
     return latest["period_start"], latest["period_end"]
 
 
-def _series(rows: pd.DataFrame, window: str) -> pd.DataFrame:
-    """One row per period: the headline window's figures and the three windows' values."""
+def _three_windows(indicator: Any) -> bool:
+    """Whether the month, year-to-date and rolling-12 figures differ (a flow without a window of
+    its own); a snapshot or the adoption scorecard reads the same in each."""
+    return indicator.kind == Kind.FLOW and _own_window_months(indicator) is None
+
+
+def _series(
+    rows: pd.DataFrame, window: str, three: bool = True, every: str = "month"
+) -> pd.DataFrame:
+    """One row per period: the headline window's figures and the three windows' values.
+
+    A year-to-date headline in the year's first period has no direction: the figure before it
+    is the whole of the previous year (``direction_note`` says so).
+    """
     if rows.empty:
         return pd.DataFrame(columns=list(SECTION_SERIES_COLUMNS))
     periods = (
@@ -330,13 +498,22 @@ def _series(rows: pd.DataFrame, window: str) -> pd.DataFrame:
     head = rows.loc[rows["window"] == window, ["period_end", *_SERIES_VALUES]]
     out = periods.merge(head, on="period_end", how="left")
     for name, source in (("in_period", "period"), ("ytd", "ytd"), ("rolling12", "rolling12")):
-        if window == "period":
+        if not three:
             out[name] = np.nan
             continue
         values = rows.loc[rows["window"] == source, ["period_end", "value"]].rename(
             columns={"value": name}
         )
         out = out.merge(values, on="period_end", how="left")
+    out["direction_note"] = None
+    if window == "ytd" and three and len(out):
+        starts = pd.to_datetime(out["period_start"])
+        first = ((starts.dt.month == 4) & (starts.dt.day == 1)).to_numpy()
+        out["direction"] = out["direction"].astype(object).where(~first, None)
+        out["previous_value"] = out["previous_value"].where(~first, np.nan)
+        notes = np.full(len(out), None, dtype=object)
+        notes[first] = YTD_FIRST_NOTE.format(every=every)
+        out["direction_note"] = notes
     out["suppressed"] = out["suppressed"].fillna(False).astype(bool)
     return out.loc[:, list(SECTION_SERIES_COLUMNS)]
 
@@ -394,7 +571,4 @@ def _summary_row(
     for column in SUMMARY_COLUMNS:
         if column in latest and column not in ("indicator", "window", "window_label"):
             row[column] = latest[column]
-    if latest:
-        row["ytd"] = latest.get("ytd")
-        row["in_period"] = latest.get("in_period")
     return row

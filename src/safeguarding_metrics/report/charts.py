@@ -37,7 +37,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..indicator import Kind, Unit
-from .formatting import WINDOW_WORDS, format_value, is_missing, period_name
+from .formatting import format_value, is_missing, period_name
 from .model import Section
 
 __all__ = [
@@ -73,6 +73,15 @@ SERIES_STYLES: dict[str, dict[str, Any]] = {
         "zorder": 5,
     },
     "ytd": {
+        "color": OKABE_ITO["vermillion"],
+        "linestyle": (0, (1.5, 1.5)),
+        "linewidth": 1.6,
+        "marker": "s",
+        "markersize": 4.5,
+        "markerfacecolor": "white",
+        "zorder": 4,
+    },
+    "in_period": {
         "color": OKABE_ITO["vermillion"],
         "linestyle": (0, (1.5, 1.5)),
         "linewidth": 1.6,
@@ -198,9 +207,17 @@ def _axis_formatter(unit: Unit, span: float) -> FuncFormatter:
 
 
 def _headline_label(section: Section, every: str) -> str:
-    if section.indicator.kind == Kind.FLOW:
+    """The headline line's legend, from the window computed ("36 months to each month end")."""
+    label = section.window_label
+    if label[:1].isdigit() and not label.startswith("12 "):  # a window of its own
+        return f"{label.split(' to ')[0]} to each {every} end"
+    if section.indicator.kind != Kind.FLOW:
+        return "As at quarter end" if every == "quarter" else "As at month end"
+    if section.window == "ytd":
+        return "Year to date"
+    if section.window == "rolling12":
         return "Rolling 12 months"
-    return "As at quarter end" if every == "quarter" else "As at month end"
+    return "Quarter" if every == "quarter" else "Month"
 
 
 def chart_description(section: Section, every: str = "month") -> str:
@@ -212,15 +229,16 @@ def chart_description(section: Section, every: str = "month") -> str:
     first = period_name(series["period_start"].iloc[0], series["period_end"].iloc[0])
     last = period_name(series["period_start"].iloc[-1], series["period_end"].iloc[-1])
     latest = section.latest
-    window = WINDOW_WORDS.get(section.window, section.window)
-    if section.window == "period":
+    window = _headline_label(section, every).lower()
+    if section.indicator.kind != Kind.FLOW and section.window == "period":
         window = "as at the period end"
     parts = [
         f"Line chart of {indicator.title}, {first} to {last}.",
         f"Latest {format_value(latest.get('value'), indicator.unit)} ({window}).",
     ]
-    if indicator.kind == Kind.FLOW and not is_missing(latest.get("ytd")):
-        parts.append(f"Year to date {format_value(latest.get('ytd'), indicator.unit)}.")
+    if section.window != "period" and not is_missing(latest.get("in_period")):
+        word = "Quarter" if every == "quarter" else "Month"
+        parts.append(f"{word} {format_value(latest.get('in_period'), indicator.unit)}.")
     for key, words in (
         ("target", "Target"),
         ("england", "England"),
@@ -335,9 +353,9 @@ def chart_svg(section: Section, *, every: str = "month") -> str | None:
     x = np.arange(len(series), dtype=float)
     lines: dict[str, np.ndarray] = {"value": values}
     labels = {"value": _headline_label(section, every)}
-    if indicator.kind == Kind.FLOW and section.window != "ytd":
-        lines["ytd"] = _floats(series, "ytd")
-        labels["ytd"] = "Year to date"
+    if section.window != "period":  # the month's own figure beside a longer headline
+        lines["in_period"] = _floats(series, "in_period")
+        labels["in_period"] = "Quarter" if every == "quarter" else "Month"
     lines["target"] = _floats(series, "target")
     labels["target"] = "Target"
     if unit != Unit.COUNT:
@@ -358,7 +376,7 @@ def chart_svg(section: Section, *, every: str = "month") -> str | None:
         FigureCanvasSVG(fig)
         ax = fig.add_subplot()
         handles: list[Line2D] = []
-        for key in ("neighbours", "england", "target", "ytd", "value"):
+        for key in ("neighbours", "england", "target", "in_period", "value"):
             if key in lines:
                 line = _plot(ax, x, lines[key], key, labels[key])
                 if line is not None:

@@ -21,6 +21,7 @@ from ..plugins import guard_stdout
 from ..targets import TargetsFileError, load_targets
 from .build import EVERY, build_report
 from .commentary import CommentaryError, load_commentary
+from .settings import SettingsFileError, load_settings
 from .suppress import DEFAULT_SUPPRESS_BELOW
 from .write import write_report
 
@@ -56,6 +57,11 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--to", dest="end", required=True, type=_month, metavar="YYYY-MM")
     p.add_argument("--every", choices=EVERY, default="month", help="month (default) or quarter")
     p.add_argument("--targets", metavar="FILE", help="the council's targets file (TOML)")
+    p.add_argument(
+        "--settings",
+        metavar="FILE",
+        help="the report's settings (TOML): [headline] windows per indicator id",
+    )
     p.add_argument(
         "--commentary",
         metavar="FILE",
@@ -141,7 +147,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         targets = load_targets(args.targets) if args.targets else None
         commentary = load_commentary(args.commentary) if args.commentary else None
-    except (TargetsFileError, CommentaryError) as exc:
+        settings = load_settings(args.settings) if args.settings else None
+    except (TargetsFileError, CommentaryError, SettingsFileError) as exc:
         raise UsageError(str(exc)) from None
     say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
     clock = time.perf_counter()
@@ -163,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
                 indicators=args.indicator or None,
                 council_targets=targets,
                 commentary=commentary,
+                settings=settings,
                 registry=registry,
                 suppress_below=args.suppress,
                 neighbours=args.neighbours,

@@ -51,6 +51,14 @@ _FORMATS = {
     Unit.COUNT: "#,##0",
 }
 
+#: Signed formats for a change (a year on): percentage points for per cent measures.
+_CHANGE_FORMATS = {
+    Unit.PERCENT: '+0.0" pp";-0.0" pp";0.0" pp"',
+    Unit.DAYS: "+#,##0;-#,##0;0",
+    Unit.CASES: "+0.0;-0.0;0.0",
+    Unit.COUNT: "+#,##0;-#,##0;0",
+}
+
 
 def safe_file_name(name: str, *, limit: int = 60) -> str:
     """A file or sheet name from free text: letters, digits, spaces, ``-`` and ``_`` only."""
@@ -141,7 +149,11 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
         "Benchmark year",
         "Numerator",
         "Denominator",
+        "In the quarter" if report.every == "quarter" else "In the month",
         "Year to date",
+        "Rolling 12 months",
+        "A year ago",
+        "Change on a year ago",
         "Note",
         "Data-quality findings",
         "Data-quality note",
@@ -171,8 +183,12 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
             None if is_missing(year) else f"{int(year) - 1}-{int(year) % 100:02d}",
             _number(record["numerator"]),
             _number(record["denominator"]),
+            _number(record["in_period"]),
             _number(record["ytd"]),
-            note,
+            _number(record["rolling12"]),
+            _number(record.get("year_ago")),
+            _number(record.get("year_ago_change")),
+            _notes(note, record.get("direction_note"), record.get("year_ago_note")),
             _findings(record.get("quality_findings")),
             None if is_missing(record.get("quality_note")) else record.get("quality_note") or None,
         ]
@@ -182,13 +198,23 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
         if sheet is not None:
             link.hyperlink = f"#'{sheet}'!A1"
             link.font = Font(color="1F4E9E", underline="single")
-        for column in (4, 5, 7, 9, 10, 16):
+        for column in (4, 5, 7, 9, 10, 16, 17, 18, 19):
             ws.cell(row=r, column=column).number_format = _FORMATS[unit]
+        ws.cell(row=r, column=20).number_format = _CHANGE_FORMATS[unit]
         status = record.get("target_status")
         if not is_missing(status) and str(status) in _STATUS_FILL:
             ws.cell(row=r, column=8).fill = _STATUS_FILL[str(status)]
-    _widths(ws, [52, 40, 26, 10, 10, 18, 9, 13, 10, 12, 9, 9, 10, 11, 12, 11, 40, 12, 60])
+    _widths(
+        ws,
+        [52, 40, 26, 10, 10, 18, 9, 13, 10, 12, 9, 9, 10, 11, 12, 11, 11, 11, 11, 11, 40, 12, 60],
+    )
     ws.auto_filter.ref = f"A{row}:{get_column_letter(len(header))}{row + len(report.summary)}"
+
+
+def _notes(*notes: Any) -> str | None:
+    """The notes of a summary row that are given, joined ("not computable: …; direction …")."""
+    given = [str(n) for n in notes if not is_missing(n) and n]
+    return "; ".join(given) or None
 
 
 def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
@@ -233,7 +259,9 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
             ws.row_dimensions[row].height = 15 * (len(value) // 90 + 1)
         row += 1
     row += 1
-    flow = section.window == "rolling12"
+    flow = not section.series.empty and bool(
+        pd.to_numeric(section.series["in_period"], errors="coerce").notna().any()
+    )
     header = [
         "Period",
         "Numerator",
@@ -254,10 +282,12 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
         ]
     every = report.every
     if flow:
-        measured = (
-            f"the rolling 12 months to each {every}'s end, with the {every}'s own figure and "
-            "the year to date beside it"
-        )
+        shown = {
+            "period": f"the {every}'s own figure",
+            "ytd": "the year to date",
+            "rolling12": "the rolling 12 months",
+        }.get(section.window, section.window)
+        measured = f"value: {shown} at each {every}'s end, the three windows beside it"
     elif section.window_label.startswith("as at"):
         measured = f"as at each {every}'s end"
     else:

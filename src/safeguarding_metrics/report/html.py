@@ -43,6 +43,7 @@ from .formatting import (
     DIRECTION_ARROWS,
     DIRECTION_WORDS,
     STATUS_WORDS,
+    format_change,
     format_value,
     is_missing,
     period_name,
@@ -216,19 +217,19 @@ def _short_period(start: Any, end: Any, every: str) -> str:
 
 
 def _window_words(section: Section, summary: Mapping[str, Any], every: str) -> str:
-    """How the headline value is measured: "Rolling 12 months", "As at 31 Dec 2015"."""
+    """How the headline value is measured, from the window computed: "Rolling 12 months",
+    "Year to date", "36 months to Dec 2015", "As at 31 Dec 2015", "In the month"."""
     latest = section.latest
-    if section.window == "rolling12":
+    label = str(summary.get("window_label") or section.window_label or "")
+    if label[:6] not in ("month ", "quarte") and section.window == "rolling12":
         return "Rolling 12 months"
-    if section.window == "ytd":
+    if section.window == "ytd" and label.startswith("year to date"):
         return "Year to date"
     if section.indicator.kind == Kind.SNAPSHOT and latest:
         end = pd.Timestamp(latest["period_end"])
         return f"As at {end.day} {end:%b %Y}"
-    label = summary.get("window_label") or section.window_label
-    if label:
-        text = str(label)
-        return text[:1].upper() + text[1:]
+    if label and not label.startswith(("month of", "quarter ")):
+        return label[:1].upper() + label[1:]
     return "In the quarter" if every == "quarter" else "In the month"
 
 
@@ -283,12 +284,15 @@ def _paragraphs(text: str) -> list[str]:
 def _kind_words(section: Section, every: str) -> str:
     word = "quarter" if every == "quarter" else "month"
     if section.indicator.kind == Kind.FLOW:
-        if section.window == "rolling12":
-            return (
-                f"Counts events in each {word}; shown over the rolling 12 months, with the "
-                f"{word}'s own figure and the year to date beside it"
-            )
-        return f"Counts events in each {word}"
+        shown = {
+            "period": f"the {word}'s own figure",
+            "ytd": "the year to date",
+            "rolling12": "the rolling 12 months",
+        }.get(section.window, section.window)
+        if section.window_label and section.window_label[:1].isdigit():  # a window of its own
+            shown = f"the {section.window_label.split(' to ')[0]} to each {word}'s end"
+            return f"Counts events; shown over {shown}"
+        return f"Counts events in each {word}; headline: {shown}, the other windows beside it"
     return f"Measured as at each {word} end"
 
 
@@ -312,11 +316,18 @@ def _row_view(section: Section, summary: Mapping[str, Any], every: str) -> dict[
     if neighbours != "–" and not is_missing(n):
         neighbours = f"{neighbours} ({int(float(n))})"
     sub: list[str] = []
-    if ok and indicator.kind == Kind.FLOW and section.window != "period":
+    if ok and not is_missing(latest.get("in_period")):
         word = "Quarter" if every == "quarter" else "Month"
-        in_period = _value(source.get("in_period"), unit, suppressed)
-        ytd = _value(source.get("ytd"), unit, suppressed)
-        sub = [f"{word}: {in_period}", f"Year to date: {ytd}"]
+        for key, name in (
+            ("in_period", word),
+            ("ytd", "Year to date"),
+            ("rolling12", "Rolling 12"),
+        ):
+            if key != {"period": "in_period"}.get(section.window, section.window):
+                sub.append(f"{name}: {_value(source.get(key), unit, suppressed)}")
+    note = source.get("direction_note")
+    if ok and not hide and not is_missing(note) and note:
+        words = str(note)[:1].upper() + str(note)[1:]
     return {
         "anchor": section.anchor,
         "id": indicator.id,
@@ -347,6 +358,29 @@ def _row_view(section: Section, summary: Mapping[str, Any], every: str) -> dict[
         "benchmark_year": _benchmark_year(source.get("benchmark_year")),
         "quality": _quality_mark(source.get("quality_findings")),
         "quality_note": _text(source.get("quality_note")),
+        **_year_ago_view(source, unit, ok and not suppressed),
+    }
+
+
+def _year_ago_view(source: Mapping[str, Any], unit: Unit, show: bool) -> dict[str, str]:
+    """The year-ago figure, the change on it ("up 1.2 percentage points on a year ago") and
+    why it is empty."""
+    if not show:
+        return {"year_ago": "–", "year_ago_change": "", "year_ago_note": ""}
+    raw: Any = source.get("year_ago_change")
+    note = source.get("year_ago_note")
+    moved = ""
+    if not is_missing(raw):
+        change = float(raw)
+        zero = format_value(0.0, unit, with_unit=False)
+        if format_value(abs(change), unit, with_unit=False) == zero:
+            moved = "the same as a year ago"
+        else:
+            moved = f"{'up' if change > 0 else 'down'} {format_change(change, unit)} on a year ago"
+    return {
+        "year_ago": _value(source.get("year_ago"), unit),
+        "year_ago_change": moved,
+        "year_ago_note": "" if is_missing(note) or not note else str(note),
     }
 
 
@@ -391,7 +425,11 @@ def _quality_view(report: Report) -> dict[str, Any]:
 def _series_view(section: Section, every: str) -> dict[str, Any]:
     unit = Unit(section.indicator.unit)
     series = section.series
-    flow = section.indicator.kind == Kind.FLOW and section.window != "period"
+    flow = not series.empty and bool(
+        pd.to_numeric(series["in_period"], errors="coerce").notna().any()
+    )
+    headline = {"period": "in_period"}.get(section.window, section.window)
+    counted = {"in_period": "", "ytd": " (year to date)", "rolling12": " (12 months)"}[headline]
     has_denominator = (
         unit != Unit.COUNT
         and not series.empty
@@ -430,6 +468,8 @@ def _series_view(section: Section, every: str) -> dict[str, Any]:
     return {
         "rows": rows,
         "flow": flow,
+        "headline": headline,
+        "counted": counted,
         "has_denominator": has_denominator,
         "has_target": has_target,
         "period_word": "Quarter" if every == "quarter" else "Month",

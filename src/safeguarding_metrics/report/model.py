@@ -27,14 +27,19 @@ __all__ = [
     "Section",
 ]
 
-#: One row per indicator in :attr:`Report.summary`. ``window`` is the form shown (``period``
-#: for snapshot measures, as at the period end, and for measures with a window of their own
-#: such as the adoption scorecard's three years; ``rolling12`` for flow measures, the form that
-#: sits beside annual benchmarks), ``window_label`` says it in words for the latest period
-#: ("12 months to December 2015", "as at 31 December 2015"); ``value`` … ``target_status``
-#: are of that window at the latest period; ``in_period`` and ``ytd`` are the flow's own
-#: period and year-to-date values (null for snapshots). ``suppressed`` is true when
-#: small-number suppression hid the figures.
+#: One row per indicator in :attr:`Report.summary`. ``window`` is the indicator's headline
+#: window (:attr:`~safeguarding_metrics.Indicator.headline`, a council's settings applied):
+#: ``period`` for timeliness, count and snapshot measures and for measures with a window of
+#: their own such as the adoption scorecard's 36 months, ``ytd`` for the rates DfE publishes by
+#: year; ``window_label`` says it in words for the latest period ("month of December 2015",
+#: "year to date (April to December 2015)", "as at 31 December 2015", "36 months to December
+#: 2015"); ``value`` … ``target_status`` are of that window at the latest period, the
+#: direction on the previous period's headline (``direction_note``: why none is given);
+#: ``in_period``, ``ytd`` and ``rolling12`` are the flow's three windows (null for snapshots
+#: and own-window measures). ``year_ago`` is the headline window for the same period a year
+#: earlier, ``year_ago_change`` the latest value less it, ``year_ago_note`` why it is empty
+#: (the records do not reach back, not computable). ``suppressed`` is true when small-number
+#: suppression hid the figures.
 SUMMARY_COLUMNS = (
     "indicator",
     "title",
@@ -50,8 +55,13 @@ SUMMARY_COLUMNS = (
     "value",
     "previous_value",
     "direction",
+    "direction_note",
     "in_period",
     "ytd",
+    "rolling12",
+    "year_ago",
+    "year_ago_change",
+    "year_ago_note",
     "target",
     "target_status",
     "england",
@@ -79,6 +89,7 @@ SECTION_SERIES_COLUMNS = (
     "value",
     "previous_value",
     "direction",
+    "direction_note",
     "in_period",
     "ytd",
     "rolling12",
