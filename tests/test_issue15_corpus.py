@@ -326,3 +326,27 @@ def test_a_file_separated_by_semicolons_or_tabs_says_so(
     assert hint in summary and ID not in summary
     (tmp_path / "referrals.csv").write_text("a;b\n1;2\n", encoding="utf-8")
     assert "separated by" not in str(load_dataset(tmp_path).unusable)  # no column of it
+
+
+def test_a_subfolder_of_other_csv_files_beside_an_ssda903_return_is_noted_not_a_stop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sub-folder holding no SSDA903 table (lookups, or the output of an earlier import
+    inside the input folder) stopped the whole import: "Nothing was written"."""
+    folder = tmp_path / "903"
+    (folder / "lookups").mkdir(parents=True)
+    (folder / "episodes.csv").write_text(
+        EPISODES + f"{ID}1,2017-05-08,S,C2,N1,U1,PR1,,,\n", encoding="utf-8"
+    )
+    (folder / "lookups" / "teams.csv").write_text("Team,Manager\nA,B\n", encoding="utf-8")
+    (folder / "lookups" / "codes.csv").write_text("Code,Meaning\nS,Single\n", encoding="utf-8")
+    result = import_returns(ssda903=[folder])
+    _balanced(result)
+    assert len(result.frames["care_episodes"]) == 1
+    q = result.quality.assign(name=result.quality["file"].map(lambda f: Path(f).name))
+    assert set(q["name"]) == {"teams.csv", "codes.csv"}  # each named
+    assert (q["severity"] == "error").sum() == 1 and "not read" in set(q["action"])
+    code, err = _import(["--ssda903", str(folder), "--output", str(tmp_path / "o")], capsys)
+    assert code == 0 and "(1 error(s))" in err
+    with pytest.raises(ReturnFileError, match="not recognised as an SSDA903 table"):
+        import_returns(ssda903=[folder / "lookups"])  # alone: refused

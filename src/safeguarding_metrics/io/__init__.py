@@ -31,12 +31,12 @@ import pandas as pd
 
 from ..export import defuse_frame
 from ..model.dataset import Dataset
-from ..model.quality import DataError, Fault, Severity
+from ..model.quality import Action, DataError, Fault, Severity
 from .annex_a import read_annex_a
 from .cin_census import read_cin_census
 from .combine import COUNT_COLUMNS, combine
 from .common import Extract, Progress, ReturnFileError
-from .ssda903 import group_returns, read_ssda903
+from .ssda903 import NoTableError, group_returns, read_ssda903
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -136,6 +136,18 @@ def _as_list(items: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] | 
     return [Path(i) for i in items]
 
 
+def _returns_not_read(unread: list[NoTableError]) -> Extract:
+    """The findings for SSDA903 returns beside others of which nothing could be read (a
+    sub-folder of other CSV files): an error each, ``not read``, and a note naming it."""
+    extract = Extract(kind="ssda903", label="SSDA903 returns not read")
+    for exc in unread:
+        extract.faults.extend(exc.others)
+        reason = f"{exc.fault.reason}; nothing of this return is read (the others are)"
+        extract.faults.append(attrs.evolve(exc.fault, action=Action.NOT_READ, reason=reason))
+        extract.note(exc.fault.file, f"NOT READ (an error): {exc.fault.reason}")
+    return extract
+
+
 def import_returns(
     cin: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] | None = None,
     ssda903: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] | None = None,
@@ -179,7 +191,10 @@ def import_returns(
         A file cannot be read at all (missing, not CSV/XML/XLSX, malformed or truncated XML,
         a CSV that is no SSDA903 table, a workbook with no list): its name and, where known,
         its line or row are in the message. A corrupt file stops the import: no partial
-        return is ever taken for a whole one.
+        return is ever taken for a whole one. In SSDA903 input of several returns (folders,
+        sub-folders), a return of which nothing is a table is an error finding, ``not read``,
+        and the others are read; a table file that cannot be read beside others of its
+        return likewise.
     DataError
         ``strict`` and a record has an error.
     """
@@ -193,15 +208,18 @@ def import_returns(
     groups = group_returns(_as_list(ssda903), skipped)
     if skipped:
         extracts.append(Extract(kind="ssda903", label="SSDA903 folders", faults=skipped))
+    unread: list[NoTableError] = []
     for group in groups:
-        extracts.append(
-            read_ssda903(
-                group,
-                year=collection_year,
-                la=mode,
-                progress=progress,
-            )
-        )
+        try:
+            extracts.append(read_ssda903(group, year=collection_year, la=mode, progress=progress))
+        except NoTableError as exc:
+            if len(groups) == 1:
+                raise
+            unread.append(exc)
+    if unread:
+        if len(unread) == len(groups):
+            raise unread[0]
+        extracts.append(_returns_not_read(unread))
     for path in _as_list(annex_a):
         extracts.append(read_annex_a(path, progress=progress, la=None if pooled else la))
     if not extracts:

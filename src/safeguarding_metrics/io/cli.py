@@ -14,10 +14,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..cli_common import redact_values
 from ..cli_common import say as _say
 from ..model.quality import DataError
 from ..model.tables import table_specs
-from . import COUNTS_FILE, NOTES_FILE, QUALITY_FILE, import_returns, write_dataset
+from . import (
+    COUNTS_FILE,
+    NOTES_FILE,
+    QUALITY_FILE,
+    ReturnFileError,
+    import_returns,
+    write_dataset,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -151,7 +159,8 @@ def run(args: argparse.Namespace) -> int:
     except DataError as exc:
         if progress is not None:
             progress.finish()
-        _say(f"error: {_sentence(str(exc))} Nothing was written.")
+        text = str(exc) if isinstance(exc, ReturnFileError) else _record_error_text(exc)
+        _say(f"error: {_sentence(text)} Nothing was written.")
         return 1
     if progress is not None:
         progress.finish()
@@ -172,3 +181,28 @@ def _sentence(text: str) -> str:
     """``text`` ending with a full stop, so that the next sentence does not run into it."""
     text = text.rstrip()
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _record_error_text(exc: DataError) -> str:
+    """A record's error that stopped a ``--strict`` import, as standard error shows it: file,
+    row and column, and the reason with the values of the data left out.
+
+    A value can be a child's identifier (a column holding the wrong field), and standard
+    error ends up in logs: the quoted values are replaced by ``'…'``
+    (:func:`~safeguarding_metrics.cli_common.redact_values`), as ``validate --strict`` does. A
+    file-level refusal (:class:`ReturnFileError`) quotes no record and is shown as it is.
+    """
+    fault = exc.fault
+    where = [str(fault.file)]
+    if fault.row is not None:
+        where.append(f"row {fault.row}")
+    if fault.column is not None:
+        where.append(f"column {fault.column!r}")
+    reason = redact_values(str(fault.reason))
+    text = f"{', '.join(where)}: {reason}"
+    if "…" in reason:
+        text += (
+            " (values from the data are not shown here: without --strict the import lists "
+            f"them in {QUALITY_FILE})"
+        )
+    return text

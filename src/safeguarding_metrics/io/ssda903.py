@@ -98,7 +98,30 @@ from .common import (
     xml_return_kind,
 )
 
-__all__ = ["adoption_dates_from_episodes", "group_returns", "read_ssda903"]
+__all__ = ["NoTableError", "adoption_dates_from_episodes", "group_returns", "read_ssda903"]
+
+
+class NoTableError(ReturnFileError):
+    """Nothing in one SSDA903 return (a file, or a folder's or sub-folder's files) could be
+    read as a table: each file unreadable or not an SSDA903 table.
+
+    Given alone, such a return stops the import; beside other returns (a sub-folder of other
+    CSV files, an output folder inside the input), :func:`~safeguarding_metrics.io.
+    import_returns` notes it by name and reads the rest. A file that is another return (a CIN
+    census, an Annex A list) is refused with a plain :class:`ReturnFileError` instead.
+    """
+
+    #: The return's other findings (each file not recognised), listed when it is skipped.
+    others: tuple[Fault, ...] = ()
+
+    @classmethod
+    def of(cls, exc: ReturnFileError, others: Iterable[Fault] = ()) -> NoTableError:
+        """The same finding as ``exc``, as this class, with the return's ``others``."""
+        f = exc.fault
+        error = cls(f.file, f.reason, row=f.row, column=f.column, table=f.table)
+        error.others = tuple(o for o in others if o != f and o.file != f.file)
+        return error
+
 
 #: 903 table -> (canonical table or None, 903 column -> canonical column).
 TABLES: dict[str, tuple[str | None, dict[str, str]]] = {
@@ -358,7 +381,7 @@ def read_ssda903(
             text = read_csv_text(path)
         except ReturnFileError as exc:
             if len(paths) == 1:
-                raise
+                raise NoTableError.of(exc) from None
             broken.append(_not_read(extract, exc))
             continue
         name = recognise(text.header, path)
@@ -376,7 +399,7 @@ def read_ssda903(
             frame, repeats = _named_columns(path, text.frame, name)
         except ReturnFileError as exc:
             if len(paths) == 1:
-                raise
+                raise NoTableError.of(exc) from None
             broken.append(_not_read(extract, exc, table=canonical))
             continue
         extract.faults.extend(repeats)
@@ -384,7 +407,7 @@ def read_ssda903(
             progress(str(path), len(frame), len(frame))
         tables.append((name, frame, str(path)))
     if (unknown or broken) and not tables:
-        raise (broken or unknown)[0]
+        raise NoTableError.of((broken or unknown)[0], extract.faults)
     year_end, how = _collection_year(tables, year)
     extract.pivot_year = year_end  # two-digit years are read against the collection year
     for name, frame, file in tables:
