@@ -350,3 +350,26 @@ def test_a_subfolder_of_other_csv_files_beside_an_ssda903_return_is_noted_not_a_
     assert code == 0 and "(1 error(s))" in err
     with pytest.raises(ReturnFileError, match="not recognised as an SSDA903 table"):
         import_returns(ssda903=[folder / "lookups"])  # alone: refused
+
+
+def test_import_strict_keeps_the_datas_values_off_standard_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A child id in the DECOM column was quoted on stderr by ``import --strict``
+    ("unparseable date 'CHILDSECRET1'"); ``validate --strict`` already left values out."""
+    (tmp_path / "episodes.csv").write_text(
+        EPISODES + f"{ID}1,{ID}1,S,C2,N1,U1,PR1,,,\n", encoding="utf-8"
+    )
+    code = main(["import", "--ssda903", str(tmp_path), "--output", str(tmp_path / "o"), "--strict"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 1 and ID not in err
+    assert "row 2, column 'DECOM': unparseable date '…'" in err
+    assert "without --strict the import lists them in import-quality.csv" in err
+    # a refusal of the file quotes no record, and keeps its words
+    (tmp_path / "episodes.csv").write_text(
+        EPISODES.rstrip("\n") + ",DECOM\n" + f"{ID}1,2017-05-08,S,C2,N1,U1,PR1,,,,2017-06-01\n",
+        encoding="utf-8",
+    )
+    code = main(["import", "--ssda903", str(tmp_path), "--output", str(tmp_path / "o")])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 1 and "the column 'DECOM' appears 2 times" in err
