@@ -24,6 +24,7 @@ from safeguarding_metrics.report.settings import (
     SettingsFileError,
     load_settings,
 )
+from safeguarding_metrics.synthetic import generate
 
 REGISTRY = sm.build_registry([("national", national), ("rotherham", rotherham)])
 RR = "national.rereferrals_12m"
@@ -319,3 +320,35 @@ def test_year_ago_in_summary_csv_workbook_and_html(referrals: sm.Dataset, tmp_pa
     headers = [c.value for row in sheet.iter_rows(max_row=12) for c in row if c.value]
     for name in ("In the month", "Year to date", "Rolling 12 months", "A year ago"):
         assert name in headers
+
+
+# --- 4. targets as bands ---------------------------------------------------------------------
+
+CASELOAD = "rotherham.caseload_average"
+
+
+def test_teams_are_judged_on_the_band_and_the_council_row_counts_those_outside() -> None:
+    dataset = sm.Dataset.from_frames(generate(seed=3, scale=0.05))
+    band = sm.Target(indicator=CASELOAD, lower=9.0, upper=11.0, tolerance=1.0)
+    report = build_report(
+        dataset,
+        start="2015-11",
+        end="2015-12",
+        indicators=[CASELOAD],
+        registry=REGISTRY,
+        targets={CASELOAD: band},
+        now=dt.datetime(2016, 1, 10, 9, 0),
+    )
+    section = report.section(CASELOAD)
+    teams = section.teams
+    assert len(teams) and teams["target_status"].notna().all()
+    for value, status in zip(teams["value"], teams["target_status"], strict=True):
+        assert status == sm.engine.target_status(value, band, sm.Unit.CASES, "lower")
+    row = report.summary.set_index("indicator").loc[CASELOAD]
+    assert row["teams"] == len(teams)
+    assert row["teams_outside"] == int((teams["target_status"] != "green").sum())
+    assert (row["target_lower"], row["target_upper"]) == (9.0, 11.0)
+    assert row["direction"] == "within the band"  # 10.6 cases in December, 11.2 in November
+    html = render_html(report, charts=False)
+    assert f"{row['teams_outside']} of {row['teams']} teams outside" in html
+    assert "9.0–11.0" in html

@@ -178,11 +178,13 @@ def hand_report(*, every: str = "month", hostile: bool = True) -> Report:
     )
     teams = pd.DataFrame(
         [
+            # issue 16: each team judged against the target
             {"team": f"Team {bad}", "numerator": 40, "denominator": 50, "value": 80.0},
             {"team": "Assessment Team 2", "numerator": 9, "denominator": 10, "value": 90.0},
         ]
     )
     teams["suppressed"] = False
+    teams["target_status"] = ["red", "green"]
     sections = [
         Section(
             indicator=evil,

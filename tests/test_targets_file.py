@@ -16,6 +16,7 @@ import safeguarding_metrics_national as national
 import safeguarding_metrics_rotherham as rotherham
 from safeguarding_metrics.cli import main
 from safeguarding_metrics.model import Referral
+from safeguarding_metrics.synthetic import generate
 from safeguarding_metrics.targets import TargetsFileError, load_targets
 from safeguarding_metrics_national.rereferrals import REREFERRALS_12M
 
@@ -178,7 +179,14 @@ def test_the_example_file_overrides_the_rotherham_plugin(
     assert (row["value"], row["target_status"]) == (23.0, "red")  # the plugin: no amber band
     assert main([*args, "--targets", str(EXAMPLE)]) == 0
     [row] = json.loads(capsys.readouterr().out)
-    assert (row["value"], row["target"], row["target_status"]) == (23.0, 22.0, "amber")
+    # issue 16: the example's caseload target is the seed's band, 18-22 with 1 case's tolerance
+    band = (row["target_lower"], row["target_upper"])
+    assert (row["value"], row["target"], band, row["target_status"]) == (
+        23.0,
+        None,
+        (18.0, 22.0),
+        "amber",
+    )
 
 
 @pytest.mark.parametrize(
@@ -208,3 +216,67 @@ def test_a_bad_file_stops_the_run_with_a_message_naming_it(
     code = main([*args, "--targets", str(path), "-q"])
     err = capsys.readouterr().err
     assert code == 2 and message in " ".join(err.split()) and "Traceback" not in err
+
+
+def test_a_band_is_green_inside_amber_near_red_further_on_either_side(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, '[targets."x.y"]\nlower = 18\nupper = 22\ntolerance = 1\nnote = "band"\n'
+    )
+    [band] = load_targets(path)["x.y"]
+    assert band.is_band and (band.lower, band.upper, band.value) == (18.0, 22.0, None)
+    status = sm.engine.target_status
+    cases = sm.Unit.CASES
+    for value, expected in [
+        (18.0, "green"),
+        (22.0, "green"),
+        (20.0, "green"),
+        (17.2, "amber"),
+        (22.9, "amber"),
+        (16.8, "red"),
+        (23.2, "red"),
+    ]:
+        for polarity in ("lower", "higher", "neutral"):
+            assert status(value, band, cases, polarity) == expected, (value, polarity)
+    # default tolerance: 5% of the bound missed
+    loose = sm.Target(indicator="x.y", lower=18.0, upper=22.0)
+    assert status(23.1, loose, cases, "lower") == "amber"
+    assert status(17.0, loose, cases, "lower") == "red"  # 0.9 above 18's 5%
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("lower = 18\n", "'upper' is missing"),
+        ("lower = 22\nupper = 18\n", "'lower' 22 is above 'upper' 18"),
+        ("value = 20\nlower = 18\nupper = 22\n", "not both"),
+        ('lower = "18"\nupper = 22\n', "written without quotes"),
+    ],
+)
+def test_bad_bands_are_refused(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(TargetsFileError, match=message):
+        load_targets(write(tmp_path, '[targets."x.y"]\n' + text))
+
+
+def test_direction_inside_a_band_says_within_the_band() -> None:
+    band = {
+        "rotherham.caseload_average": sm.Target(
+            indicator="rotherham.caseload_average", lower=9.0, upper=11.0, tolerance=1.0
+        )
+    }
+    frames = generate(seed=3, scale=0.05)
+    dataset = sm.Dataset.from_frames(frames)
+    results = sm.calculate(
+        dataset,
+        start="2015-10-01",
+        end="2015-12-31",
+        every="month",
+        indicators=["rotherham.caseload_average"],
+        targets=band,
+        registry=sm.build_registry([("national", national), ("rotherham", rotherham)]),
+        benchmarks=False,
+    )
+    frame = results.frame.set_index("period")
+    # at this scale: 9.7, 11.2 and 10.6 cases; November is outside the band 9-11, December in
+    assert frame.loc["2015-11", "direction"] == "worsening"
+    assert frame.loc["2015-12", "direction"] == "within the band"
+    assert frame.loc["2015-11", "target_status"] == "amber"

@@ -55,6 +55,7 @@ __all__ = [
     "direction_of_travel",
     "display_round",
     "target_status",
+    "within_band",
 ]
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ RESULT_COLUMNS = (
     "previous_value",
     "direction",
     "target",
+    "target_lower",
+    "target_upper",
     "target_status",
     "england",
     "region",
@@ -169,18 +172,39 @@ def target_status(
     """``green`` when the target is met, ``amber`` when short by no more than the tolerance,
     ``red`` otherwise; None without a target or a value.
 
-    The default tolerance is 2 percentage points for per cent indicators and 5% of the target
-    for other units.
+    A band (``lower`` to ``upper``, both included) is met inside it, whatever the polarity;
+    outside, the distance to the nearer bound is the shortfall, on either side. The default
+    tolerance is 2 percentage points for per cent indicators and 5% of the target (of the
+    bound missed, for a band) for other units.
     """
-    if target is None or value is None or _missing(value) or polarity == "neutral":
+    if target is None or value is None or _missing(value):
         return None
+    if target.is_band:
+        assert target.lower is not None and target.upper is not None
+        below = target.lower - value
+        shortfall = max(below, value - target.upper)
+        bound = target.lower if below > 0 else target.upper
+    else:
+        if polarity == "neutral":
+            return None
+        assert target.value is not None
+        bound = target.value
+        shortfall = target.value - value if polarity == "higher" else value - target.value
     tolerance = target.tolerance
     if tolerance is None:
-        tolerance = 2.0 if unit == Unit.PERCENT else abs(target.value) * 0.05
-    shortfall = target.value - value if polarity == "higher" else value - target.value
+        tolerance = 2.0 if unit == Unit.PERCENT else abs(bound) * 0.05
     if shortfall <= 0:
         return "green"
     return "amber" if shortfall <= tolerance + 1e-12 else "red"
+
+
+def within_band(value: float | None, target: Target | None, unit: Unit) -> bool:
+    """Whether a value is inside a target band (at display precision); false for a level."""
+    if target is None or not target.is_band or value is None or _missing(value):
+        return False
+    assert target.lower is not None and target.upper is not None
+    shown = display_round(float(value), unit.decimals)
+    return target.lower <= shown <= target.upper
 
 
 def _missing(x: Any) -> bool:
@@ -1214,6 +1238,17 @@ def _add_travel_and_targets(
         day = np.datetime64(end, "D")
         chosen_targets.append(next((t for t in candidates if t.applies_on(day)), None))
     out["target"] = [None if t is None else t.value for t in chosen_targets]
+    out["target_lower"] = [None if t is None else t.lower for t in chosen_targets]
+    out["target_upper"] = [None if t is None else t.upper for t in chosen_targets]
+    if any(t is not None and t.is_band for t in chosen_targets):  # a move inside the band
+        inside = [
+            within_band(None if _missing(v) else float(v), t, indicator.unit)
+            for v, t in zip(out["value"], chosen_targets, strict=True)
+        ]
+        out["direction"] = [
+            "within the band" if hit and d is not None else d
+            for hit, d in zip(inside, out["direction"], strict=True)
+        ]
     out["target_status"] = [
         target_status(None if _missing(v) else float(v), t, indicator.unit, str(indicator.polarity))
         for v, t in zip(out["value"], chosen_targets, strict=True)

@@ -120,21 +120,47 @@ class Parameter:
         return value
 
 
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 @attrs.frozen(kw_only=True)
 class Target:
     """A target for an indicator, with the tolerance that makes a miss amber rather than red.
 
+    Either a level (``value``: met at or beyond it in the indicator's better direction) or a
+    band (``lower`` and ``upper``, both included: caseloads of 18 to 22 per worker), met
+    inside it; outside by no more than the tolerance is amber, further red, on either side.
     ``tolerance`` defaults to 2 percentage points for per cent indicators and 5% of the target
-    otherwise. ``valid_from`` / ``valid_to`` (inclusive dates) limit the periods it applies to:
-    a period is judged against the target in force on its last day.
+    (the bound missed, for a band) otherwise. ``valid_from`` / ``valid_to`` (inclusive dates)
+    limit the periods it applies to: a period is judged against the target in force on its
+    last day.
     """
 
     indicator: str
-    value: float
+    value: float | None = attrs.field(default=None, converter=_optional_float)
     tolerance: float | None = None
     valid_from: str | None = None
     valid_to: str | None = None
     source: str = ""
+    lower: float | None = attrs.field(default=None, converter=_optional_float)
+    upper: float | None = attrs.field(default=None, converter=_optional_float)
+
+    def __attrs_post_init__(self) -> None:
+        band = self.lower is not None or self.upper is not None
+        if band == (self.value is not None):
+            raise ValueError(
+                f"a target for {self.indicator} is a value or a band (lower and upper), "
+                "one of the two"
+            )
+        if band and (self.lower is None or self.upper is None or self.lower > self.upper):
+            raise ValueError(
+                f"a target band for {self.indicator} needs lower and upper, lower not above upper"
+            )
+
+    @property
+    def is_band(self) -> bool:
+        return self.lower is not None
 
     def applies_on(self, day: np.datetime64) -> bool:
         if self.valid_from is not None and day < np.datetime64(self.valid_from, "D"):

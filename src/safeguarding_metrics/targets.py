@@ -12,6 +12,11 @@ Example (``targets.toml``)::
     valid_from = "2015-04-01"   # optional: applies to periods ending in these dates
     valid_to = "2016-03-31"
 
+    [targets."rotherham.caseload_average"]
+    lower = 18            # a band: green from 18 to 22, both included
+    upper = 22
+    tolerance = 1         # amber up to 1 outside it, on either side; red further
+
 An indicator may have several entries (an array of tables, ``[[targets."id"]]``) for different
 years. Targets given here win over the plugins' defaults; targets passed to ``calculate`` win
 over these.
@@ -104,14 +109,25 @@ def _text(path: Path) -> str:
 def _entry(indicator: str, entry: Any, where: str, path: Path) -> Target:
     """One ``[targets."ID"]`` table checked and made a :class:`Target`."""
     if not isinstance(entry, dict):
-        raise TargetsFileError(f"{where}: expected a table with 'value'")
-    extra = set(entry) - {"value", "tolerance", "valid_from", "valid_to", "note"}
+        raise TargetsFileError(f"{where}: expected a table with 'value' (or 'lower' and 'upper')")
+    extra = set(entry) - {"value", "lower", "upper", "tolerance", "valid_from", "valid_to", "note"}
     if extra:
         raise TargetsFileError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
-    if "value" not in entry:
+    band = "lower" in entry or "upper" in entry
+    if band and "value" in entry:
+        raise TargetsFileError(
+            f"{where}: give 'value' (a level) or 'lower' and 'upper' (a band), not both"
+        )
+    if band and ("lower" not in entry or "upper" not in entry):
+        missing = "upper" if "lower" in entry else "lower"
+        raise TargetsFileError(f"{where}: a band needs 'lower' and 'upper'; {missing!r} is missing")
+    if not band and "value" not in entry:
         raise TargetsFileError(f"{where}: 'value' is missing")
     value = _number(entry, "value", where)
-    assert value is not None
+    lower = _number(entry, "lower", where)
+    upper = _number(entry, "upper", where)
+    if lower is not None and upper is not None and lower > upper:
+        raise TargetsFileError(f"{where}: 'lower' {lower:g} is above 'upper' {upper:g}")
     tolerance = _number(entry, "tolerance", where)
     if tolerance is not None and tolerance < 0:
         raise TargetsFileError(f"{where}: 'tolerance' cannot be negative")
@@ -125,6 +141,8 @@ def _entry(indicator: str, entry: Any, where: str, path: Path) -> Target:
     return Target(
         indicator=indicator,
         value=value,
+        lower=lower,
+        upper=upper,
         tolerance=tolerance,
         valid_from=valid_from,
         valid_to=valid_to,

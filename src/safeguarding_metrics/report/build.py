@@ -13,8 +13,8 @@ import pandas as pd
 
 from ..calendar import Period, add_months, window_start
 from ..calendar import periods as make_periods
-from ..engine import Results, UsageError, calculate
-from ..indicator import Kind
+from ..engine import Results, UsageError, calculate, target_status
+from ..indicator import Kind, Target
 from ..model import Dataset
 from ..model.quality import holes
 from ..registry import Registry
@@ -178,6 +178,7 @@ def build_report(
     )
     timings["calculate"] = time.perf_counter() - clock
     clock = time.perf_counter()
+    in_force = _target_sources(registry, targets, council_targets)
     year_ago_rows = results.frame.loc[
         (results.frame["period_end"] == ago.end) & results.frame["headline"]
     ]
@@ -202,6 +203,7 @@ def build_report(
         reason = None if is_missing(reason) else str(reason)
         teams = _teams(results.breakdown, indicator_id, window, series, indicator, suppress_below)
         latest = series.iloc[-1].to_dict() if not series.empty else {}
+        teams = _team_status(teams, indicator, _target_at(indicator, in_force, latest))
         found = None
         if commentary is not None and latest:
             found = commentary.find(
@@ -235,11 +237,17 @@ def build_report(
             )
         )
         row = _summary_row(indicator, window, label, latest, status, reason)
+        judged = teams.loc[teams["target_status"].notna()]
+        if len(judged):
+            row["teams"] = len(judged)
+            row["teams_outside"] = int((judged["target_status"] != "green").sum())
         row.update(
             _year_ago_figures(indicator, dataset, ago, latest, year_ago_rows, code, suppress_below)
         )
         summary_rows.append(row)
     summary = pd.DataFrame(summary_rows, columns=list(SUMMARY_COLUMNS))
+    for column in ("teams", "teams_outside"):
+        summary[column] = pd.to_numeric(summary[column]).astype("Int64")
     warnings = [*notes, *results.warnings]
     if commentary is not None:
         unknown = sorted(commentary.indicators - set(results.indicators))
@@ -518,6 +526,43 @@ def _series(
     return out.loc[:, list(SECTION_SERIES_COLUMNS)]
 
 
+def _target_sources(
+    registry: Registry | None, targets: Mapping[str, Any] | None, council: Mapping[str, Any] | None
+) -> Callable[[Any], list[Target]]:
+    """Per indicator, its targets most authoritative first (as ``calculate`` resolves them)."""
+    from ..engine import _resolve_targets
+    from ..registry import default_registry
+
+    chosen = default_registry() if registry is None else registry
+    return lambda indicator: _resolve_targets(indicator, chosen, targets or {}, council or {})
+
+
+def _target_at(
+    indicator: Any, in_force: Callable[[Any], list[Target]], latest: Mapping[str, Any]
+) -> Target | None:
+    """The target in force at the latest period's end, None without one or a period."""
+    if not latest:
+        return None
+    day = np.datetime64(pd.Timestamp(latest["period_end"]).date(), "D")
+    return next((t for t in in_force(indicator) if t.applies_on(day)), None)
+
+
+def _team_status(teams: pd.DataFrame, indicator: Any, target: Target | None) -> pd.DataFrame:
+    """Each team's figure judged against the council's target (a suppressed one is not)."""
+    out = teams.copy()
+    if target is None or out.empty:
+        out["target_status"] = None
+        return out.loc[:, list(TEAM_COLUMNS)]
+    status = [
+        None
+        if bool(hidden)
+        else target_status(value, target, indicator.unit, str(indicator.polarity))
+        for value, hidden in zip(out["value"], out["suppressed"], strict=True)
+    ]
+    out["target_status"] = status
+    return out.loc[:, list(TEAM_COLUMNS)]
+
+
 def _teams(
     breakdown: pd.DataFrame,
     indicator_id: str,
@@ -531,7 +576,12 @@ def _teams(
         return pd.DataFrame(columns=list(TEAM_COLUMNS))
     latest = series.iloc[-1]
     end = pd.Timestamp(latest["period_end"]).date()
-    begin = end if window == "period" else window_start(end, window)
+    if indicator.kind != Kind.FLOW:
+        begin = end
+    elif window == "period":
+        begin = pd.Timestamp(latest["period_start"]).date()
+    else:
+        begin = window_start(end, window)
     part = breakdown.loc[
         (breakdown["indicator"] == indicator_id)
         & (breakdown["level"] == "team")
@@ -542,6 +592,7 @@ def _teams(
         return pd.DataFrame(columns=list(TEAM_COLUMNS))
     part = part.rename(columns={"group": "team"}).sort_values("team", kind="stable")
     part = suppress_frame(part, indicator.unit, suppress_below)
+    part["target_status"] = None
     return part.loc[:, list(TEAM_COLUMNS)].reset_index(drop=True)
 
 

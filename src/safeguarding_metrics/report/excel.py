@@ -174,7 +174,7 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
             _number(record["value"]),
             _number(record["previous_value"]),
             _direction(record["direction"]),
-            _number(record["target"]),
+            _target(record),
             _status(record["target_status"]),
             _number(record["england"]),
             _number(record["neighbours"]),
@@ -188,7 +188,12 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
             _number(record["rolling12"]),
             _number(record.get("year_ago")),
             _number(record.get("year_ago_change")),
-            _notes(note, record.get("direction_note"), record.get("year_ago_note")),
+            _notes(
+                note,
+                _outside(record),
+                record.get("direction_note"),
+                record.get("year_ago_note"),
+            ),
             _findings(record.get("quality_findings")),
             None if is_missing(record.get("quality_note")) else record.get("quality_note") or None,
         ]
@@ -209,6 +214,21 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
         [52, 40, 26, 10, 10, 18, 9, 13, 10, 12, 9, 9, 10, 11, 12, 11, 11, 11, 11, 11, 40, 12, 60],
     )
     ws.auto_filter.ref = f"A{row}:{get_column_letter(len(header))}{row + len(report.summary)}"
+
+
+def _target(record: Any) -> float | str | None:
+    """A level as a number; a band as its bounds in words ("18-22")."""
+    lower, upper = record.get("target_lower"), record.get("target_upper")
+    if not is_missing(lower) and not is_missing(upper):
+        return f"{float(lower):g}-{float(upper):g}"
+    return _number(record.get("target"))
+
+
+def _outside(record: Any) -> str | None:
+    teams, outside = record.get("teams"), record.get("teams_outside")
+    if is_missing(teams) or is_missing(outside):
+        return None
+    return f"{int(float(outside))} of {int(float(teams))} teams outside the target"
 
 
 def _notes(*notes: Any) -> str | None:
@@ -304,7 +324,7 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
             _number(record["denominator"]),
             _number(record["value"]),
             _direction(record["direction"]),
-            _number(record["target"]),
+            _target(record),
             _status(record["target_status"]),
             _number(record["england"]),
             _number(record["neighbours"]),
@@ -331,7 +351,7 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
             "A child allocated to two workers counts under each team: teams need not add up.",
         )
         row += 1
-        _row(ws, row, ["Team", "Numerator", "Denominator", "Value"], bold=True)
+        _row(ws, row, ["Team", "Numerator", "Denominator", "Value", "Status"], bold=True)
         for record in section.teams.to_dict(orient="records"):
             row += 1
             _row(
@@ -342,9 +362,13 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
                     _number(record["numerator"]),
                     _number(record["denominator"]),
                     _number(record["value"]),
+                    _status(record.get("target_status")),
                 ],
             )
             ws.cell(row=row, column=4).number_format = _FORMATS[unit]
+            status = record.get("target_status")
+            if not is_missing(status) and str(status) in _STATUS_FILL:
+                ws.cell(row=row, column=5).fill = _STATUS_FILL[str(status)]
     _widths(ws, [30, 12, 13, 10, 14, 9, 13, 10, 12, 12, 12, 12, 12])
 
 

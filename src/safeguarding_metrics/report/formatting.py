@@ -37,6 +37,7 @@ DIRECTION_WORDS = {
     "unchanged": "no change",
     "up": "up",
     "down": "down",
+    "within the band": "within the band",
 }
 #: Red/amber/green status in words (always shown beside any colour).
 STATUS_WORDS = {"green": "On target", "amber": "Near target", "red": "Off target"}

@@ -349,7 +349,8 @@ def _row_view(section: Section, summary: Mapping[str, Any], every: str) -> dict[
         "arrow": arrow,
         "direction": words,
         "direction_class": direction_class,
-        "target": _value(source.get("target"), unit) if ok else "–",
+        "target": _target_words(source, unit) if ok else "–",
+        "teams_outside": _teams_outside(source) if ok and not suppressed else "",
         "status": status_words,
         "status_class": status_class,
         "england": _value(source.get("england"), unit),
@@ -457,7 +458,7 @@ def _series_view(section: Section, every: str) -> dict[str, Any]:
                 "in_period": _value(record.get("in_period"), unit, suppressed),
                 "ytd": _value(record.get("ytd"), unit, suppressed),
                 "rolling12": _value(record.get("rolling12"), unit, suppressed),
-                "target": _value(record.get("target"), unit),
+                "target": _target_words(record, unit),
                 "status": status_words if has_target else "",
                 "status_class": status_class,
                 "arrow": arrow,
@@ -490,9 +491,30 @@ def _teams_view(section: Section) -> list[dict[str, str]]:
                 "numerator": "c" if suppressed else _num(record.get("numerator"), unit),
                 "denominator": "c" if suppressed else _num(record.get("denominator"), unit),
                 "value": _value(record.get("value"), unit, suppressed),
+                "status": _status(record.get("target_status"))[0]
+                if not is_missing(record.get("target_status"))
+                else "",
+                "status_class": _status(record.get("target_status"))[1],
             }
         )
     return out
+
+
+def _target_words(source: Mapping[str, Any], unit: Unit) -> str:
+    """The target: a level ("95.0%") or a band ("18.0–22.0")."""
+    lower, upper = source.get("target_lower"), source.get("target_upper")
+    if not is_missing(lower) and not is_missing(upper):
+        return f"{_value(lower, unit)}–{_value(upper, unit)}"
+    return _value(source.get("target"), unit)
+
+
+def _teams_outside(source: Mapping[str, Any]) -> str:
+    """How many teams miss the target: "4 of 10 teams outside"."""
+    teams: Any = source.get("teams")
+    outside: Any = source.get("teams_outside")
+    if is_missing(teams) or is_missing(outside):
+        return ""
+    return f"{int(outside)} of {int(teams)} teams outside"
 
 
 def _section_view(
@@ -522,6 +544,8 @@ def _section_view(
         "series": series,
         "has_series": bool(series["rows"]) and row["ok"],
         "teams": _teams_view(section),
+        "teams_judged": not section.teams.empty
+        and bool(section.teams["target_status"].notna().any()),
         "team_value_header": _UNIT_WORDS[unit].capitalize(),
         "commentary": {
             "paragraphs": _paragraphs(commentary.text) if commentary is not None else [],

@@ -39,7 +39,9 @@ __all__ = [
 #: and own-window measures). ``year_ago`` is the headline window for the same period a year
 #: earlier, ``year_ago_change`` the latest value less it, ``year_ago_note`` why it is empty
 #: (the records do not reach back, not computable). ``suppressed`` is true when small-number
-#: suppression hid the figures.
+#: suppression hid the figures. ``target_lower`` and ``target_upper`` are a target band's
+#: bounds (``target`` is then empty); ``teams`` and ``teams_outside``: how many teams the
+#: breakdown has at the latest period and how many of them miss the target (amber or red).
 SUMMARY_COLUMNS = (
     "indicator",
     "title",
@@ -63,6 +65,8 @@ SUMMARY_COLUMNS = (
     "year_ago_change",
     "year_ago_note",
     "target",
+    "target_lower",
+    "target_upper",
     "target_status",
     "england",
     "neighbours",
@@ -74,6 +78,8 @@ SUMMARY_COLUMNS = (
     "quality_findings",
     "quality_note",
     "suppressed",
+    "teams",
+    "teams_outside",
 )
 
 #: One row per period in :attr:`Section.series`, oldest first. ``value`` and its numerator,
@@ -94,6 +100,8 @@ SECTION_SERIES_COLUMNS = (
     "ytd",
     "rolling12",
     "target",
+    "target_lower",
+    "target_upper",
     "target_status",
     "england",
     "neighbours",
@@ -123,8 +131,9 @@ QUALITY_SUMMARY_COLUMNS = (
     "on_figures",
 )
 
-#: One row per team in :attr:`Section.teams`, for the headline window at the latest period.
-TEAM_COLUMNS = ("team", "numerator", "denominator", "value", "suppressed")
+#: One row per team in :attr:`Section.teams`, for the headline window at the latest period;
+#: ``target_status``: the team's figure judged against the council's target (a band's too).
+TEAM_COLUMNS = ("team", "numerator", "denominator", "value", "target_status", "suppressed")
 
 
 @attrs.frozen(kw_only=True)
