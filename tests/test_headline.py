@@ -352,3 +352,71 @@ def test_teams_are_judged_on_the_band_and_the_council_row_counts_those_outside()
     html = render_html(report, charts=False)
     assert f"{row['teams_outside']} of {row['teams']} teams outside" in html
     assert "9.0–11.0" in html
+
+
+# --- 5. labels from the window computed; 6. quarterly ------------------------------------------
+
+
+def test_adoption_labels_say_36_months_in_heading_legend_and_alt_text() -> None:
+    from safeguarding_metrics.report.charts import chart_description, chart_svg
+
+    dataset = sm.Dataset.from_frames(generate(seed=3, scale=0.2))
+    report = build_report(
+        dataset,
+        start="2015-10",
+        end="2015-12",
+        indicators=["national.adoption_a1"],
+        registry=REGISTRY,
+        now=dt.datetime(2016, 1, 10, 9, 0),
+    )
+    section = report.section("national.adoption_a1")
+    assert section.window_label == "36 months to December 2015"
+    description = chart_description(section)
+    assert "36 months" in description and "12 months" not in description
+    svg = chart_svg(section)
+    assert svg is not None and "36 months to each month end" in svg
+    assert "Rolling 12" not in svg
+    html = render_html(report, charts=False)
+    assert "36 months to December 2015" in html
+    assert "Rolling 12 months" not in html.split('id="ind-national-adoption-a1"', 1)[1][:3000]
+
+
+def test_quarterly_commentary_keeps_every_month_latest_first(tmp_path: Path) -> None:
+    from safeguarding_metrics.report import load_commentary
+
+    path = tmp_path / "commentary.csv"
+    path.write_text(
+        "indicator,period,commentary\n"
+        f"{RR},2015-10,October's words\n"
+        f"{RR},2015-12,December's words\n",
+        encoding="utf-8",
+    )
+    dataset = sm.Dataset.from_frames(generate(seed=7, scale=0.05))
+    report = build_report(
+        dataset,
+        start="2015-04",
+        end="2015-12",
+        every="quarter",
+        indicators=[RR],
+        registry=REGISTRY,
+        commentary=load_commentary(path),
+    )
+    commentary = report.section(RR).commentary
+    assert not commentary.draft
+    assert commentary.text == "December 2015: December's words\n\nOctober 2015: October's words"
+
+
+def test_a_quarterly_range_from_mid_quarter_starts_at_the_first_full_quarter() -> None:
+    dataset = sm.Dataset.from_frames(generate(seed=7, scale=0.05))
+    report = build_report(
+        dataset,
+        start="2014-12",
+        end="2015-06",
+        every="quarter",
+        indicators=[RR],
+        registry=REGISTRY,
+    )
+    assert list(report.section(RR).series["period"]) == ["2014-15 Q4", "2015-16 Q1"]
+    assert report.start == D(2015, 1, 1)
+    assert any("first full quarter" in w and "2014-15" in w for w in report.warnings)
+    assert "first full quarter" in render_html(report, charts=False)

@@ -207,7 +207,10 @@ def build_report(
         found = None
         if commentary is not None and latest:
             found = commentary.find(
-                indicator_id, str(latest["period"]), pd.Timestamp(latest["period_end"]).date()
+                indicator_id,
+                str(latest["period"]),
+                pd.Timestamp(latest["period_end"]).date(),
+                pd.Timestamp(latest["period_start"]).date(),
             )
         label = _window_label(
             indicator,
@@ -291,7 +294,8 @@ def _first_full_quarter(first: dt.date, last: dt.date) -> tuple[dt.date, str | N
         return first, None
     return begin, (
         f"the range starts in {first:%B %Y}, part-way through a quarter: the report begins at "
-        f"the first full quarter, {period_name(begin, _month(begin, end=True))}"
+        f"the first full quarter, "
+        f"{period_name(begin, _month(begin.replace(month=begin.month + 2), end=True))}"
     )
 
 

@@ -51,12 +51,40 @@ class CommentaryFile:
     path: str
     entries: Mapping[tuple[str, str], Commentary] = attrs.field(factory=dict)
 
-    def find(self, indicator: str, label: str, end: dt.date) -> Commentary | None:
+    def find(
+        self, indicator: str, label: str, end: dt.date, start: dt.date | None = None
+    ) -> Commentary | None:
+        """The entry for the period (by its label or its last day); for a period of several
+        months (a quarter) with none of its own, the entries of its months, the latest first,
+        each headed by its month."""
         for key in (label, end.isoformat()):
             found = self.entries.get((indicator, key))
             if found is not None:
                 return found
-        return None
+        if start is None:
+            return None
+        months = []
+        first = start.replace(day=1)
+        month = end.replace(day=1)
+        while month >= first:
+            months.append(month)
+            month = (month - dt.timedelta(days=1)).replace(day=1)
+        parts = []
+        for month in months:
+            last = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            last -= dt.timedelta(days=1)
+            for key in (f"{month:%Y-%m}", last.isoformat()):
+                found = self.entries.get((indicator, key))
+                if found is not None:
+                    parts.append((month, found))
+                    break
+        if not parts or len(months) < 2:
+            return None
+        return Commentary(
+            text="\n\n".join(f"{month:%B %Y}: {found.text}" for month, found in parts),
+            draft=False,
+            source="; ".join(found.source for _, found in parts),
+        )
 
     @property
     def indicators(self) -> set[str]:
