@@ -420,3 +420,46 @@ def test_a_quarterly_range_from_mid_quarter_starts_at_the_first_full_quarter() -
     assert report.start == D(2015, 1, 1)
     assert any("first full quarter" in w and "2014-15" in w for w in report.warnings)
     assert "first full quarter" in render_html(report, charts=False)
+
+
+# --- 7. the workbook -----------------------------------------------------------------------------
+
+
+def test_workbook_percentages_are_fractions_and_every_sheet_is_set_up(
+    referrals: sm.Dataset, tmp_path: Path
+) -> None:
+    from safeguarding_metrics.report.excel import write_workbook
+
+    report = _report(referrals, "2015-04", "2015-05", indicators=[RR, "national.referrals"])
+    path = write_workbook(report, tmp_path / "r.xlsx")  # type: ignore[arg-type]
+    book = openpyxl.load_workbook(path)
+    summary = book["Summary"]
+    rows = list(summary.iter_rows())
+    header = next(i for i, r in enumerate(rows) if r[0].value == "Indicator")
+    names = [c.value for c in rows[header]]
+    rr = rows[header + 1]
+    value = rr[names.index("Value")]
+    # 50.0% stored as 0.5, unrounded, with Excel's percent format (rounding by format only)
+    assert value.value == pytest.approx(0.5) and value.number_format == "0.0%"
+    assert rr[names.index("Rolling 12 months")].value == pytest.approx(0.5)
+    assert rr[names.index("In the month")].value == pytest.approx(0.5)
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes is not None, sheet.title
+        assert sheet.auto_filter.ref, sheet.title
+        assert sheet.print_title_rows, sheet.title
+
+
+def test_sheet_names_are_readable_unique_and_valid() -> None:
+    from safeguarding_metrics.report.excel import sheet_name
+
+    used: set[str] = {"summary"}
+    long = "Children on a child protection plan: visits [within] 2 weeks? / all*"
+    first = sheet_name(long, used)
+    second = sheet_name(long, used)
+    for name in (first, second):
+        assert len(name) <= 31
+        assert not set("[]:*?/\\") & set(name)
+    assert first == "Children on a child protection"
+    assert second == "Children on a child (2)"
+    assert sheet_name("'Quoted'", used) == "Quoted"
+    assert sheet_name("Summary", used) == "Summary (2)"

@@ -302,16 +302,18 @@ def test_workbook_reads_back(small_dataset: sm.Dataset, tmp_path: Path) -> None:
     report = _report(small_dataset, indicators=[RR, "national.referrals"])
     path = write_workbook(report, tmp_path / "r.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Summary", "rereferrals_12m", "referrals"]
+    # issue 16: sheets named by the indicators' titles, percentages stored as fractions
+    assert book.sheetnames == ["Summary", "Re-referrals within 12 months", "Referrals"]
     summary = book["Summary"]
     rows = list(summary.iter_rows(values_only=True))
     header = next(i for i, r in enumerate(rows) if r[0] == "Indicator")
     body = [r for r in rows[header + 1 :] if r[0]]
     assert [r[1] for r in body] == [RR, "national.referrals"]
     rr = body[0]
-    assert rr[3] == pytest.approx(40.0) and rr[5] == "worsening"
-    assert summary.cell(row=header + 2, column=4).number_format == '0.0"%"'
-    sheet = book["rereferrals_12m"]
+    assert rr[3] == pytest.approx(0.40) and rr[5] == "worsening"
+    assert rr[4] == pytest.approx(1 / 3, rel=1e-12)  # April's 33.3...%: stored unrounded, rounded by format only
+    assert summary.cell(row=header + 2, column=4).number_format == "0.0%"
+    sheet = book["Re-referrals within 12 months"]
     cells = {c.value: c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)}
     # the hostile team name is text, not a formula
     team = cells["=HYPERLINK(1)"]
@@ -326,7 +328,7 @@ def test_drilldown_workbooks_are_marked_and_per_team(
     paths = write_drilldowns(report, tmp_path / "dd")
     assert sorted(p.name for p in paths) == ["HYPERLINK-1.xlsx", "Unallocated.xlsx"]
     book = openpyxl.load_workbook(tmp_path / "dd" / "HYPERLINK-1.xlsx")
-    sheet = book["rereferrals_12m"]
+    sheet = book["Re-referrals within 12 months"]
     assert sheet["A1"].value == PERSONAL_DATA_MARKING
     header = [c.value for c in sheet[5]]
     rows = [

@@ -30,7 +30,13 @@ from ..indicator import Unit
 from .formatting import DIRECTION_WORDS, STATUS_WORDS, is_missing, period_name
 from .model import Report, Section
 
-__all__ = ["PERSONAL_DATA_MARKING", "safe_file_name", "write_drilldowns", "write_workbook"]
+__all__ = [
+    "PERSONAL_DATA_MARKING",
+    "safe_file_name",
+    "sheet_name",
+    "write_drilldowns",
+    "write_workbook",
+]
 
 
 _BOLD = Font(bold=True)
@@ -44,8 +50,11 @@ _STATUS_FILL = {
     "amber": PatternFill("solid", fgColor="FCE8C4"),
     "red": PatternFill("solid", fgColor="F6CFC0"),
 }
+#: Display formats: rounding is by format only, the stored value stays unrounded; a per cent
+#: figure is stored as a fraction (0.986) with Excel's percent format, so arithmetic and
+#: charts in Excel read it right.
 _FORMATS = {
-    Unit.PERCENT: '0.0"%"',
+    Unit.PERCENT: "0.0%",
     Unit.DAYS: "#,##0",
     Unit.CASES: "0.0",
     Unit.COUNT: "#,##0",
@@ -66,19 +75,46 @@ def safe_file_name(name: str, *, limit: int = 60) -> str:
     return (cleaned or "unnamed")[:limit]
 
 
-def _sheet_names(ids: Iterable[str]) -> dict[str, str]:
-    """Unique sheet names (at most 31 characters) for indicator ids."""
-    names: dict[str, str] = {}
+#: Characters Excel refuses in a sheet name.
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]+")
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, cut after a whole word where it can be."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if " " in cut[limit // 3 :] and text[limit] != " ":
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" -,('") or text[:limit]
+
+
+def sheet_name(title: str, used: set[str]) -> str:
+    """A readable sheet name from a title: at most 31 characters, none of ``[]:*?/\\``, no
+    leading or trailing apostrophe, cut after a whole word where it can be, unique
+    (case-insensitive) among ``used`` (a number added: "… (2)"), which it joins."""
+    cleaned = " ".join(_SHEET_FORBIDDEN.sub(" ", title).split()).strip("' ") or "Sheet"
+    name, k = _cut(cleaned, 31), 2
+    while name.lower() in used:
+        suffix = f" ({k})"
+        name, k = _cut(cleaned, 31 - len(suffix)) + suffix, k + 1
+    used.add(name.lower())
+    return name
+
+
+def _sheet_names(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Unique readable sheet names (at most 31 characters) for ``(indicator id, title)``s."""
     used: set[str] = {"summary", QUALITY_SHEET.lower()}
-    for indicator_id in ids:
-        base = safe_file_name(indicator_id.split(".", 1)[-1], limit=31)
-        name, k = base, 2
-        while name.lower() in used:
-            suffix = f"~{k}"
-            name, k = base[: 31 - len(suffix)] + suffix, k + 1
-        used.add(name.lower())
-        names[indicator_id] = name
-    return names
+    return {indicator_id: sheet_name(title, used) for indicator_id, title in items}
+
+
+def _print_setup(ws: Worksheet, header_row: int, columns: int, last_row: int) -> None:
+    """Freeze the rows above and the header, filter on the header, repeat it on every page."""
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.auto_filter.ref = (
+        f"A{header_row}:{get_column_letter(max(1, columns))}{max(last_row, header_row)}"
+    )
+    ws.print_title_rows = f"{header_row}:{header_row}"
 
 
 def _row(ws: Worksheet, row: int, values: Sequence[Any], *, bold: bool = False) -> None:
@@ -97,6 +133,12 @@ def _widths(ws: Worksheet, widths: Sequence[float]) -> None:
 
 def _number(value: Any) -> Any:
     return None if is_missing(value) else float(value)
+
+
+def _figure(value: Any, unit: Unit) -> Any:
+    """A value as stored in the workbook: a per cent figure as a fraction (98.6% -> 0.986)."""
+    number = _number(value)
+    return number / 100.0 if number is not None and unit == Unit.PERCENT else number
 
 
 def _findings(value: Any) -> int:
@@ -159,7 +201,6 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
         "Data-quality note",
     ]
     _row(ws, row, header, bold=True)
-    ws.freeze_panes = ws.cell(row=row + 1, column=2)
     for offset, record in enumerate(report.summary.to_dict(orient="records"), start=1):
         r = row + offset
         unit = Unit(record["unit"])
@@ -171,22 +212,22 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
             record["title"],
             record["indicator"],
             record["window_label"],
-            _number(record["value"]),
-            _number(record["previous_value"]),
+            _figure(record["value"], unit),
+            _figure(record["previous_value"], unit),
             _direction(record["direction"]),
-            _target(record),
+            _target(record, unit),
             _status(record["target_status"]),
-            _number(record["england"]),
-            _number(record["neighbours"]),
+            _figure(record["england"], unit),
+            _figure(record["neighbours"], unit),
             None if is_missing(record["neighbours_n"]) else int(record["neighbours_n"]),
             None if is_missing(record["quartile"]) else str(record["quartile"]),
             None if is_missing(year) else f"{int(year) - 1}-{int(year) % 100:02d}",
             _number(record["numerator"]),
             _number(record["denominator"]),
-            _number(record["in_period"]),
-            _number(record["ytd"]),
-            _number(record["rolling12"]),
-            _number(record.get("year_ago")),
+            _figure(record["in_period"], unit),
+            _figure(record["ytd"], unit),
+            _figure(record["rolling12"], unit),
+            _figure(record.get("year_ago"), unit),
             _number(record.get("year_ago_change")),
             _notes(
                 note,
@@ -213,15 +254,18 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
         ws,
         [52, 40, 26, 10, 10, 18, 9, 13, 10, 12, 9, 9, 10, 11, 12, 11, 11, 11, 11, 11, 40, 12, 60],
     )
-    ws.auto_filter.ref = f"A{row}:{get_column_letter(len(header))}{row + len(report.summary)}"
+    _print_setup(ws, row, len(header), row + len(report.summary))
+    ws.freeze_panes = ws.cell(row=row + 1, column=2)  # the titles stay in view too
 
 
-def _target(record: Any) -> float | str | None:
-    """A level as a number; a band as its bounds in words ("18-22")."""
+def _target(record: Any, unit: Unit) -> float | str | None:
+    """A level as a number (a fraction for per cent); a band as its bounds in words
+    ("18-22")."""
     lower, upper = record.get("target_lower"), record.get("target_upper")
     if not is_missing(lower) and not is_missing(upper):
-        return f"{float(lower):g}-{float(upper):g}"
-    return _number(record.get("target"))
+        mark = "%" if unit == Unit.PERCENT else ""
+        return f"{float(lower):g}{mark}-{float(upper):g}{mark}"
+    return _figure(record.get("target"), unit)
 
 
 def _outside(record: Any) -> str | None:
@@ -316,25 +360,26 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
     ws.cell(row=row, column=1).font = _BOLD
     row += 1
     _row(ws, row, header, bold=True)
+    header_row = row
     for record in section.series.to_dict(orient="records"):
         row += 1
         values = [
             period_name(record["period_start"], record["period_end"]),
             _number(record["numerator"]),
             _number(record["denominator"]),
-            _number(record["value"]),
+            _figure(record["value"], unit),
             _direction(record["direction"]),
-            _target(record),
+            _target(record, unit),
             _status(record["target_status"]),
-            _number(record["england"]),
-            _number(record["neighbours"]),
+            _figure(record["england"], unit),
+            _figure(record["neighbours"], unit),
             _findings(record.get("quality_findings")),
         ]
         if flow:
             values += [
-                _number(record["in_period"]),
-                _number(record["ytd"]),
-                _number(record["rolling12"]),
+                _figure(record["in_period"], unit),
+                _figure(record["ytd"], unit),
+                _figure(record["rolling12"], unit),
             ]
         _row(ws, row, values)
         for column in (4, 6, 8, 9, 11, 12, 13):
@@ -342,6 +387,7 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
         status = record.get("target_status")
         if not is_missing(status) and str(status) in _STATUS_FILL:
             ws.cell(row=row, column=7).fill = _STATUS_FILL[str(status)]
+    _print_setup(ws, header_row, len(header), row)
     if not section.teams.empty:
         row += 2
         set_cell(ws.cell(row=row, column=1), f"By team, {section.window_label}")
@@ -361,7 +407,7 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
                     record["team"],
                     _number(record["numerator"]),
                     _number(record["denominator"]),
-                    _number(record["value"]),
+                    _figure(record["value"], unit),
                     _status(record.get("target_status")),
                 ],
             )
@@ -387,6 +433,7 @@ def _quality_sheet(ws: Worksheet, report: Report) -> None:
     header = ["Table", "Column", "What was done", "Reason", "Findings", "First rows"]
     header += ["On figures", "File"]
     _row(ws, row, header, bold=True)
+    header_row = row
     for record in report.quality.to_dict(orient="records"):
         row += 1
         _row(
@@ -403,6 +450,7 @@ def _quality_sheet(ws: Worksheet, report: Report) -> None:
                 record["file"],
             ],
         )
+    _print_setup(ws, header_row, len(header), row)
     _widths(ws, [16, 18, 15, 70, 10, 22, 10, 50])
 
 
@@ -410,7 +458,7 @@ def write_workbook(report: Report, path: str | Path) -> Path:
     """Write the report workbook (summary and a sheet per indicator); returns its path."""
     path = Path(path)
     workbook = Workbook()
-    names = _sheet_names(section.id for section in report.sections)
+    names = _sheet_names((section.id, section.indicator.title) for section in report.sections)
     _summary_sheet(workbook.active, report, names)
     for section in report.sections:
         _indicator_sheet(workbook.create_sheet(names[section.id]), report, section)
@@ -496,7 +544,7 @@ def write_drilldowns(report: Report, folder: str | Path) -> list[Path]:
             name, k = f"{base}-{k}", k + 1
         names[team] = name
         workbook = Workbook()
-        sheet_names = _sheet_names(by_indicator)
+        sheet_names = _sheet_names((i, report.section(i).indicator.title) for i in by_indicator)
         first = True
         for indicator_id, frame in by_indicator.items():
             ws = workbook.active if first else workbook.create_sheet()
@@ -515,8 +563,7 @@ def write_drilldowns(report: Report, folder: str | Path) -> list[Path]:
             _row(ws, 5, list(frame.columns), bold=True)
             for r, values in enumerate(frame.itertuples(index=False), start=6):
                 _row(ws, r, list(values))
-            ws.freeze_panes = "A6"
-            ws.auto_filter.ref = f"A5:{get_column_letter(max(1, frame.shape[1]))}{5 + len(frame)}"
+            _print_setup(ws, 5, frame.shape[1], 5 + len(frame))
             _widths(ws, [14] * frame.shape[1])
         path = folder / f"{name}.xlsx"
         workbook.save(path)
