@@ -311,7 +311,8 @@ def test_workbook_reads_back(small_dataset: sm.Dataset, tmp_path: Path) -> None:
     assert [r[1] for r in body] == [RR, "national.referrals"]
     rr = body[0]
     assert rr[3] == pytest.approx(0.40) and rr[5] == "worsening"
-    assert rr[4] == pytest.approx(1 / 3, rel=1e-12)  # April's 33.3...%: stored unrounded, rounded by format only
+    # April's 33.3...%: stored unrounded, rounded by its format only
+    assert rr[4] == pytest.approx(1 / 3, rel=1e-12)
     assert summary.cell(row=header + 2, column=4).number_format == "0.0%"
     sheet = book["Re-referrals within 12 months"]
     cells = {c.value: c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)}
