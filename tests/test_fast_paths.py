@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from safeguarding_metrics.cohort import sort_key, sort_with_ties, text_ids
-from safeguarding_metrics.model import clean, dataset
+from safeguarding_metrics.model import clean, dataset, files
 from safeguarding_metrics_national._shared import once_per_child_day
 
 # Text with Python's whitespace (ASCII, the separators \x1c-\x1f, NBSP, U+3000, ...) at the
@@ -442,11 +442,11 @@ def test_csv_read_by_pyarrow_matches_the_c_engine(
     spec = table_spec("referrals")
     results = []
     for fast in (True, False):
-        dataset.CSV_PYARROW = fast
+        files.CSV_PYARROW = fast
         try:
-            results.append(dataset._read_file(path, spec))
+            results.append(files.read_table_file(path, spec))
         finally:
-            dataset.CSV_PYARROW = True
+            files.CSV_PYARROW = True
     (frame_a, rows_a, faults_a), (frame_b, rows_b, faults_b) = results
     assert faults_a == faults_b
     if frame_b is None:
@@ -459,7 +459,7 @@ def test_csv_read_by_pyarrow_matches_the_c_engine(
 def test_csv_fast_reader_reads_a_well_formed_file_and_declines_the_rest(tmp_path) -> None:
     good = tmp_path / "good.csv"
     good.write_text('referral_id,child_id\nR1,"C, 1"\nR2,\n', encoding="utf-8")
-    frame = dataset._read_csv_fast(good)
+    frame = files._read_csv_fast(good)
     assert frame is not None and frame["child_id"].tolist() == ["C, 1", ""]
     ragged = tmp_path / "ragged.csv"
     ragged.write_text("a,b\n1,2,3\n", encoding="utf-8")
@@ -467,4 +467,4 @@ def test_csv_fast_reader_reads_a_well_formed_file_and_declines_the_rest(tmp_path
     latin.write_bytes("a,b\ncafé,1\n".encode("cp1252"))
     header_only = tmp_path / "header.csv"
     header_only.write_text("a,b\n", encoding="utf-8")
-    assert all(dataset._read_csv_fast(p) is None for p in (ragged, latin, header_only))
+    assert all(files._read_csv_fast(p) is None for p in (ragged, latin, header_only))

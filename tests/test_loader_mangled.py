@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from safeguarding_metrics import cli
 from safeguarding_metrics.model import DataError, Dataset, load_dataset
-from safeguarding_metrics.model import dataset as dataset_module
+from safeguarding_metrics.model import files as dataset_module
 from safeguarding_metrics.model.dataset import UnknownTableError, header_name
 from safeguarding_metrics.model.tables import table_spec
 
@@ -274,8 +274,8 @@ def test_trailing_commas_read_as_the_file_without_them(tmp_path_factory, cells) 
     plain = write(folder, "plain.csv", "\n".join([header, *body]) + "\n")
     comma = write(folder, "comma.csv", "\n".join([header, *(b + "," for b in body)]) + "\n")
     spec = table_spec("referrals")
-    frame_a, rows_a, faults_a = dataset_module._read_file(plain, spec)
-    frame_b, rows_b, faults_b = dataset_module._read_file(comma, spec)
+    frame_a, rows_a, faults_a = dataset_module.read_table_file(plain, spec)
+    frame_b, rows_b, faults_b = dataset_module.read_table_file(comma, spec)
     assert not faults_a and len(faults_b) == 1
     pd.testing.assert_frame_equal(frame_a, frame_b)
     np.testing.assert_array_equal(rows_a, rows_b)
@@ -538,7 +538,7 @@ def test_dates_still_parse_after_the_careful_reader(tmp_path: Path) -> None:
 def test_a_wide_header_only_file_keeps_every_column(tmp_path: Path) -> None:
     names = [f"extra_{i}" for i in range(20)]
     write(tmp_path, "referrals.csv", ",".join(["referral_id", "child_id", "referral_date", *names]))
-    frame, _rows, faults = dataset_module._read_file(
+    frame, _rows, faults = dataset_module.read_table_file(
         tmp_path / "referrals.csv", table_spec("referrals")
     )
     assert frame is not None and len(frame.columns) == 23 and len(frame) == 0 and not faults
@@ -715,3 +715,19 @@ def test_records_without_la_are_compared_once_placed(tmp_path: Path) -> None:
     counts_add_up(ds)
     [count] = ds.counts[ds.counts["table"] == "referrals"].itertuples(index=False)
     assert (count.read, count.used, count.set_aside) == (5, 2, 3)
+
+
+def test_every_reader_removes_the_same_header_decorations() -> None:
+    """One place removes what exports add to a header (model.headers.undecorated): the loader,
+    the SSDA903 reader and the Annex A reader read a pivot prefix, a line break, a BOM and a
+    trailing colon alike."""
+    from safeguarding_metrics.io.annex_a import normalise_header
+    from safeguarding_metrics.io.ssda903 import column_name
+    from safeguarding_metrics.model.headers import undecorated
+
+    assert undecorated("\ufeffAverage of  Referral\nDate:") == "Referral Date"
+    assert header_name("\ufeffAverage of  Referral\nDate:") == "referral_date"
+    assert column_name("\ufeffAverage of  DE\u200bCOM:") == "DECOM"
+    assert normalise_header("Sum of Number of Previous\nChild Protection Plans*") == (
+        "number of previous child protection plans"
+    )

@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from ..model.headers import undecorated
 from ..model.quality import Action, Severity
 from .cin_census import SEX_CODES
 from .common import (
@@ -75,9 +76,6 @@ from .common import (
 __all__ = ["ALIASES", "normalise_header", "read_annex_a"]
 
 
-_PIVOT = re.compile(r"^(?:sum|count|average|avg|max|min|first|last) of ")
-
-
 def normalise_header(text: Any) -> str:
     """A header cell as compared with :data:`ALIASES`: lower case, letters and digits only.
 
@@ -85,8 +83,8 @@ def normalise_header(text: Any) -> str:
     (``Date of referral:``, ``CIN start date*``), and the prefix a pivot table adds (``Sum of
     Number of Previous Child Protection Plans``, ``Count of Child Unique ID``).
     """
-    value = str(text or "").lower().replace("'", "").replace("\u2019", "").replace("\u2018", "")
-    return _PIVOT.sub("", re.sub(r"[^a-z0-9]+", " ", value).strip())
+    value = undecorated(text).lower().replace("'", "").replace("\u2019", "").replace("\u2018", "")
+    return re.sub(r"[^a-z0-9]+", " ", value).strip()
 
 
 #: field -> header names seen in councils' Annex A workbooks (after :func:`normalise_header`).

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..model.dates import parse_dates
+from ..model.files import sniff
 from ..model.quality import Action, DataError, Fault, Severity
 from ..model.tables import table_spec
 
@@ -155,15 +156,6 @@ class Extract:
 # -- reading text --------------------------------------------------------------------------------
 
 
-#: The first bytes of files that are not text, and what they are.
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip archive"),
-    (b"\xd0\xcf\x11\xe0", "an old-style Excel workbook (.xls) or another Office file"),
-    (b"%PDF", "a PDF document"),
-    (b"PAR1", "a Parquet file"),
-)
-
-
 def binary_kind(path: Path) -> str | None:
     """What a file is when its first bytes say it is not text (a workbook, a PDF), else ``None``.
 
@@ -175,7 +167,7 @@ def binary_kind(path: Path) -> str | None:
             head = handle.read(8)
     except OSError:
         return None
-    return next((what for magic, what in _MAGIC if head.startswith(magic)), None)
+    return sniff(head, text_too=False)
 
 
 @attrs.frozen(kw_only=True)

@@ -85,6 +85,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from ..model.headers import undecorated
 from ..model.quality import Action, Fault, Severity
 from .common import (
     Extract,
@@ -205,7 +206,6 @@ SPEC_COLUMNS = (
     "SW_REASON",
 )  # fmt: skip
 _SPEC_KEYS = {re.sub(r"[\s_]+", "", c): c for c in SPEC_COLUMNS}
-_PIVOT = re.compile(r"^(?:sum|count|average|avg|max|min|first|last)\s+of\s+", re.IGNORECASE)
 _DOLO_NAME = re.compile(r"dolo|deprivation", re.IGNORECASE)
 
 #: Recognition, in order: the first table whose any-of columns the file has.
@@ -239,8 +239,7 @@ def column_name(cell: object) -> str:
     (``DECOM:``, ``DEC.``, ``REC*``, ``LS?``). What names a column of the specification is
     returned as the specification spells it; anything else upper-cased, spaces as ``_``.
     """
-    text = " ".join(str(cell or "").replace("\ufeff", "").split())
-    text = _PIVOT.sub("", text).strip().rstrip(":.*?").strip()
+    text = undecorated(cell)
     known = _SPEC_KEYS.get(re.sub(r"[\s_]+", "", text.upper()))
     return known or re.sub(r"\s+", "_", text.upper())
 

@@ -9,15 +9,10 @@ data-quality table and its counts, and ``read == used + set_aside`` for every ta
 
 from __future__ import annotations
 
-import csv
 import difflib
 import functools
-import io
 import logging
 import os
-import re
-import unicodedata
-import warnings
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -29,10 +24,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from .clean import CleanTable, clean_table
 from .episode_rules import apply_episode_rules
+from .files import read_table_file
+from .folder import folder_error, scan_folder
+from .headers import header_name, name_columns, separator_hint
 from .quality import Action, DataError, Fault, Severity, faults_frame
 from .rules import cross_table_faults
 from .tables import TableSpec, table_spec, table_specs
@@ -252,763 +249,6 @@ def _known_table(name: object) -> TableSpec:
     )
 
 
-# -- reading files -----------------------------------------------------------------------------
-
-#: What the first bytes of a file say it is, when it is not text.
-_MAGIC = (
-    (b"PK\x03\x04", "an Excel workbook (.xlsx, a zip file)"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
-    (b"PAR1", "a Parquet file"),
-    (b"\xff\xfe", "UTF-16 text (as Excel saves 'Unicode Text')"),
-    (b"\xfe\xff", "UTF-16 text (as Excel saves 'Unicode Text')"),
-)
-
-
-def _sniff(head: bytes) -> str | None:
-    """What a file is by its first bytes, when that is something other than text."""
-    for magic, what in _MAGIC:
-        if head.startswith(magic):
-            return what
-    return None
-
-
-def _read_file(
-    path: Path, spec: TableSpec, progress: Callable[[str], None] | None = None
-) -> tuple[pd.DataFrame | None, np.ndarray | None, list[Fault]]:
-    """Read one table file as text columns (CSV) or typed columns (Parquet).
-
-    Column names are returned as the file has them (see :func:`header_name` for how they are
-    matched). Records that cannot be read (a row with too many or too few values, the lines
-    after an unclosed quote) are left out of the frame, each with a ``set aside`` fault naming
-    its row.
-    """
-    if progress:
-        progress(f"reading {path.name}")
-    file = str(path)
-
-    def unreadable(reason: str) -> Fault:
-        return Fault(
-            table=spec.name,
-            file=file,
-            row=None,
-            column=None,
-            severity=Severity.ERROR,
-            action=Action.SET_ASIDE,
-            reason=reason,
-        )
-
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-    except OSError as exc:
-        return None, None, [unreadable(f"cannot open the file ({exc.strerror or exc})")]
-    what = _sniff(head)
-    if path.suffix.lower() == ".parquet":
-        if what is None or what.startswith("a Parquet"):
-            return _read_parquet(path, spec, unreadable)
-        return (
-            None,
-            None,
-            [unreadable(f"this is {what}, not a Parquet file; the table is not read")],
-        )
-    if what is not None:
-        hint = (
-            f"name it {spec.name}.parquet"
-            if what.startswith("a Parquet")
-            else f"open it in Excel and save it as CSV UTF-8, named {spec.name}.csv"
-        )
-        return None, None, [unreadable(f"this is {what}, not CSV: {hint}; the table is not read")]
-    frame = _read_csv_fast(path)
-    if frame is not None:
-        # CSV rows as a spreadsheet shows them: the header is row 1.
-        return frame, np.arange(2, len(frame) + 2), []
-    try:
-        return _read_csv_careful(path, spec)
-    except _Unreadable as exc:
-        return None, None, [*exc.faults, unreadable(exc.reason)]
-    except OSError as exc:
-        return None, None, [unreadable(f"cannot open the file ({exc.strerror or exc})")]
-
-
-def _read_parquet(
-    path: Path, spec: TableSpec, unreadable: Callable[[str], Fault]
-) -> tuple[pd.DataFrame | None, np.ndarray | None, list[Fault]]:
-    """A Parquet file; a nested column (list, struct, map) is left out with a finding."""
-    try:
-        frame = pd.read_parquet(path)
-        schema = pq.read_schema(path)
-    except Exception as exc:  # any reader failure is reported, not raised
-        return None, None, [unreadable(f"cannot read the Parquet file ({type(exc).__name__})")]
-    rows = np.arange(1, len(frame) + 1)
-    faults: list[Fault] = []
-    for field in schema:
-        if not pa.types.is_nested(field.type) or field.name not in frame.columns:
-            continue
-        held = frame[field.name].notna().to_numpy()
-        first = int(rows[held][0]) if held.any() else None
-        faults.append(
-            Fault(
-                table=spec.name,
-                file=str(path),
-                row=first,
-                column=header_name(field.name),
-                severity=Severity.ERROR,
-                action=Action.FIELD_LEFT_OUT,
-                reason=f"the column holds lists or structures (Parquet type {field.type}), not "
-                f"single values: its {int(held.sum())} value(s)"
-                + (f" (first at row {first})" if first is not None else "")
-                + " cannot be read; the column is left out",
-            )
-        )
-        frame = frame.drop(columns=[field.name])
-    return frame, rows, faults
-
-
-class _Unreadable(Exception):
-    """A CSV file the careful reader cannot read at all (the reason, and faults so far)."""
-
-    def __init__(self, reason: str, faults: list[Fault] | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.faults = faults or []
-
-
-def _code_page_votes() -> np.ndarray:
-    """Per byte value, +1 when DOS code page 850 reads it as a letter and Windows-1252 does
-    not, -1 the other way round, 0 otherwise.
-
-    The smart quotes and dashes of Windows-1252 (``\x91``-``\x94``, ``\x96``, ``\x97``:
-    ``O’Brien``) do not vote: code page 850 reads them as rare letters.
-    """
-    votes = np.zeros(256, dtype=np.int64)
-    for value in range(0x80, 0x100):
-        if value in (0x91, 0x92, 0x93, 0x94, 0x96, 0x97):
-            continue
-        byte = bytes([value])
-        dos = byte.decode("cp850").isalpha()
-        try:
-            windows = byte.decode("cp1252").isalpha()
-        except UnicodeDecodeError:
-            windows = False
-        votes[value] = int(dos) - int(windows)
-    return votes
-
-
-_VOTES = _code_page_votes()
-
-
-def _encoding(data: bytes, spec: TableSpec, file: str) -> tuple[str, list[Fault]]:
-    """The encoding to read a CSV file's bytes with, and a warning when it is not UTF-8.
-
-    UTF-8 first (a BOM accepted). Otherwise Windows-1252, what Excel writes in England, or
-    DOS code page 850, what older case-management exports write: code page 850 when the file
-    holds a byte Windows-1252 does not define (``\\x81 \\x8d \\x8f \\x90 \\x9d``), or
-    when more of its bytes are letters in code page 850 and not in Windows-1252 (``\\x82``
-    is ``é`` there, a low quote in Windows-1252) than the other way round (``\\xc9`` is
-    ``É`` in Windows-1252, a box-drawing line in code page 850). Counted over every byte
-    at once.
-    """
-    try:
-        data.decode("utf-8")
-        return "utf-8-sig", []
-    except UnicodeDecodeError:
-        pass
-    try:
-        data.decode("cp1252")
-        votes = int(_VOTES[np.frombuffer(data, dtype=np.uint8)].sum())
-        codec = "cp850" if votes > 0 else "cp1252"
-        why = ", as more of its accented bytes are letters in it" if votes > 0 else ""
-    except UnicodeDecodeError:
-        codec, why = "cp850", ", as it holds bytes that Windows-1252 does not define"
-    label = "Windows-1252" if codec == "cp1252" else "DOS code page 850 (cp850)"
-    fault = Fault(
-        table=spec.name,
-        file=file,
-        row=None,
-        column=None,
-        severity=Severity.WARNING,
-        action=Action.KEPT,
-        reason=f"the file is not UTF-8; it was read as {label}{why}: check accented letters, "
-        "and save the file as CSV UTF-8",
-    )
-    return codec, [fault]
-
-
-#: What marks the end of every line of a CSV file for the careful reader (the first of these
-#: control characters the file does not hold): the field holding it tells how many values
-#: the row has (pandas pads a short row with empty values silently).
-_MARKERS = tuple(chr(c) for c in (*range(0x01, 0x09), *range(0x0E, 0x20)))
-_EXPECTED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
-_EOF_IN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
-
-
-def _letter(position: int) -> str:
-    """A column's letter as a spreadsheet shows it (0 -> A, 26 -> AA)."""
-    out = ""
-    position += 1
-    while position:
-        position, rest = divmod(position - 1, 26)
-        out = chr(65 + rest) + out
-    return out
-
-
-def _read_csv_careful(path: Path, spec: TableSpec) -> tuple[pd.DataFrame, np.ndarray, list[Fault]]:
-    """A CSV file as text columns, every row checked against the header's number of values.
-
-    Each line gets an end marker before pandas' C engine reads it, so a row's number of
-    values is known (the engine itself pads short rows and, when every row has one value
-    more than the header, silently takes the first column as an index: every column shifts).
-    A row with exactly one empty value more than the header (a trailing comma) is read with
-    that value dropped, one warning for the file; any other row with too many or too few
-    values is set aside with a finding naming it. Blank lines are skipped, as the C engine
-    does. The text of every well-formed file is the same as the fast reader's
-    (property-tested).
-    """
-    file = str(path)
-    data = path.read_bytes()
-    if not data.strip(b" \t\r\n\x00") or not data.lstrip(b"\xef\xbb\xbf").strip():
-        raise _Unreadable("the file is empty: no header row")
-    encoding, faults = _encoding(data, spec, file)
-    free = [m for m in _MARKERS if m.encode() not in data]
-    if len(free) < 2:  # pragma: no cover - a text file holding every control character
-        raise _Unreadable("the file holds every control character: it is not text", faults)
-    end = free[0]
-    marked = _mark_line_ends(data, end, free[1])
-    del data
-    cells, cut = _parse_marked(marked, encoding, faults, end)
-    # the position of the end marker in each row is its number of values
-    width = np.full(len(cells), -1, dtype=np.int64)
-    for j in cells.columns:
-        hit = (cells[j] == end).to_numpy(dtype=bool) & (width < 0)
-        width[hit] = int(j)
-    blank = width == 1
-    if blank.any():
-        blank[blank] = (cells.loc[blank, 0].astype(str).str.strip() == "").to_numpy()
-        if blank.any():
-            cells = cells.loc[~blank].reset_index(drop=True)
-            width = width[~blank]
-    if not len(cells):
-        raise _Unreadable("the file is empty: no header row", faults)
-    n_head = int(width[0])
-    names = [str(v) for v in cells.iloc[0, :n_head].tolist()]
-    body = cells.iloc[1:].reset_index(drop=True)
-    width = width[1:]
-    rows = np.arange(2, len(body) + 2)
-    last_row = int(rows[-1]) if len(rows) else 1
-    body = body.iloc[:, : max(n_head + 1, 1)] if body.shape[1] > n_head else body
-    trailing = width == n_head + 1
-    if trailing.any():
-        trailing[trailing] = (body.loc[trailing, n_head].astype(str).str.strip() == "").to_numpy()
-    # a header ending with a comma (an empty last name) and rows without one: those rows
-    # lack only the value of the nameless column, which is empty
-    unnamed_last = n_head > 1 and not names[-1].strip()
-    short = (width == n_head - 1) if unnamed_last else np.zeros(len(width), dtype=bool)
-    if short.any():
-        body.loc[short, n_head - 1] = ""
-    ragged = (width != n_head) & ~trailing & ~short
-    if trailing.any():
-        faults.append(
-            Fault(
-                table=spec.name,
-                file=file,
-                row=int(rows[trailing][0]),
-                column=None,
-                severity=Severity.WARNING,
-                action=Action.KEPT,
-                reason=f"{int(trailing.sum())} row(s) (first at this row) end with one empty "
-                f"value more than the header has (a trailing comma): the empty value was "
-                "dropped",
-            )
-        )
-    for r, w in zip(rows[ragged], width[ragged], strict=True):
-        faults.append(_ragged_fault(spec, file, int(r), int(w), names))
-    frame = body.iloc[:, :n_head]
-    if ragged.any():
-        frame = frame.iloc[np.flatnonzero(~ragged)].reset_index(drop=True)
-    frame = frame.astype(str).set_axis(pd.Index(names), axis=1)
-    rows = rows[~ragged]
-    if cut is not None:
-        faults.extend(_unclosed_quote_faults(spec, file, cut, last_row + 1, names, end))
-    return frame, rows, faults
-
-
-def _mark_line_ends(data: bytes, marker: str, spare: str) -> bytes:
-    """The bytes of a CSV file with ``,`` and ``marker`` before every line end (``\\r\\n``,
-    ``\\n``, ``\\r``) and at the end of a last line without one (``spare``, another
-    character the file does not hold, stands for ``\\r\\n`` meanwhile)."""
-    end = b"," + marker.encode()
-    crlf = spare.encode()
-    marked = data.replace(b"\r\n", crlf).replace(b"\r", end + b"\r")
-    marked = marked.replace(b"\n", end + b"\n").replace(crlf, end + b"\r\n")
-    if not data.endswith((b"\n", b"\r")):
-        marked += end
-    return marked
-
-
-def _parse_marked(
-    marked: bytes, encoding: str, faults: list[Fault], end: str
-) -> tuple[pd.DataFrame, tuple[str, int] | None]:
-    """Parse end-marked CSV bytes into numbered text columns (one per value position).
-
-    Returns the cells and, when a quote is never closed, the text from the record where it
-    opens and how many records came before it (``None`` otherwise).
-    """
-    columns = 8
-    nrows: int | None = None
-    cut: tuple[str, int] | None = None
-    for _attempt in range(40):
-        try:
-            with warnings.catch_warnings():
-                # a first row longer than the names is cut with only a warning: an error here
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                cells = pd.read_csv(
-                    io.BytesIO(marked),
-                    encoding=encoding,
-                    header=None,
-                    names=range(columns),
-                    index_col=False,
-                    dtype=str,
-                    keep_default_na=False,
-                    na_filter=False,
-                    skip_blank_lines=False,
-                    nrows=nrows,
-                )
-            break
-        except pd.errors.ParserWarning:
-            columns *= 2
-        except pd.errors.ParserError as exc:
-            message = str(exc)
-            wider = _EXPECTED.search(message)
-            quote = _EOF_IN_QUOTE.search(message)
-            if wider:
-                columns = max(int(wider.group(3)), columns + 1)
-            elif quote and nrows is None:
-                nrows = int(quote.group(1))
-                text = marked.decode(encoding, errors="replace")
-                cut = (text, nrows)
-            else:
-                detail = message.strip().splitlines()[-1][:200]
-                raise _Unreadable(f"not a well-formed CSV file ({detail})", faults) from None
-        except pd.errors.EmptyDataError:
-            raise _Unreadable("the file is empty: no header row", faults) from None
-    else:  # pragma: no cover - each attempt widens or cuts
-        raise _Unreadable("not a well-formed CSV file", faults)
-    cells = cells.fillna("")
-    if marked.count(end.encode()) <= len(cells):
-        return cells, cut  # no line break inside a quoted value: no marker to take out
-    for j in cells.columns:
-        column = cells[j]
-        inside = column.str.contains(end + "\r|" + end + "\n", regex=True).to_numpy(dtype=bool)
-        if inside.any():  # a line break inside a quoted value: its marker is taken out again
-            cells.loc[inside, j] = column[inside].str.replace(
-                "," + re.escape(end) + r"(\r\n|\n|\r)", r"\1", regex=True
-            )
-    if cut is not None:
-        cut = (cut[0], len(cells))
-    return cells, cut
-
-
-def _ragged_fault(spec: TableSpec, file: str, row: int, width: int, names: list[str]) -> Fault:
-    """The finding for a row whose number of values is not the header's."""
-    if width < len(names):
-        column: str | None = header_name(names[width])
-        detail = f"no value for column {names[width]!r} and after"
-    else:
-        column = None
-        detail = f"{width - len(names)} value(s) after the last column {names[-1]!r}"
-    return Fault(
-        table=spec.name,
-        file=file,
-        row=row,
-        column=column,
-        severity=Severity.ERROR,
-        action=Action.SET_ASIDE,
-        reason=f"the row has {width} value(s), the header {len(names)} ({detail}): the record "
-        "is set aside (values are never shifted between columns)",
-    )
-
-
-def _unclosed_quote_faults(
-    spec: TableSpec, file: str, cut: tuple[str, int], row: int, names: list[str], end: str
-) -> list[Fault]:
-    """A quote opened and never closed: the record where it opens and every line after it
-    are set aside, each with a finding (the header is line 1 of ``text``)."""
-    text, _records = cut
-    lines = [
-        line.replace("," + end, "")
-        for line in re.split(r"\r\n|\n|\r", text)
-        if line.replace("," + end, "").strip()
-    ]
-    # the records read are the header and ``row - 2`` data rows, one line each (a line break
-    # inside a quoted value makes this an estimate, which the finding says)
-    start = min(row - 1, len(lines) - 1)
-    rest = lines[start:]
-    opened = next(csv.reader([rest[0]], strict=False), []) if rest else []
-    position = max(len(opened) - 1, 0)
-    column = header_name(names[position]) if position < len(names) else None
-    faults = [
-        Fault(
-            table=spec.name,
-            file=file,
-            row=row,
-            column=column,
-            severity=Severity.ERROR,
-            action=Action.SET_ASIDE,
-            reason=f'a quote (") opened in this row is never closed: this record and the '
-            f"{len(rest) - 1} line(s) after it cannot be read and are set aside; close the quote",
-        )
-    ]
-    for offset in range(1, len(rest)):
-        faults.append(
-            Fault(
-                table=spec.name,
-                file=file,
-                row=row + offset,
-                column=None,
-                severity=Severity.ERROR,
-                action=Action.SET_ASIDE,
-                reason=f"inside the quote left open at row {row}: set aside",
-            )
-        )
-    return faults
-
-
-#: Read CSV files with pandas' pyarrow engine first (see :func:`_read_csv_fast`).
-CSV_PYARROW = True
-
-
-def _read_csv_fast(path: Path) -> pd.DataFrame | None:
-    """A CSV file as text columns by pandas' pyarrow engine, or None to read it the usual way.
-
-    The pyarrow engine reads in parallel into Arrow strings, a fraction of the time and
-    memory of one Python string per cell at national size. Whatever it cannot read exactly as
-    the careful reader does (a file that is not UTF-8, a row with too many or too few values,
-    a repeated or blank column name, a header-only or empty file, a single column) is left
-    to :func:`_read_csv_careful`, which also words the findings.
-    The two read every well-formed UTF-8 file identically (property-tested).
-    """
-    if not CSV_PYARROW:
-        return None
-    try:
-        frame = pd.read_csv(path, engine="pyarrow", dtype=str, keep_default_na=False)
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), [])
-    except Exception:
-        return None
-    names = [str(c) for c in frame.columns]
-    if (
-        not len(frame)
-        or len(names) < 2  # the careful reader skips a line of spaces as blank; pyarrow reads it
-        or names != header  # pandas renames a repeated name ("a", "a.1")
-        or len(set(names)) != len(names)
-        or any(not n.strip() for n in names)
-    ):
-        return None
-    return frame
-
-
-# -- column names ------------------------------------------------------------------------------
-
-#: Characters that print as nothing: a zero-width space, joiners, a word joiner, a BOM.
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
-_INVISIBLE_TABLE = {ord(c): None for c in INVISIBLE}
-#: The prefixes a spreadsheet's pivot table puts before a field's name.
-_PIVOT = re.compile(r"^(?:sum|count|average|max|min|total) of\s+", re.IGNORECASE)
-#: Names the loader gives columns itself: a user's column so named is left out.
-INTERNAL_COLUMNS = frozenset({"_row", "child"})
-
-
-def header_name(text: object) -> str:
-    """The name a column header is matched by.
-
-    Exports decorate names: ``"Referral Date"``, ``"referral-date"``, ``"Sum of
-    previous_plans"`` (a pivot table), a line break or a trailing ``:`` or ``*``, a BOM or a
-    zero-width space pasted in. All of them read as the canonical ``referral_date`` /
-    ``previous_plans``: invisible characters are removed, runs of spaces (line breaks, NBSP)
-    become one, case is folded, trailing punctuation and a pivot prefix are dropped, and spaces
-    and hyphens inside become ``_``.
-    """
-    name = unicodedata.normalize("NFKC", str(text)).translate(_INVISIBLE_TABLE)
-    name = " ".join(name.split()).lower()
-    name = re.sub(r"[\s.,:;!?*#]+$", "", name)
-    name = _PIVOT.sub("", name)
-    return re.sub(r"[\s\-]+", "_", name.strip())
-
-
-#: Separators a file saved as "CSV" in another locale or as text may use instead of commas.
-_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
-
-
-def _separator_hint(names: list[str], spec: TableSpec) -> str:
-    """What to say when a header is one cell that, split at a semicolon, tab or bar, names
-    columns of the table (a CSV saved with a European locale, or as tab-delimited text): the
-    file is then read as one column, and "required column missing" alone would puzzle."""
-    cells = [n for n in names if not n.startswith("_")]
-    if len(cells) != 1:
-        return ""
-    for separator, what in _SEPARATORS.items():
-        parts = {header_name(part) for part in cells[0].split(separator)}
-        if len(parts) > 1 and parts & set(spec.column_names):
-            return (
-                f"; the header is one cell holding {what}: the file is separated by {what}, "
-                "not commas; save it as CSV UTF-8 (comma delimited)"
-            )
-    return ""
-
-
-def _headers(
-    frame: pd.DataFrame, spec: TableSpec, file: str, rows: np.ndarray | None, csv_file: bool
-) -> tuple[pd.DataFrame, list[Fault]]:
-    """Name the columns by :func:`header_name`; leave out what cannot be told apart.
-
-    - a column whose name is empty, or one the loader uses itself (``_row``, ``child``), is
-      left out with a warning;
-    - a name that appears twice (also after normalising): one copy is read when the copies
-      agree in every row (a warning); when they differ, a canonical column is left out (an
-      error naming both and the first row where they differ: nothing says which is right),
-      an unknown one keeps its first copy;
-    - a header that is not a column of the table is named in a warning and kept (ignored);
-    - a header that needed more than case and spaces to be recognised is noted.
-    """
-    raw = [str(c) for c in frame.columns]
-    names = [header_name(c) for c in raw]
-    known = set(spec.column_names) | {"la"}
-    header_row = 1 if csv_file else None
-    faults: list[Fault] = []
-    drop: set[int] = set()
-
-    def note(column: str | None, reason: str, *, error: bool = False, row: int | None = None):
-        faults.append(
-            Fault(
-                table=spec.name,
-                file=file,
-                row=header_row if row is None else row,
-                column=column,
-                severity=Severity.ERROR if error else Severity.WARNING,
-                action=Action.FIELD_LEFT_OUT if error else Action.KEPT,
-                reason=reason,
-            )
-        )
-
-    for i, (name, original) in enumerate(zip(names, raw, strict=True)):
-        place = f"column {_letter(i)}" if csv_file else f"column {i + 1}"
-        if not name or (csv_file and re.fullmatch(r"unnamed: \d+", name)):
-            values = _text_of(frame.iloc[:, i])
-            held = int(values.notna().sum())
-            note(None, f"{place} has no header; its {held} value(s) are ignored")
-            drop.add(i)
-        elif name in INTERNAL_COLUMNS:
-            note(
-                name,
-                f"{place} is named {original!r}, a name the loader uses itself: the column "
-                "is ignored (rename it if you need it)",
-            )
-            drop.add(i)
-    positions: dict[str, list[int]] = {}
-    for i, name in enumerate(names):
-        if i not in drop:
-            positions.setdefault(name, []).append(i)
-    for name, where in positions.items():
-        if len(where) < 2:
-            continue
-        copies = [_text_of(frame.iloc[:, i]).fillna("").to_numpy(dtype=object) for i in where]
-        differ = np.zeros(len(frame), dtype=bool)
-        for other in copies[1:]:
-            differ |= copies[0] != other
-        listed = ", ".join(f"{_letter(i) if csv_file else i + 1} ({raw[i]!r})" for i in where)
-        if not differ.any():
-            note(
-                name,
-                f"column {name!r} appears {len(where)} times ({listed}), the same "
-                "values in every row: read once",
-            )
-            drop.update(where[1:])
-        elif name in known:
-            first = int((rows if rows is not None else np.arange(1, len(frame) + 1))[differ][0])
-            note(
-                name,
-                f"column {name!r} appears {len(where)} times ({listed}) with different values "
-                f"in {int(differ.sum())} row(s) (first at row {first}): nothing says which is "
-                "right, so the column is left out; delete the wrong copy",
-                error=True,
-            )
-            drop.update(where)
-        else:
-            note(
-                name,
-                f"column {name!r} appears {len(where)} times ({listed}) with different "
-                "values; the first is kept (it is not a column of the table)",
-            )
-            drop.update(where[1:])
-    for i, (name, original) in enumerate(zip(names, raw, strict=True)):
-        if i in drop:
-            continue
-        if name not in known:
-            note(
-                name,
-                f"column {original.strip()!r} is not a column of table {spec.name}; kept and "
-                "ignored",
-            )
-        elif name != original.strip().lower():
-            note(name, f"header {original!r} read as column {name!r}")
-    keep = [i for i in range(len(names)) if i not in drop]
-    out = frame.iloc[:, keep].set_axis(pd.Index([names[i] for i in keep]), axis=1)
-    return out, faults
-
-
-def _text_of(values: pd.Series) -> pd.Series:
-    """A column as stripped text, missing where empty (for comparing copies of a column)."""
-    out = values.astype(object)
-    mask = pd.isna(out)
-    out = out.where(mask, out.astype(str).str.strip())
-    return out.where(~mask & (out != ""), None)
-
-
-def _folder_error(folder: Path, reason: str) -> DataError:
-    """An error about the dataset folder as a whole (no table, row or column)."""
-    return DataError(
-        Fault(
-            table="",
-            file=str(folder),
-            row=None,
-            column=None,
-            severity=Severity.ERROR,
-            action=Action.SET_ASIDE,
-            reason=reason,
-        )
-    )
-
-
-# -- the dataset folder ------------------------------------------------------------------------
-
-#: Files that sit in a dataset folder beside the tables and are not data: what the importers
-#: write (``import-quality.csv``, ``import-counts.csv``, ``import-notes.txt``) and the
-#: description ``safeguarding-metrics template`` writes (``README.md``).
-COMPANION_FILES = frozenset(
-    {"import-quality.csv", "import-counts.csv", "import-notes.txt", "README.md"}
-)
-_TABLE_SUFFIXES = (".parquet", ".csv")
-
-
-def _table_like(name: str) -> tuple[str | None, bool]:
-    """The canonical table a file or folder name looks like, and whether exactly.
-
-    ``Referrals.CSV``, ``cp-plans.csv`` and ``CP Plans.csv`` look exactly like a table (the
-    name differs only by case, spaces or hyphens); ``referal.csv`` looks like one less surely
-    (a close spelling).
-    """
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    key = re.sub(r"[\s\-.]+", "_", stem.strip().lower()).strip("_")
-    tables = list(table_specs())
-    if key in tables:
-        return key, True
-    close = difflib.get_close_matches(key, tables, n=1, cutoff=0.8)
-    return (close[0], False) if close else (None, False)
-
-
-def _scan_folder(
-    folder: Path, wanted: Sequence[str]
-) -> tuple[dict[str, list[Path]], list[Fault], list[str]]:
-    """The table files of a dataset folder, and a note on everything else in it.
-
-    A file named ``<table>.csv`` / ``<table>.parquet`` is read. A file whose name differs only
-    by case, spaces or hyphens (``Referrals.CSV``, ``cp-plans.csv``) with a ``.csv`` or
-    ``.parquet`` suffix in any case is read as that table with a warning, unless the canonical
-    file is there too (then it is not read). Any other file or folder is not read and noted
-    by name, with the table it looks like when it looks like one; hidden files (a leading dot)
-    and the known companions (:data:`COMPANION_FILES`) are passed over quietly.
-
-    Returns
-    -------
-    files, notes, hints
-        The files to read per table (canonical first), the findings, and the hints for an
-        error when nothing at all can be read.
-    """
-    try:
-        entries = sorted(folder.iterdir(), key=lambda p: p.name)
-    except OSError as exc:
-        raise _folder_error(folder, f"cannot list the folder ({exc.strerror or exc})") from None
-    exact: dict[str, list[Path]] = {}
-    misnamed: dict[str, list[Path]] = {}
-    notes: list[Fault] = []
-    hints: list[str] = []
-
-    def note(table: str, path: Path, reason: str, action: Action = Action.NOT_READ) -> None:
-        notes.append(
-            Fault(
-                table=table,
-                file=str(path),
-                row=None,
-                column=None,
-                severity=Severity.WARNING,
-                action=action,
-                reason=reason,
-            )
-        )
-
-    for path in entries:
-        name = path.name
-        if name.startswith(".") or name in COMPANION_FILES:
-            continue
-        suffix = path.suffix
-        is_dir = path.is_dir()
-        if not is_dir and suffix in _TABLE_SUFFIXES and path.stem in table_specs():
-            exact.setdefault(path.stem, []).append(path)
-            continue
-        table, surely = _table_like(name)
-        if table is not None and table not in wanted:
-            continue
-        if is_dir:
-            reason = "a folder, not a file: not read"
-            if table is not None:
-                reason = f"a folder, not a file, named like the table {table}: not read"
-            note(table or "", path, reason)
-            continue
-        if table is not None and surely and suffix.lower() in _TABLE_SUFFIXES:
-            misnamed.setdefault(table, []).append(path)
-            continue
-        if table is not None:
-            save = "save it as CSV UTF-8" if suffix.lower() in (".xlsx", ".xls") else "name it"
-            hint = f"{name} looks like the table {table}; {save} {table}.csv"
-            note(table, path, f"looks like the table {table}; {save} {table}.csv: not read")
-            hints.append(hint)
-        else:
-            note("", path, "not a table file of the dataset (<table>.csv): not read")
-    files: dict[str, list[Path]] = {}
-    for table in wanted:
-        found = sorted(exact.get(table, []), key=lambda p: _TABLE_SUFFIXES.index(p.suffix))
-        others = misnamed.get(table, [])
-        canonical = f"{table}.csv"
-        if found:
-            for path in others:
-                note(
-                    table,
-                    path,
-                    f"looks like the table {table}, but {found[0].name} is "
-                    "there too and is read: not read",
-                )
-            files[table] = found
-        elif len(others) == 1:
-            note(
-                table,
-                others[0],
-                f"looks like the table {table}: read as it; name it {canonical}",
-                Action.KEPT,
-            )
-            files[table] = others
-        elif others:
-            listed = ", ".join(p.name for p in others)
-            for path in others:
-                note(
-                    table,
-                    path,
-                    f"looks like the table {table}, as do {listed}: none is "
-                    f"read; keep one, named {canonical}",
-                )
-            hints.append(f"{listed} all look like the table {table}")
-    return files, notes, hints
-
-
 def load_dataset(
     path: str | os.PathLike[str],
     *,
@@ -1049,11 +289,11 @@ def load_dataset(
         )
     folder = Path(path)
     if not folder.is_dir():
-        raise _folder_error(folder, "not a dataset folder (expected a folder of <table>.csv files)")
+        raise folder_error(folder, "not a dataset folder (expected a folder of <table>.csv files)")
     wanted = list(table_specs()) if tables is None else list(tables)
     for name in wanted:
         _known_table(name)
-    files, pre, hints = _scan_folder(folder, wanted)
+    files, pre, hints = scan_folder(folder, wanted)
     raws: dict[str, tuple[pd.DataFrame, str, np.ndarray | None]] = {}
     readers: dict[str, tuple[_Reader, str]] = {}
     unusable: dict[str, str] = {}
@@ -1077,9 +317,10 @@ def load_dataset(
             )
         if not strict:
             # read when its turn to be cleaned comes: one raw table in memory at a time
-            readers[name] = (functools.partial(_read_file, found[0], spec, progress), str(found[0]))
+            reader = functools.partial(read_table_file, found[0], spec, progress)
+            readers[name] = (reader, str(found[0]))
             continue
-        frame, rows, faults = _read_file(found[0], spec, progress)
+        frame, rows, faults = read_table_file(found[0], spec, progress)
         pre.extend(faults)
         errors = [f for f in faults if f.severity == Severity.ERROR]
         if frame is None:
@@ -1093,7 +334,7 @@ def load_dataset(
         reason = f"no canonical table found in the folder (expected any of: {known})"
         if hints:
             reason += "; " + "; ".join(hints)
-        raise _folder_error(folder, reason)
+        raise folder_error(folder, reason)
     return _assemble(
         raws,
         strict=strict,
@@ -1108,7 +349,7 @@ def load_dataset(
 # -- assembly ----------------------------------------------------------------------------------
 
 
-#: Reads one table file when called: ``(frame or None, rows, faults)`` (see ``_read_file``).
+#: Reads one table file when called: ``(frame or None, rows, faults)`` (see ``read_table_file``).
 _Reader = Callable[[], tuple[pd.DataFrame | None, np.ndarray | None, list[Fault]]]
 
 
@@ -1157,7 +398,7 @@ def _assemble(
         frame, file, rows = raws[name]
         raws[name] = (pd.DataFrame(), file, None)  # the raw table is freed once cleaned
         raw_names = [str(c) for c in frame.columns]
-        frame, header_faults = _headers(
+        frame, header_faults = name_columns(
             frame, spec, file, rows, csv_file=file.lower().endswith(".csv")
         )
         if header_faults:
@@ -1177,7 +418,7 @@ def _assemble(
                 action=Action.SET_ASIDE,
                 reason=f"required column {missing[0]!r} is missing (the header has: "
                 f"{', '.join(map(str, frame.columns))[:300]}); all {len(frame)} records of the "
-                f"table set aside{_separator_hint(raw_names, spec)}",
+                f"table set aside{separator_hint(raw_names, spec)}",
             )
             if strict:
                 raise DataError(fault)
@@ -1185,7 +426,7 @@ def _assemble(
             unusable[name] = next(
                 (f.reason for f in header_faults if f.column == missing[0]),
                 f"required column {missing[0]!r} is missing in {file}"
-                f"{_separator_hint(raw_names, spec)}",
+                f"{separator_hint(raw_names, spec)}",
             )
             counts.append(
                 dict(
