@@ -140,6 +140,11 @@ def _commentary(tmp_path: Path, data: bytes) -> Path:
         (f"{ID},2015-04,{'x' * (MAX_CELL + 1)}\n".encode(), "at most 20,000"),
         (f"{ID},2015-04,{'x' * 10_000_000}\n".encode(), "at most 20,000"),
         (f'{ID},2015-04,"{"x" * 10_000_000}"\n'.encode(), "row 2"),
+        # an unquoted comma: the words after it would be dropped without a word
+        (
+            f"{ID},2015-04,fine\n{ID},2015-05,Improved, but more work is needed\n".encode(),
+            "row 3: 4 values for the header's 3 columns",
+        ),
     ],
 )
 def test_a_bad_commentary_file_names_file_row_and_column(
@@ -163,6 +168,16 @@ def test_line_breaks_inside_commentary_are_words_not_rows(tmp_path: Path) -> Non
     may = found.find(ID, "2015-05", dt.date(2015, 5, 31))
     assert april is not None and april.text == "one\u2028two\nthree"
     assert may is not None and may.source.endswith("row 3")
+
+
+def test_commentary_with_empty_cells_beyond_the_header_or_in_utf16_is_read(tmp_path: Path) -> None:
+    # a trailing comma on a row holds no words to lose; UTF-16 with its BOM is read as the
+    # targets file is
+    path = _commentary(tmp_path, f"{ID},2015-04,Improved,\n".encode())
+    assert load_commentary(path).find(ID, "2015-04", dt.date(2015, 4, 30)).text == "Improved"
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes(f"indicator,period,commentary\n{ID},2015-04,Caf\u00e9\n".encode("utf-16"))
+    assert load_commentary(wide).find(ID, "2015-04", dt.date(2015, 4, 30)).text == "Caf\u00e9"
 
 
 # -- 3. output paths ---------------------------------------------------------------------------

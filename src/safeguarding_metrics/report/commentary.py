@@ -119,12 +119,20 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _decoded(path: Path) -> str:
-    """The file's text, UTF-8 with or without a byte-order mark; else a message naming the
-    line of the first byte that is not UTF-8."""
+    """The file's text: UTF-8 with or without a byte-order mark, or UTF-16 with one (what Excel
+    saves as "Unicode Text"); else a message naming the line of the first byte that is not
+    UTF-8."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise CommentaryError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, as a targets file may be
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise CommentaryError(
+                f"{path}: starts as UTF-16 text but is not; save it as 'CSV UTF-8'"
+            ) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -154,6 +162,21 @@ def _check_cells(path: Path, number: int, row: Mapping[str | None, Any]) -> None
                     f"{path}, row {number}, column {name}: a control character "
                     f"(U+{ord(bad.group()):04X}) at character {bad.start() + 1}; remove it"
                 )
+
+
+def _check_width(path: Path, number: int, row: Mapping[str | None, Any], width: int) -> None:
+    """A row holds no more values than the header names (empty ones at the end aside).
+
+    A comma inside an unquoted commentary splits it into cells beyond the header, which
+    ``csv.DictReader`` keeps aside: the words after the comma would be lost without a word.
+    """
+    extra = [c for c in (row.get(None) or []) if isinstance(c, str) and c.strip()]
+    if extra:
+        raise CommentaryError(
+            f"{path}, row {number}: {width + len(row.get(None) or [])} values for the "
+            f"header's {width} columns; a comma inside the commentary? Put the commentary "
+            'in double quotes ("...") so that every word is kept'
+        )
 
 
 def load_commentary(path: str | Path) -> CommentaryFile:
@@ -199,6 +222,7 @@ def load_commentary(path: str | Path) -> CommentaryFile:
                 f"most {MAX_CELL:,} characters"
             ) from None
         _check_cells(path, number, row)
+        _check_width(path, number, row, len(header))
         indicator = (row.get("indicator") or "").strip()
         period = (row.get("period") or "").strip()
         words = (row.get("commentary") or "").strip()
