@@ -23,7 +23,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,7 +33,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from ..model.dates import parse_dates
+from ..model.dates import cell_text, parse_dates
 from ..model.files import sniff
 from ..model.quality import Action, DataError, Fault, Severity
 from ..model.tables import table_spec
@@ -621,7 +620,7 @@ def normalise_dates(
         out[unread] = parsed.text[unread].to_numpy(dtype=object)
     outside = ~good & stamps.notna().to_numpy()
     if outside.any():
-        out[outside] = values[outside].astype(object).map(_text_or_none).to_numpy(dtype=object)
+        out[outside] = values[outside].astype(object).map(cell_text).to_numpy(dtype=object)
     return out
 
 
@@ -637,7 +636,7 @@ def normalise_bools(values: pd.Series) -> pd.Series:
     """Booleans as ``"true"``/``"false"`` from true/false, 1/0, Y/N, Yes/No (also ``"a) Yes"``,
     spreadsheet booleans and numbers); blank -> missing; anything else unchanged."""
     obj = values.astype(object)
-    text = obj.map(_text_or_none)
+    text = obj.map(cell_text)
     low = text.str.lower().str.replace(r"^[a-z]{1,2}\)\s*", "", regex=True).str.strip()
     low = low.str.replace(r"\.0+$", "", regex=True)
     out = text.astype(object)
@@ -646,28 +645,13 @@ def normalise_bools(values: pd.Series) -> pd.Series:
     return out
 
 
-def _text_or_none(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
-        return None
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.strftime("%Y-%m-%d")
-    text = str(value).strip()
-    return text or None
-
-
 def text_values(values: pd.Series) -> pd.Series:
     """Cells as stripped text (object), ``None`` where blank; ``9212044.0`` -> ``"9212044"``."""
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         # text (CSV cells, XML element text): stripped in one vectorised pass
         text = values.astype(object).str.strip()
         return text.where(text.notna() & (text != ""), None).astype(object)
-    return values.astype(object).map(_text_or_none).astype(object)
+    return values.astype(object).map(cell_text).astype(object)
 
 
 def normalise_ids(values: pd.Series) -> pd.Series:

@@ -45,7 +45,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["SERIAL_RANGE", "ParsedDates", "parse_dates", "resolve_two_digit_years"]
+__all__ = ["SERIAL_RANGE", "ParsedDates", "cell_text", "parse_dates", "resolve_two_digit_years"]
 
 #: Excel serial day numbers read as dates (1927-05-18 to 2099-12-31); other numbers are not.
 SERIAL_RANGE = (10000, 73050)
@@ -198,7 +198,7 @@ def parse_dates(
     unread[nat] = reasons[nat] != None  # noqa: E711 - elementwise over an object array
     if unread.any() and (texts[unread] == None).any():  # noqa: E711
         # quote what was given where no stage kept the text
-        given = pd.Series(values.to_numpy(dtype=object)[unread]).map(_text_or_none)
+        given = pd.Series(values.to_numpy(dtype=object)[unread]).map(cell_text)
         texts[unread] = np.where(texts[unread] == None, given.to_numpy(), texts[unread])  # noqa: E711
     if not with_time:
         stamps = stamps.astype("datetime64[D]").astype("datetime64[ns]")
@@ -558,7 +558,11 @@ def _plain_number(value: Any) -> str | None:
     return str(int(number)) if number.is_integer() else str(value)
 
 
-def _text_or_none(value: Any) -> str | None:
+def cell_text(value: Any) -> str | None:
+    """A cell as stripped text, ``None`` where blank: ``9212044.0`` as ``"9212044"``, a date
+    cell as ISO (``YYYY-MM-DD``, or ``YYYY-MM-DDTHH:MM:SS`` with a time), a boolean as
+    ``true``/``false``. What the loader reports when a value cannot be read, and what the
+    importers write for a cell."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
         return None
     if isinstance(value, bool | np.bool_):
@@ -566,8 +570,8 @@ def _text_or_none(value: Any) -> str | None:
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
-        return value.isoformat()
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return value.strftime("%Y-%m-%d")
     text = str(value).strip()
     return text or None
