@@ -59,9 +59,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from ..model.headers import undecorated
 from ..model.quality import Action, Severity
-from .cin_census import SEX_CODES
 from .common import (
     Extract,
     Progress,
@@ -72,172 +70,10 @@ from .common import (
     text_values,
     xml_return_kind,
 )
+from .vocabulary import ALIAS_FIELD, ALIASES, SEX_CODES, normalise_header
 
 __all__ = ["ALIASES", "normalise_header", "read_annex_a"]
 
-
-def normalise_header(text: Any) -> str:
-    """A header cell as compared with :data:`ALIASES`: lower case, letters and digits only.
-
-    Decorations of real exports go: case, spaces and line breaks inside the cell, punctuation
-    (``Date of referral:``, ``CIN start date*``), and the prefix a pivot table adds (``Sum of
-    Number of Previous Child Protection Plans``, ``Count of Child Unique ID``).
-    """
-    value = undecorated(text).lower().replace("'", "").replace("\u2019", "").replace("\u2018", "")
-    return re.sub(r"[^a-z0-9]+", " ", value).strip()
-
-
-#: field -> header names seen in councils' Annex A workbooks (after :func:`normalise_header`).
-ALIASES: dict[str, tuple[str, ...]] = {
-    "child_id": (
-        "child unique id",
-        "child unique identifier",
-        "unique child id",
-        "childs unique id",
-        "child id",
-        "child uid",
-        "la child id",
-        "lachildid",
-        "person id",
-        "child reference",
-        "child ref",
-        "id",
-    ),
-    "date_of_birth": ("date of birth", "dob", "birth date"),
-    "sex": ("gender", "sex"),
-    "ethnicity": ("ethnicity", "ethnic origin", "ethnicity code"),
-    "contact_date": (
-        "date of contact",
-        "contact date",
-        "date contact received",
-        "contact received date",
-        "date of contact received",
-    ),
-    "contact_source": ("contact source", "source of contact"),
-    "contact_decision": (
-        "date of decision",
-        "decision date",
-        "date and time of decision",
-        "date of contact decision",
-        "contact decision date",
-        "date of mash decision",
-        "mash decision date",
-        "date decision made",
-    ),
-    "referral_date": ("date of referral", "referral date", "date referral received"),
-    "referral_source": ("referral source", "source of referral"),
-    "referral_nfa": (
-        "referral nfa",
-        "was the referral nfa",
-        "referral no further action",
-        "referral nfa y n",
-        "nfa",
-    ),
-    "early_help_org": ("organisation completing assessment", "organisation completing"),
-    "assessment_start": (
-        "continuous assessment start date",
-        "single assessment start date",
-        "assessment start date",
-        "date assessment started",
-        "start date of assessment",
-    ),
-    "assessment_authorised": (
-        "continuous assessment date of authorisation",
-        "single assessment date of authorisation",
-        "assessment date of authorisation",
-        "assessment authorisation date",
-        "date assessment authorised",
-        "date of authorisation",
-    ),
-    "s47_start": (
-        "strategy discussion initiating section 47 enquiry start date",
-        "section 47 enquiry start date",
-        "start date of section 47 enquiry",
-        "section 47 start date",
-        "s47 start date",
-        "date of strategy discussion",
-        "strategy discussion date",
-    ),
-    "icpc_unnecessary": (
-        "was an initial child protection conference deemed unnecessary",
-        "icpc deemed unnecessary",
-        "icpc not required",
-        "initial child protection conference not required",
-    ),
-    "icpc_date": (
-        "date of initial child protection conference",
-        "initial child protection conference date",
-        "date of icpc",
-        "icpc date",
-    ),
-    "cin_start": ("cin start date", "cin episode start date", "start date of cin episode"),
-    "cin_closure": ("cin closure date", "date of cin closure", "cin end date"),
-    "closure_reason": ("reason for closure", "cin closure reason", "closure reason"),
-    "cpp_start": (
-        "child protection plan start date",
-        "cp plan start date",
-        "cpp start date",
-        "start date of child protection plan",
-    ),
-    "cpp_end": ("child protection plan end date", "cp plan end date", "cpp end date"),
-    "initial_category": ("initial category of abuse", "initial category"),
-    "previous_plans": (
-        "number of previous child protection plans",
-        "number of previous cp plans",
-        "previous child protection plans",
-    ),
-    "cp_review": (
-        "date of latest review conference",
-        "date of last review conference",
-        "latest review conference date",
-    ),
-    "cp_visit": (
-        "date of the last statutory visit",
-        "date of last statutory visit",
-        "last statutory visit date",
-    ),
-    "seen_alone": ("was the child seen alone", "child seen alone"),
-    "lac_start": (
-        "date started to be looked after",
-        "date became looked after",
-        "date started looked after",
-    ),
-    "cla_review": (
-        "date of latest statutory review",
-        "date of last statutory review",
-        "latest statutory review date",
-    ),
-    "cla_visit": (
-        "date of last social work visit",
-        "date of last sw visit",
-        "last social work visit date",
-    ),
-    "eligibility": ("eligibility category", "care leaver eligibility category"),
-    "in_touch": ("la in touch", "in touch"),
-    "entered_care": ("date the child entered care", "date child entered care"),
-    "shobpa": (
-        "date of decision that child should be placed for adoption",
-        "date of decision that the child should be placed for adoption",
-        "date of shobpa decision",
-        "shobpa date",
-    ),
-    "placement_order": ("date of placement order", "placement order date"),
-    "matched": (
-        "date of matching child and prospective adopters",
-        "date matched with prospective adopters",
-        "date of match",
-        "date matched",
-    ),
-    "placed": ("date placed for adoption", "date placed with adopters"),
-    "adoption_order": ("date of adoption order", "adoption order date"),
-    "shobpa_reversed": (
-        "date of decision that child should no longer be placed for adoption",
-        "date of decision that the child should no longer be placed for adoption",
-        "date no longer placed for adoption",
-    ),
-    "adopter_id": ("individual adopter identifier", "adopter identifier", "adopter id"),
-}
-_FIELD = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
 
 #: list -> the fields that identify it when the sheet's name does not.
 _SIGNATURE: tuple[tuple[int, str], ...] = (
@@ -422,7 +258,7 @@ def _read_sheet(
         found: dict[str, int] = {}
         seen: dict[str, list[int]] = {}
         for j, cell in enumerate(row):
-            field = _FIELD.get(normalise_header(cell))
+            field = ALIAS_FIELD.get(normalise_header(cell))
             if field is not None:
                 found.setdefault(field, j)
                 seen.setdefault(field, []).append(j)
@@ -800,7 +636,7 @@ def _note_not_carried(
         filled = int((values.notna() & (values.astype(str).str.strip() != "")).sum())
         if not name and not filled:
             continue
-        known = _FIELD.get(normalise_header(cell)) is not None
+        known = ALIAS_FIELD.get(normalise_header(cell)) is not None
         label = name or f"(no header, column {get_column_letter(j + 1)})"
         parts.append(f"{label!r} ({filled:,} non-empty{'' if known else '; not recognised'})")
     if parts:

@@ -65,6 +65,7 @@ from .common import (
     normalise_dates,
     xml_return_kind,
 )
+from .vocabulary import SEX_CODES, recognise
 
 __all__ = ["read_cin_census"]
 
@@ -147,8 +148,6 @@ _SOURCE_NAMES: dict[str, dict[str, str]] = {
     },
     "cp_reviews": {"child_id": "LAchildID", "review_date": "CPPreviewDate"},
 }
-#: 2023-24 ``Sex`` codes -> the numeric codes of ``GenderCurrent`` and the SSDA903.
-SEX_CODES = {"M": "1", "F": "2", "U": "0", "MALE": "1", "FEMALE": "2", "UNKNOWN": "0"}
 
 
 def _fields(
@@ -275,8 +274,6 @@ def _refuse_csv(path: Path) -> None:
     Only the first line is looked at; a file whose first character is ``<`` is left to the XML
     reader, which says where it breaks.
     """
-    from .ssda903 import recognise
-
     try:
         with path.open("rb") as handle:
             head = handle.read(4096).decode("utf-8-sig", errors="replace").lstrip()

@@ -85,7 +85,6 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from ..model.headers import undecorated
 from ..model.quality import Action, Fault, Severity
 from .common import (
     Extract,
@@ -98,6 +97,7 @@ from .common import (
     read_csv_text,
     xml_return_kind,
 )
+from .vocabulary import ALIAS_FIELD, SPEC_COLUMNS, column_name, normalise_header, recognise
 
 __all__ = ["NoTableError", "adoption_dates_from_episodes", "group_returns", "read_ssda903"]
 
@@ -192,36 +192,6 @@ COMPARED: dict[str, dict[str, str]] = {
     "Episodes": {"URN": "_cmp_URN", "HOME_POST": "_cmp_HOME_POST", "PL_POST": "_cmp_PL_POST"},
 }
 
-#: Every column the SSDA903 specification's tables hold (CSV names; ``CHILDID`` and ``PL`` are
-#: the XML's names for ``CHILD`` and ``PLACE``), to recognise decorated headers.
-SPEC_COLUMNS = (
-    "CHILD", "CHILDID", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB", "DECOM", "RNE", "LS",
-    "CIN", "PLACE", "PL", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE", "HOME_POST",
-    "PL_POST", "URN", "LA", "YEAR", "REVIEW", "REVIEW_CODE", "MISSING", "MIS_START", "MIS_END",
-    "IN_TOUCH", "ACTIV", "ACCOM", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR",
-    "SEX_ADOPTR", "LS_ADOPTR", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED",
-    "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK",
-    "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED",
-    "PREV_PERM", "LA_PERM", "DATE_PERM", "DUC", "UASC", "SW_ID", "SW_DECOM", "SW_DEC",
-    "SW_REASON",
-)  # fmt: skip
-_SPEC_KEYS = {re.sub(r"[\s_]+", "", c): c for c in SPEC_COLUMNS}
-_DOLO_NAME = re.compile(r"dolo|deprivation", re.IGNORECASE)
-
-#: Recognition, in order: the first table whose any-of columns the file has.
-_SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
-    ("SWEpisodes", frozenset({"SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"})),
-    ("Episodes", frozenset({"DECOM"})),
-    ("Reviews", frozenset({"REVIEW", "REVIEW_CODE"})),
-    ("Missing", frozenset({"MIS_START", "MIS_END", "MISSING"})),
-    ("OC3", frozenset({"IN_TOUCH", "ACTIV", "ACCOM"})),
-    ("AD1", frozenset({"DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR"})),
-    ("PlacedAdoption", frozenset({"DATE_PLACED", "DATE_PLACED_CEASED"})),
-    ("OC2", frozenset({"SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK"})),
-    ("PrevPerm", frozenset({"PREV_PERM", "LA_PERM", "DATE_PERM"})),
-    ("UASC", frozenset({"DUC"})),
-    ("Header", frozenset({"ETHNIC", "UPN", "MOTHER", "MC_DOB"})),
-)
 #: Columns a canonical table cannot do without (the table is set aside when one is absent).
 _NEEDED = {
     "Episodes": ("DECOM", "RNE", "LS", "PLACE"),
@@ -229,35 +199,6 @@ _NEEDED = {
     "Missing": ("MIS_START", "MISSING"),
 }
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-
-
-def column_name(cell: object) -> str:
-    """A CSV header cell as an SSDA903 column name: decorations removed.
-
-    Real exports decorate headers: pivot-table prefixes (``Sum of DECOM``, ``Count of CHILD``),
-    case, spaces (``Place provider``), line breaks inside the cell, trailing punctuation
-    (``DECOM:``, ``DEC.``, ``REC*``, ``LS?``). What names a column of the specification is
-    returned as the specification spells it; anything else upper-cased, spaces as ``_``.
-    """
-    text = undecorated(cell)
-    known = _SPEC_KEYS.get(re.sub(r"[\s_]+", "", text.upper()))
-    return known or re.sub(r"\s+", "_", text.upper())
-
-
-def recognise(columns: Iterable[str], file: str | Path = "") -> str | None:
-    """The SSDA903 table a CSV file with these columns (and, for DoLo, this name) holds, or
-    ``None``."""
-    names = {column_name(c) for c in columns}
-    if "CHILD" not in names:
-        return None
-    for table, any_of in _SIGNATURES:
-        if names & any_of:
-            return table
-    if {"SEX", "DOB"} <= names:
-        return "Header"
-    if _DOLO_NAME.search(Path(file).stem) or any(n.startswith("DOL") for n in names):
-        return "DoLo"
-    return None
 
 
 def group_returns(
@@ -449,9 +390,7 @@ def _refuse_other_xml(path: Path) -> None:
 def _unrecognised(path: Path, header: tuple[str, ...]) -> ReturnFileError:
     """The finding (and, when nothing else is read, the error) for a CSV that is no SSDA903
     table; one that looks like an Annex A list is refused outright."""
-    from .annex_a import _FIELD, normalise_header
-
-    fields = {_FIELD.get(normalise_header(c)) for c in header}
+    fields = {ALIAS_FIELD.get(normalise_header(c)) for c in header}
     if (
         "child_id" in fields
         and len(fields - {None, "child_id"}) >= 1
