@@ -19,8 +19,8 @@ import pytest
 import safeguarding_metrics as sm
 from safeguarding_metrics.cli import main
 from safeguarding_metrics.cli_common import redact_values
+from safeguarding_metrics.cohort_checks import redact_child_ids
 from safeguarding_metrics.due import DueList, due_lists
-from safeguarding_metrics.engine import redact_child_ids
 from safeguarding_metrics.export import set_cell
 from safeguarding_metrics.model import Referral
 from safeguarding_metrics.plugins import guard_stdout

@@ -14,7 +14,6 @@ import itertools
 import json
 import logging
 import math
-import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -24,9 +23,8 @@ import pandas as pd
 
 from .calendar import Period, collection_year, window_start
 from .calendar import periods as make_periods
+from .cohort_checks import check_cohort, failure_reason, redact_child_ids
 from .indicator import (
-    COHORT_COLUMNS,
-    COUNT_COLUMNS,
     WINDOWS,
     Indicator,
     Kind,
@@ -37,7 +35,7 @@ from .indicator import (
     Unit,
 )
 from .model.dataset import Dataset
-from .model.quality import Action, first_dates, holes
+from .quality_flags import quality_flags, unpopulated
 from .registry import Registry, default_registry
 from .views import TableViews
 
@@ -339,210 +337,6 @@ def _resolve_targets(
     return found
 
 
-class CohortError(ValueError):
-    """A plugin's cohort the engine cannot count: the message names the column and the fault
-    (never a value from it, which could be a child's identifier)."""
-
-
-def _whole_numbers(cohort: pd.DataFrame, column: str, what: str) -> np.ndarray:
-    """``cohort[column]`` as int64, refused when not whole numbers (text, NaN, fractions)."""
-    series = cohort[column]
-    if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(series.dtype):
-        raise CohortError(f"the cohort's {column!r} is {series.dtype}, not {what} (integers)")
-    values = series.to_numpy(dtype="float64", na_value=np.nan)
-    if pd.api.types.is_integer_dtype(series.dtype) and not series.hasnans:
-        return series.to_numpy(dtype=np.int64)
-    bad = ~np.isfinite(values) | (values != np.round(values))
-    if bad.any():
-        raise CohortError(
-            f"the cohort's {column!r} has {int(bad.sum())} value(s) that are not {what} "
-            "(missing, infinite or fractional)"
-        )
-    return values.astype(np.int64)
-
-
-def _check_flags(cohort: pd.DataFrame, column: str) -> None:
-    """``met`` holds true/false (or missing): bool, nullable boolean, 0/1, or Python bools."""
-    series = cohort[column]
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return
-    try:  # pandas' own rule, vectorised: bools, 0/1 and missing values, nothing else
-        series.astype("boolean")
-    except (TypeError, ValueError):
-        present = series[series.notna()]
-        found = (
-            str(series.dtype)
-            if pd.api.types.is_numeric_dtype(series.dtype)
-            else ", ".join(sorted({t.__name__ for t in present.map(type).unique()}))
-        )
-        raise CohortError(f"the cohort's {column!r} holds {found} values, not true/false") from None
-
-
-def _check_numbers(cohort: pd.DataFrame, column: str) -> None:
-    """``value`` (means) holds finite numbers or missing values, never text or infinity."""
-    series = cohort[column]
-    if pd.api.types.is_bool_dtype(series.dtype):
-        raise CohortError(f"the cohort's {column!r} holds true/false, not numbers")
-    numbers = pd.to_numeric(series, errors="coerce")
-    text = numbers.isna().to_numpy() & series.notna().to_numpy()
-    if text.any():
-        raise CohortError(f"the cohort's {column!r} has {int(text.sum())} value(s) not numbers")
-    if np.isinf(numbers.to_numpy(dtype="float64", na_value=np.nan)).any():
-        raise CohortError(f"the cohort's {column!r} has infinite values")
-
-
-def _check_labels(cohort: pd.DataFrame, las: tuple[str, ...]) -> None:
-    """A cohort's own ``la`` (each row's authority) and ``worker`` columns, when it has them.
-
-    A row whose ``la`` is not an authority of the dataset (any value at all in a
-    single-authority dataset, a missing one in a pooled dataset) would be dropped from the
-    figures without a word; ``worker`` must be worker ids (text), which the breakdown looks up.
-    """
-    for column in ("la", "worker"):
-        if column not in cohort.columns:
-            continue
-        kind = pd.api.types.infer_dtype(cohort[column], skipna=True)
-        if kind not in ("string", "empty"):
-            raise CohortError(f"the cohort's {column!r} holds {kind} values, not text")
-    if "la" in cohort.columns:
-        la = cohort["la"]
-        wrong = la.notna() if not las else ~la.isin(las)
-        if wrong.any():
-            expected = ", ".join(las) if las else "none: the dataset is a single authority's"
-            raise CohortError(
-                f"the cohort has {int(wrong.sum())} row(s) whose 'la' is not an authority of "
-                f"the dataset ({expected}); they would be left out of every figure"
-            )
-
-
-def _check_cohort(
-    indicator: Indicator,
-    cohort: Any,
-    n_periods: int,
-    counts_only: bool = False,
-    n_children: int | None = None,
-    las: tuple[str, ...] | None = None,
-) -> pd.DataFrame:
-    """The cohort a plugin returned, checked before anything counts it.
-
-    Everything the engine reads is checked here, so that a plugin's mistake is that
-    indicator's :class:`CohortError` (reported not computable, naming the plugin) rather than
-    an error deeper in the engine that stops the run or a silently wrong figure: the columns
-    are there; ``period`` and ``child`` are whole numbers in range (``child`` below the
-    dataset's number of children; negative for a record without a child); ``met`` is
-    true/false; ``value`` numbers; ``date`` dates; ``la`` and ``worker``, when given, text
-    (``la`` an authority of the dataset, ``las``); and every counted row says whether it meets
-    the measure (or carries its value), else gives the reason it is left out.
-    """
-    name = "count" if counts_only else "compute"
-    if not isinstance(cohort, pd.DataFrame):
-        raise CohortError(f"{name} returned {type(cohort).__name__}, not a DataFrame")
-    required = (
-        (*COUNT_COLUMNS, "value" if indicator.unit.is_mean else "met")
-        if counts_only
-        else COHORT_COLUMNS
-    )
-    missing = [c for c in required if c not in cohort.columns]
-    if missing:
-        raise CohortError(f"the cohort lacks column(s) {', '.join(missing)}")
-    if cohort.columns.duplicated().any():
-        raise CohortError("the cohort has a column twice")
-    cohort = cohort.reset_index(drop=True)
-    period = _whole_numbers(cohort, "period", "period indexes")
-    if len(period) and (period.min() < 0 or period.max() >= n_periods):
-        raise CohortError(
-            f"the cohort has a period index out of range (0 to {n_periods - 1} expected)"
-        )
-    child = _whole_numbers(cohort, "child", "child codes")
-    if n_children is not None and len(child) and child.max() >= n_children:
-        raise CohortError(
-            f"the cohort has {int((child >= n_children).sum())} child code(s) beyond the "
-            f"dataset's {n_children} children"
-        )
-    date = cohort["date"]
-    if not pd.api.types.is_datetime64_any_dtype(date.dtype) and date.notna().any():
-        raise CohortError(f"the cohort's 'date' is {date.dtype}, not dates")
-    if indicator.unit.is_mean:
-        _check_numbers(cohort, "value")
-    else:
-        _check_flags(cohort, "met")
-    if las is not None:
-        _check_labels(cohort, las)
-    # Nothing is dropped silently: a counted row must say whether it meets the measure (or
-    # carry its value), else it must give the reason it is left out.
-    counted = cohort["excluded"].isna().to_numpy()
-    needed = "value" if indicator.unit.is_mean else "met"
-    undecided = (
-        counted & cohort[needed].isna().to_numpy()
-        if cohort[needed].dtype != bool  # a numpy bool column has nothing missing
-        else np.zeros(len(cohort), dtype=bool)
-    )
-    if indicator.unit.is_mean and "weight" in cohort.columns:
-        undecided |= counted & pd.to_numeric(cohort["weight"], errors="coerce").isna().to_numpy()
-    if undecided.any():
-        raise CohortError(
-            f"{int(undecided.sum())} cohort row(s) have no {needed!r} and no exclusion reason"
-        )
-    if cohort["period"].dtype != np.int64 or cohort["child"].dtype != np.int64:
-        cohort = cohort.assign(period=period, child=child)
-    return cohort
-
-
-#: Child identifiers of a dataset, hashed once, to keep them out of failure messages.
-_CHILD_INDEX: weakref.WeakKeyDictionary[Dataset, tuple[pd.Index, tuple[int, ...]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def redact_child_ids(text: str, dataset: Dataset) -> str:
-    """``text`` with every child identifier of ``dataset`` in it replaced by ``[child id]``.
-
-    A plugin's exception message may quote a child (``f"bad child {child_id}"``); results,
-    warnings and standard error must not. Every substring of the text whose length is that of
-    some identifier is looked up in the dataset's identifiers (a hash lookup each, longest
-    first), so the cost is the length of the message, not the size of the dataset.
-    """
-    cached = _CHILD_INDEX.get(dataset)
-    if cached is None:
-        ids = pd.Index(pd.unique(dataset.child_ids.astype(str)))
-        lengths = tuple(sorted(set(ids.str.len().tolist()), reverse=True)) if len(ids) else ()
-        cached = _CHILD_INDEX[dataset] = (ids, lengths)
-    ids, lengths = cached
-    if not lengths:
-        return text
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        for length in lengths:
-            if length and i + length <= len(text) and text[i : i + length] in ids:
-                out.append("[child id]")
-                i += length
-                break
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-
-
-def _failure_reason(indicator: Indicator, exc: BaseException, dataset: Dataset) -> str:
-    """Why an indicator is not computable when its plugin's code raised ``exc``.
-
-    A :class:`CohortError` is the engine's own words. Any other exception is the plugin's:
-    its type, and the first line of its message with the dataset's child identifiers
-    replaced (:func:`redact_child_ids`), cut at 200 characters.
-    """
-    plugin = indicator.plugin
-    if isinstance(exc, CohortError):
-        return f"plugin {plugin!r} returned a cohort that cannot be counted: {exc}"
-    if isinstance(exc, SystemExit):
-        return f"plugin {plugin!r} tried to end the program (SystemExit) while computing"
-    lines = str(exc).strip().splitlines()
-    message = redact_child_ids(lines[0], dataset)[:200] if lines else ""
-    return f"the indicator failed in plugin {plugin!r} ({type(exc).__name__}" + (
-        f": {message})" if message else ")"
-    )
-
-
 def _aggregate(indicator: Indicator, cohort: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Numerator, denominator, value and exclusions per group of ``keys``."""
     excluded = cohort["excluded"].notna().to_numpy()
@@ -578,20 +372,6 @@ def _met(cohort: pd.DataFrame) -> np.ndarray:
     if met.dtype == bool:  # a count form's column: nothing missing
         return met.to_numpy()
     return met.astype("boolean").to_numpy(dtype=bool, na_value=False)
-
-
-_NO_LA: weakref.WeakKeyDictionary[Dataset, bool] = weakref.WeakKeyDictionary()
-
-
-def _children_without_la(dataset: Dataset) -> bool:
-    """Whether every child's authority is None (a single-authority dataset); cached."""
-    cached = _NO_LA.get(dataset)
-    if cached is None:
-        las = dataset.child_las
-        cached = _NO_LA[dataset] = bool(
-            len(dataset.las) == 0 and all(x is None for x in pd.unique(las))
-        )
-    return cached
 
 
 def _aggregate_periods(indicator: Indicator, cohort: pd.DataFrame, n_periods: int) -> pd.DataFrame:
@@ -632,7 +412,7 @@ def _aggregate_cohort(
     single = False
     if "la" not in cohort.columns:
         la_values = np.full(len(cohort), None, dtype=object)
-        if _children_without_la(dataset):  # a single authority: every la is None
+        if not dataset.las:  # a single authority: every la is None
             single = True
         else:
             child = cohort["child"].to_numpy()
@@ -679,203 +459,6 @@ def _values(unit: Unit, numerator: np.ndarray, denominator: np.ndarray) -> np.nd
         else:
             value = numerator
     return value
-
-
-#: Where a hole is: its table, its column (None for a fault about a whole file) and whether
-#: its record was set aside (then it concerns every indicator reading the table).
-_Place = tuple[str, str | None, bool]
-
-_HOLES: weakref.WeakKeyDictionary[Dataset, dict[_Place, np.ndarray]] = weakref.WeakKeyDictionary()
-
-
-def _dataset_holes(dataset: Dataset) -> dict[_Place, np.ndarray]:
-    """The dataset's holes (:func:`~.model.quality.holes`) by place, each place's record dates
-    sorted (``datetime64[D]``, the undated ``NaT`` last); built once per dataset, so that each
-    indicator only picks its places and counts by ``searchsorted``."""
-    cached = _HOLES.get(dataset)
-    if cached is not None:
-        return cached
-    quality = dataset.quality
-    cached = {}
-    if len(quality):
-        chosen = quality.loc[holes(quality)]
-        named = chosen["column"].notna().to_numpy()
-        frame = pd.DataFrame(
-            {
-                "table": chosen["table"].astype(str).to_numpy(),
-                "column": chosen["column"].astype(object).where(named, "").to_numpy(),
-                "whole": (chosen["action"].astype(str) == str(Action.SET_ASIDE)).to_numpy()
-                | ~named,
-                "day": chosen["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]"),
-            }
-        )
-        for (table, column, whole), days in frame.groupby(["table", "column", "whole"], sort=False)[
-            "day"
-        ]:
-            place = (str(table), str(column) or None, bool(whole))
-            cached[place] = np.sort(days.to_numpy(dtype="datetime64[D]"))
-    _HOLES[dataset] = cached
-    return cached
-
-
-def _tables_read(indicator: Indicator, dataset: Dataset) -> dict[str, tuple[str, ...]]:
-    """The tables an indicator reads on this dataset (its optional ones when present)."""
-    read = {t: c for t, c in indicator.optional_tables.items() if dataset.has(t)}
-    read.update(indicator.tables)
-    return read
-
-
-def _findings_by_column(indicator: Indicator, dataset: Dataset) -> dict[str, np.ndarray]:
-    """The dates of the holes in what an indicator reads, by where they are ("table.column",
-    or "table" for a fault about a whole file), each sorted with the undated (``NaT``) last.
-
-    What it reads: every record of its tables (a record set aside, whatever the column at
-    fault, is missing from all of them) and the values of the columns it declares (a value
-    left out or not understood concerns only the indicators that read that column).
-    """
-    read = _tables_read(indicator, dataset)
-    parts: dict[str, list[np.ndarray]] = {}
-    for (table, column, whole), days in _dataset_holes(dataset).items():
-        if table not in read or not (whole or column in read[table]):
-            continue
-        parts.setdefault(table if column is None else f"{table}.{column}", []).append(days)
-    return {
-        name: days[0] if len(days) == 1 else np.sort(np.concatenate(days))
-        for name, days in parts.items()
-    }
-
-
-def _count_in_spans(days: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """How many of the sorted ``days`` fall in each ``[low, high]``, plus the undated ones
-    (``NaT``, sorted last), which concern every span: two ``searchsorted``, no loop."""
-    undated = int(np.isnat(days).sum())
-    dated = days[: len(days) - undated]
-    inside = np.searchsorted(dated, high, side="right") - np.searchsorted(dated, low, side="left")
-    return inside.astype(np.int64) + undated
-
-
-def quality_flags(
-    indicator: Indicator, dataset: Dataset, starts: np.ndarray, ends: np.ndarray
-) -> tuple[np.ndarray, list[str]]:
-    """The data-quality findings on each figure of an indicator, and a note saying where.
-
-    Parameters
-    ----------
-    indicator
-        What it reads (:func:`_findings_by_column`) and how far back (:attr:`Indicator.lookback`).
-    dataset
-        Its ``quality`` table, each finding dated by its record (``date``).
-    starts, ends
-        Each figure's evaluation bounds (``datetime64[D]``; a snapshot's start is its end).
-
-    Returns
-    -------
-    counts, notes
-        Per figure, the findings whose record is dated in ``[read_from(start), end]``, plus
-        the undated ones (which concern every period); the note is empty when there are none,
-        else "13 data-quality findings in the data this figure reads (assessments.authorised_date
-        13)", naming at most three places, the largest first.
-    """
-    starts = np.asarray(starts, dtype="datetime64[D]")
-    ends = np.asarray(ends, dtype="datetime64[D]")
-    counts = np.zeros(len(ends), dtype=np.int64)
-    by_column = _findings_by_column(indicator, dataset)
-    if not by_column:
-        return counts, [""] * len(ends)
-    low = indicator.read_from(starts)
-    # one searchsorted per place and distinct span (few), not per figure or per finding
-    spans, where = np.unique(np.stack([low, ends]).astype(np.int64), axis=1, return_inverse=True)
-    span_low = spans[0].astype("datetime64[D]")
-    span_high = spans[1].astype("datetime64[D]")
-    names = list(by_column)
-    per_place = np.stack([_count_in_spans(by_column[n], span_low, span_high) for n in names])
-    per_place = per_place[:, np.asarray(where).reshape(-1)]
-    counts = per_place.sum(axis=0)
-    notes_by_span: dict[tuple[int, ...], str] = {}
-    notes = []
-    for i in range(len(ends)):  # figures, not records: a few hundred at most
-        column = tuple(int(x) for x in per_place[:, i])
-        if column not in notes_by_span:
-            notes_by_span[column] = _quality_note(names, column)
-        notes.append(notes_by_span[column])
-    return counts, notes
-
-
-def _quality_note(names: list[str], counts: Sequence[int]) -> str:
-    total = sum(counts)
-    if not total:
-        return ""
-    ranked = sorted(
-        ((n, c) for n, c in zip(names, counts, strict=True) if c), key=lambda x: (-x[1], x[0])
-    )
-    shown = ", ".join(f"{n} {c:,}" for n, c in ranked[:3]) + (", …" if len(ranked) > 3 else "")
-    noun = "finding" if total == 1 else "findings"
-    return f"{total:,} data-quality {noun} in the data this figure reads ({shown})"
-
-
-_RECORD_DAYS: weakref.WeakKeyDictionary[Dataset, dict[str, np.ndarray]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _record_days(dataset: Dataset, table: str) -> np.ndarray:
-    """Each record's date (:data:`~.model.quality.RECORD_DATES`), ``NaT`` when it has none;
-    computed once per dataset and table (every indicator declaring a column of it asks)."""
-    per_table = _RECORD_DAYS.setdefault(dataset, {})
-    if table not in per_table:
-        frame = dataset.tables[table]
-        per_table[table] = first_dates(table, frame, np.arange(len(frame)))
-    return per_table[table]
-
-
-def unpopulated(
-    indicator: Indicator, dataset: Dataset, low: np.datetime64, high: np.datetime64
-) -> dict[Any, str]:
-    """Why an indicator's declared columns (:attr:`Indicator.populated`) cannot be read, by
-    authority (``None`` for a single authority): a column empty in every record of the span
-    ``[low, high]`` (records without a date count as in it) while the span has records.
-    A record whose value there is faulty (left out, listed in the data-quality table) is
-    not one of them: the indicator does not read it, and its figures count the finding.
-
-    An authority absent from the result has its columns populated (or no records at all in
-    the span: nothing then says the column is missing, and the figure is a true zero).
-    """
-    reasons: dict[Any, str] = {}
-    everything = low <= np.datetime64("0001-01-02", "D")
-    span = f"up to {high}" if everything else f"of {low}..{high}"
-    for table, columns in indicator.populated.items():
-        if not dataset.has(table):
-            continue
-        frame = dataset.tables[table]
-        day = _record_days(dataset, table)
-        inside = np.isnat(day) | ((day >= low) & (day <= high))
-        if not inside.any():
-            continue
-        if "la" in frame.columns and frame["la"].notna().any():
-            las = frame["la"].astype(object).to_numpy()
-        elif "child" in frame.columns and not _children_without_la(dataset):
-            las = dataset.child_la(frame["child"].to_numpy())
-        else:
-            las = np.full(len(frame), None, dtype=object)
-        faults = dataset.field_faults.get(table, {})
-        for column in columns:
-            value = frame[column].notna().to_numpy()
-            # a record whose value is faulty is left out of what the indicator reads (and
-            # counted on its figures as a data-quality finding), as if it were not there
-            considered = inside
-            if column in faults:
-                considered = inside & ~np.asarray(faults[column], dtype=bool)
-            if not considered.any():
-                continue
-            # authorities by code, -1 (shifted to 0) for none: a count of values per code
-            codes, uniques = pd.factorize(pd.Series(las[considered], dtype=object))
-            per_code = np.bincount(codes + 1, weights=value[considered], minlength=len(uniques) + 1)
-            seen = np.bincount(codes + 1, minlength=len(uniques) + 1) > 0
-            for code in np.flatnonzero(seen & (per_code == 0)):
-                la_value = None if code == 0 else uniques[code - 1]
-                if la_value not in reasons:
-                    reasons[la_value] = f"{table}.{column} is empty in every record {span}"
-    return reasons
 
 
 def calculate(
@@ -1055,7 +638,7 @@ def calculate(
             assert compute is not None
             try:
                 raw = compute(tables, eval_periods, resolved[indicator.id])
-                cohort = _check_cohort(
+                cohort = check_cohort(
                     indicator, raw, len(eval_periods), counts_only, dataset.n_children, dataset.las
                 )
             except NotComputable as exc:  # the plugin's words, without a child's id
@@ -1065,7 +648,7 @@ def calculate(
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 log.warning("%s failed: %s", indicator.id, type(exc).__name__)
-                reason = _failure_reason(indicator, exc, dataset)
+                reason = failure_reason(indicator, exc, dataset)
                 cohort = None
         if reason is not None:
             warnings.append(f"{indicator.id} is not computable: {reason}")
@@ -1075,9 +658,7 @@ def calculate(
                 {"period": [], "la": [], "numerator": [], "denominator": [], "excluded": []}
             )
         elif (
-            not (cohorts or breakdown)
-            and "la" not in cohort.columns
-            and (_children_without_la(dataset))
+            not (cohorts or breakdown) and "la" not in cohort.columns and not dataset.las
         ):  # a single authority's figures alone: counted by period, nothing else reads it
             aggregated = _aggregate_periods(indicator, cohort, len(eval_periods))
         else:

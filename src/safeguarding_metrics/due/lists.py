@@ -310,7 +310,7 @@ def _failure_reason(plugin: str, exc: BaseException, dataset: Dataset) -> str:
     """Why a due list is not available when its plugin's code raised ``exc``: the type and
     the first line of the message with the dataset's child identifiers replaced, as for an
     indicator (:func:`~safeguarding_metrics.engine.redact_child_ids`)."""
-    from ..engine import redact_child_ids
+    from ..cohort_checks import redact_child_ids
 
     if isinstance(exc, SystemExit):
         return f"plugin {plugin!r} tried to end the program (SystemExit)"
@@ -448,7 +448,7 @@ def due_lists(
             try:
                 raw = check_due_frame(due_list, due_list.compute(tables, day, resolved))
             except NotComputable as exc:  # the plugin's words, without a child's id
-                from ..engine import redact_child_ids
+                from ..cohort_checks import redact_child_ids
 
                 reason = redact_child_ids(str(exc), dataset)
             except BaseException as exc:  # one failing list does not stop the others

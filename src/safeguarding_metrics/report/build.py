@@ -332,13 +332,13 @@ def _reaches_back(indicator: Any, dataset: Dataset, day: dt.date) -> bool:
     """Whether the records the indicator reads go back to ``day``'s month (the earliest dated
     one of any table it reads falls in that month or before: extracts run by month, and the
     first record need not fall on the window's first day)."""
-    from ..engine import _record_days
+    from ..quality_flags import record_days
 
     earliest = [
         days[~np.isnat(days)].min()
         for table in indicator.tables
         if dataset.has(table)
-        for days in [_record_days(dataset, table)]
+        for days in [record_days(dataset, table)]
         if (~np.isnat(days)).any()
     ]
     month_end = _month(day, end=True)

@@ -116,7 +116,7 @@ _DESCRIPTIONS = {
 
 _FIGURES = ("numerator", "denominator", "excluded")
 #: The reason of a figure whose ``populated`` column is empty in every record it reads
-#: (:func:`safeguarding_metrics.engine.unpopulated`): a result, not a failure.
+#: (:func:`safeguarding_metrics.quality_flags.unpopulated`): a result, not a failure.
 _UNPOPULATED = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+ is empty in every record ")
 _ROW_KEY = ("indicator", "la", "period_start", "period_end", "window")
 
