@@ -536,6 +536,88 @@ def calculate(
     """
     registry = default_registry() if registry is None else registry
     warnings: list[str] = []
+    chosen = _choose(registry, indicators, allow_broken_plugins, warnings)
+    unknown_windows = [w for w in windows if w not in WINDOWS]
+    if unknown_windows or not windows:
+        raise UsageError(f"windows are {', '.join(WINDOWS)}; not {', '.join(unknown_windows)}")
+    if benchmark_years not in BENCHMARK_YEARS:
+        raise UsageError(
+            f"benchmark_years is one of {', '.join(BENCHMARK_YEARS)}, not {benchmark_years!r}"
+        )
+    chosen = _with_headlines(chosen, registry, headlines or {})
+    asked = tuple(windows)
+    resolved = _resolve_params(chosen, params or {})
+    _warn_unknown_targets(registry, chosen, (targets or {}, council_targets or {}), warnings)
+    grid = _grid(
+        _as_period_list(periods, start, end, every), _computed_windows(asked, chosen), dataset
+    )
+
+    rows: list[pd.DataFrame] = []
+    kept_cohorts: dict[str, pd.DataFrame] = {}
+    breakdowns: list[pd.DataFrame] = []
+    for indicator in chosen:
+        if progress:
+            progress(f"computing {indicator.id}")
+        eval_periods, pair_eval = _evaluation_periods(indicator, grid)
+        cohort, reason, la_reasons = _cohort_of(
+            indicator, dataset, eval_periods, resolved[indicator.id], cohorts, grid.las
+        )
+        if reason is not None:
+            warnings.append(f"{indicator.id} is not computable: {reason}")
+        aggregated, cohort = _aggregated(
+            indicator, cohort, eval_periods, dataset, cohorts, breakdown
+        )
+        if cohort is not None and cohorts:
+            kept_cohorts[indicator.id] = cohort
+        if cohort is not None and breakdown:
+            part = _breakdown(indicator, cohort, dataset)
+            if part is not None:
+                breakdowns.append(part)
+        out = _rows_on_grid(
+            indicator, grid, aggregated, len(eval_periods), pair_eval, dataset, reason, la_reasons
+        )
+        warnings.extend(
+            f"{indicator.id} is not computable for {la_value}: {why}"
+            for la_value, why in la_reasons.items()
+            if la_value in grid.la_index
+        )
+        out = _add_travel_and_targets(
+            out, indicator, registry, targets or {}, council_targets or {}, grid.stride
+        )
+        out["headline"] = out["window"].to_numpy() == indicator.headline
+        keep = out["headline"].to_numpy() | out["window"].isin(asked).to_numpy()
+        rows.append(out if keep.all() else out.loc[keep])
+
+    frame = _result_frame(rows)
+    if benchmarks:
+        frame = _add_benchmarks(
+            frame, {i.id: i for i in chosen}, la, neighbours, warnings, benchmark_years
+        )
+    return Results(
+        frame=_ordered(frame),
+        cohorts=kept_cohorts,
+        breakdown=(
+            pd.concat(breakdowns, ignore_index=True)
+            if breakdowns
+            else pd.DataFrame(columns=list(BREAKDOWN_COLUMNS))
+        ),
+        dataset=dataset,
+        indicators={i.id: i for i in chosen},
+        warnings=tuple(warnings),
+    )
+
+
+# -- the stages of calculate -------------------------------------------------------------------
+
+
+def _choose(
+    registry: Registry,
+    indicators: Iterable[str | Indicator] | None,
+    allow_broken_plugins: bool,
+    warnings: list[str],
+) -> list[Indicator]:
+    """The indicators asked for (default: every registered one, refused while a plugin is
+    broken unless allowed); a broken plugin is named in ``warnings``."""
     if indicators is None:
         if registry.problems and not allow_broken_plugins:
             registry.check()
@@ -546,13 +628,14 @@ def calculate(
             raise UsageError("no indicators chosen")
     if registry.problems:
         warnings.extend(f"{p}; its indicators are not in these results" for p in registry.problems)
-    unknown_windows = [w for w in windows if w not in WINDOWS]
-    if unknown_windows or not windows:
-        raise UsageError(f"windows are {', '.join(WINDOWS)}; not {', '.join(unknown_windows)}")
-    chosen = _with_headlines(chosen, registry, headlines or {})
-    asked = tuple(windows)
-    windows = _computed_windows(asked, chosen)
-    params = dict(params or {})
+    return chosen
+
+
+def _resolve_params(
+    chosen: Sequence[Indicator], params: Mapping[str, Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Each chosen indicator's parameters, defaults overlaid with ``params``; parameters for an
+    indicator not being computed, or not valid for it, are usage errors."""
     chosen_ids = {i.id for i in chosen}
     for indicator_id in params:
         if indicator_id not in chosen_ids:
@@ -563,183 +646,227 @@ def calculate(
             resolved[indicator.id] = indicator.resolve_params(params.get(indicator.id))
         except ParameterError as exc:
             raise UsageError(f"{indicator.id}: {exc}") from None
+    return resolved
 
-    known = set(registry.indicators) | chosen_ids
-    for source in (targets or {}, council_targets or {}):
-        for indicator_id in source:
-            if indicator_id not in known:
-                warnings.append(
-                    f"a target is set for {indicator_id!r}, which is not a registered indicator"
-                )
-    period_list = _as_period_list(periods, start, end, every)
-    # Evaluation bounds: each (period, window) pair; identical bounds computed once.
+
+def _warn_unknown_targets(
+    registry: Registry,
+    chosen: Sequence[Indicator],
+    sources: Iterable[Mapping[str, Any]],
+    warnings: list[str],
+) -> None:
+    """A target set for an id that no indicator has (a typo, or a plugin not installed)."""
+    known = set(registry.indicators) | {i.id for i in chosen}
+    for source in sources:
+        warnings.extend(
+            f"a target is set for {indicator_id!r}, which is not a registered indicator"
+            for indicator_id in source
+            if indicator_id not in known
+        )
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class _Grid:
+    """The result rows every indicator has: each (period, window) pair, once per authority.
+
+    ``pairs`` holds each pair's period, window and evaluation bounds (first and last day);
+    ``row_*`` describe the result rows in order; ``stride``: a row's previous value is the same
+    authority's and window's row ``stride`` rows back when the periods follow one another
+    (``None``: found by sorting).
+    """
+
+    pairs: Sequence[tuple[Period, str, np.datetime64, np.datetime64]]
+    las: list[Any]
+    la_index: dict[Any, int]
+    row_pair: np.ndarray
+    row_la: np.ndarray
+    row_la_value: np.ndarray
+    row_begin: np.ndarray
+    row_end_day: np.ndarray
+    stride: int | None
+
+    def columns(self) -> dict[str, Any]:
+        """The columns that place each row: authority, period and window."""
+        periods = [self.pairs[k][0] for k in self.row_pair]
+        return {
+            "la": self.row_la_value,
+            "period_start": [p.start for p in periods],
+            "period_end": [p.end for p in periods],
+            "period": [p.label for p in periods],
+            "window": [self.pairs[k][1] for k in self.row_pair],
+        }
+
+
+def _grid(period_list: Sequence[Period], windows: Sequence[str], dataset: Dataset) -> _Grid:
+    """The result rows of the periods and windows over the dataset's authorities."""
     pairs = []
     for p in period_list:
         for w in windows:
             begin = p.start if w == "period" else max(window_start(p.end, w), dt.date.min)
             pairs.append((p, w, np.datetime64(begin, "D"), np.datetime64(p.end, "D")))
-    pooled = len(dataset.las) > 0
-    las: list[Any] = list(dataset.las) if pooled else [None]
-
-    # The result rows every indicator has: (period, window) pairs, each once per authority.
-    la_index = {la_value: i for i, la_value in enumerate(las)}
+    las: list[Any] = list(dataset.las) if dataset.las else [None]
     row_pair = np.repeat(np.arange(len(pairs)), len(las))
     row_la = np.tile(np.arange(len(las)), len(pairs))
-    row_la_value = np.array([las[i] for i in row_la], dtype=object)
-    row_start = [pairs[k][0].start for k in row_pair]
-    row_end = [pairs[k][0].end for k in row_pair]
-    row_label = [pairs[k][0].label for k in row_pair]
-    row_window = [pairs[k][1] for k in row_pair]
-    # A row's previous value is the same authority's and window's row one period earlier:
-    # ``stride`` rows back when the periods follow one another (else found by sorting).
     starts = [p.start for p in period_list]
     follow = len(set(windows)) == len(windows) and all(a < b for a, b in itertools.pairwise(starts))
-    stride = len(windows) * len(las) if follow else None
-    # Each result row's evaluation bounds, for the data-quality findings on its figure.
-    row_begin = np.array([pairs[k][2] for k in row_pair], dtype="datetime64[D]")
-    row_end_day = np.array([pairs[k][3] for k in row_pair], dtype="datetime64[D]")
+    return _Grid(
+        pairs=pairs,
+        las=las,
+        la_index={la_value: i for i, la_value in enumerate(las)},
+        row_pair=row_pair,
+        row_la=row_la,
+        row_la_value=np.array([las[i] for i in row_la], dtype=object),
+        row_begin=np.array([pairs[k][2] for k in row_pair], dtype="datetime64[D]"),
+        row_end_day=np.array([pairs[k][3] for k in row_pair], dtype="datetime64[D]"),
+        stride=len(windows) * len(las) if follow else None,
+    )
 
-    rows: list[pd.DataFrame] = []
-    kept_cohorts: dict[str, pd.DataFrame] = {}
-    breakdowns: list[pd.DataFrame] = []
-    for indicator in chosen:
-        if progress:
-            progress(f"computing {indicator.id}")
-        flow = indicator.kind == Kind.FLOW
-        bounds = sorted({(b, e) if flow else (e, e) for _, _, b, e in pairs})
-        index = {bound: i for i, bound in enumerate(bounds)}
-        eval_periods = Periods(start=[b for b, _ in bounds], end=[e for _, e in bounds])
-        pair_eval = [index[(b, e) if flow else (e, e)] for _, _, b, e in pairs]
 
-        reason = dataset.unavailable(indicator.tables)
-        la_reasons: dict[Any, str] = {}
-        if reason is None and indicator.populated:
-            la_reasons = unpopulated(
-                indicator,
-                dataset,
-                indicator.read_from(eval_periods.start).min(),
-                eval_periods.end.max(),
-            )
-            if all(la_value in la_reasons for la_value in las):
-                reason = la_reasons[las[0]]
-        cohort: pd.DataFrame | None = None
-        if reason is None:
-            frames = {t: dataset.view(t, cols) for t, cols in indicator.tables.items()}
-            frames.update(
-                {
-                    t: dataset.view(t, cols)
-                    for t, cols in indicator.optional_tables.items()
-                    if dataset.has(t) and t not in frames
-                }
-            )
-            tables = TableViews(frames, dataset)
-            counts_only = not cohorts and indicator.count is not None
-            compute = indicator.count if counts_only else indicator.compute
-            assert compute is not None
-            try:
-                raw = compute(tables, eval_periods, resolved[indicator.id])
-                cohort = check_cohort(
-                    indicator, raw, len(eval_periods), counts_only, dataset.n_children, dataset.las
-                )
-            except NotComputable as exc:  # the plugin's words, without a child's id
-                reason = redact_child_ids(str(exc), dataset)
-                cohort = None
-            except BaseException as exc:  # one failing indicator does not abort the run
-                if isinstance(exc, KeyboardInterrupt):
-                    raise
-                log.warning("%s failed: %s", indicator.id, type(exc).__name__)
-                reason = failure_reason(indicator, exc, dataset)
-                cohort = None
-        if reason is not None:
-            warnings.append(f"{indicator.id} is not computable: {reason}")
+def _evaluation_periods(indicator: Indicator, grid: _Grid) -> tuple[Periods, list[int]]:
+    """The distinct bounds an indicator is computed over (a snapshot: each pair's last day; a
+    flow: each pair's first and last), and each pair's index among them."""
+    flow = indicator.kind == Kind.FLOW
+    bounds = sorted({(b, e) if flow else (e, e) for _, _, b, e in grid.pairs})
+    index = {bound: i for i, bound in enumerate(bounds)}
+    eval_periods = Periods(start=[b for b, _ in bounds], end=[e for _, e in bounds])
+    return eval_periods, [index[(b, e) if flow else (e, e)] for _, _, b, e in grid.pairs]
 
-        if cohort is None:
-            aggregated = pd.DataFrame(
-                {"period": [], "la": [], "numerator": [], "denominator": [], "excluded": []}
-            )
-        elif (
-            not (cohorts or breakdown) and "la" not in cohort.columns and not dataset.las
-        ):  # a single authority's figures alone: counted by period, nothing else reads it
-            aggregated = _aggregate_periods(indicator, cohort, len(eval_periods))
-        else:
-            aggregated, cohort = _aggregate_cohort(indicator, cohort, eval_periods, dataset)
-            if cohorts:
-                kept_cohorts[indicator.id] = cohort
-            if breakdown:
-                part = _breakdown(indicator, cohort, dataset)
-                if part is not None:
-                    breakdowns.append(part)
 
-        # One result row per (period, window, la), zero-filled where the cohort is empty.
-        eval_index = np.asarray(pair_eval, dtype=np.int64)[row_pair]
-        sums = _sums_by_eval_and_la(aggregated, len(eval_periods), la_index)
-        numerator, denominator, n_excluded = sums[:, eval_index, row_la]
-        value = _values(indicator.unit, numerator, denominator)
-        out = pd.DataFrame(
-            {
-                "indicator": indicator.id,
-                "la": row_la_value,
-                "period_start": row_start,
-                "period_end": row_end,
-                "period": row_label,
-                "window": row_window,
-                "numerator": numerator,
-                "denominator": denominator,
-                "value": value,
-                "unit": str(indicator.unit),
-                "status": "ok" if reason is None else "not_computable",
-                "reason": reason,
-                "excluded": n_excluded.astype("int64"),
-            }
+def _cohort_of(
+    indicator: Indicator,
+    dataset: Dataset,
+    eval_periods: Periods,
+    params: dict[str, Any],
+    cohorts: bool,
+    las: Sequence[Any],
+) -> tuple[pd.DataFrame | None, str | None, dict[Any, str]]:
+    """The indicator's checked cohort, or why it is not computable (its tables missing, a
+    declared column empty throughout, the plugin's own words or its failure); and, in a pooled
+    dataset, the authorities for which a declared column is empty."""
+    reason = dataset.unavailable(indicator.tables)
+    la_reasons: dict[Any, str] = {}
+    if reason is None and indicator.populated:
+        first = indicator.read_from(eval_periods.start).min()
+        la_reasons = unpopulated(indicator, dataset, first, eval_periods.end.max())
+        if all(la_value in la_reasons for la_value in las):
+            return None, la_reasons[las[0]], {}
+    if reason is not None:
+        return None, reason, {}
+    frames = {t: dataset.view(t, cols) for t, cols in indicator.tables.items()}
+    frames.update(
+        {
+            t: dataset.view(t, cols)
+            for t, cols in indicator.optional_tables.items()
+            if dataset.has(t) and t not in frames
+        }
+    )
+    counts_only = not cohorts and indicator.count is not None
+    compute = indicator.count if counts_only else indicator.compute
+    assert compute is not None
+    try:
+        raw = compute(TableViews(frames, dataset), eval_periods, params)
+        cohort = check_cohort(
+            indicator, raw, len(eval_periods), counts_only, dataset.n_children, dataset.las
         )
-        findings, notes = quality_flags(
-            indicator, dataset, row_begin if flow else row_end_day, row_end_day
-        )
-        out["quality_findings"] = findings
-        out["quality_note"] = notes
-        if indicator.unit == Unit.COUNT:
-            out["denominator"] = np.nan
-        if indicator.unit != Unit.DAYS and indicator.unit != Unit.CASES:
-            out["numerator"] = out["numerator"].round()
-        if reason is not None:
-            out[["numerator", "denominator", "value"]] = np.nan
-            out["excluded"] = 0
-        elif la_reasons:  # some authorities of a pooled dataset lack a declared column
-            hit = np.array([la_value in la_reasons for la_value in row_la_value], dtype=bool)
-            out.loc[hit, ["numerator", "denominator", "value"]] = np.nan
-            out.loc[hit, "excluded"] = 0
-            out.loc[hit, "status"] = "not_computable"
-            out["reason"] = out["reason"].astype(object)
-            out.loc[hit, "reason"] = [la_reasons[v] for v in row_la_value[hit]]
-            for la_value, why in la_reasons.items():
-                if la_value in la_index:
-                    warnings.append(f"{indicator.id} is not computable for {la_value}: {why}")
-        out = _add_travel_and_targets(
-            out, indicator, registry, targets or {}, council_targets or {}, stride
-        )
-        out["headline"] = out["window"].to_numpy() == indicator.headline
-        keep = out["headline"].to_numpy() | out["window"].isin(asked).to_numpy()
-        rows.append(out if keep.all() else out.loc[keep])
+    except NotComputable as exc:  # the plugin's words, without a child's id
+        return None, redact_child_ids(str(exc), dataset), {}
+    except BaseException as exc:  # one failing indicator does not abort the run
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        log.warning("%s failed: %s", indicator.id, type(exc).__name__)
+        return None, failure_reason(indicator, exc, dataset), {}
+    return cohort, None, la_reasons
 
+
+def _aggregated(
+    indicator: Indicator,
+    cohort: pd.DataFrame | None,
+    eval_periods: Periods,
+    dataset: Dataset,
+    cohorts: bool,
+    breakdown: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Numerators, denominators and exclusions by evaluation period and authority, and the
+    cohort as kept for drill-down and breakdowns (``None`` when nothing reads it)."""
+    if cohort is None:
+        columns = ["period", "la", "numerator", "denominator", "excluded"]
+        return pd.DataFrame({c: [] for c in columns}), None
+    if not (cohorts or breakdown) and "la" not in cohort.columns and not dataset.las:
+        # a single authority's figures alone: counted by period, nothing else reads the cohort
+        return _aggregate_periods(indicator, cohort, len(eval_periods)), None
+    return _aggregate_cohort(indicator, cohort, eval_periods, dataset)
+
+
+def _rows_on_grid(
+    indicator: Indicator,
+    grid: _Grid,
+    aggregated: pd.DataFrame,
+    n_eval: int,
+    pair_eval: list[int],
+    dataset: Dataset,
+    reason: str | None,
+    la_reasons: Mapping[Any, str],
+) -> pd.DataFrame:
+    """One result row per (period, window, authority), zero-filled where the cohort is empty,
+    with the findings in the data it reads, and not computable where it is not."""
+    eval_index = np.asarray(pair_eval, dtype=np.int64)[grid.row_pair]
+    sums = _sums_by_eval_and_la(aggregated, n_eval, grid.la_index)
+    numerator, denominator, n_excluded = sums[:, eval_index, grid.row_la]
+    out = pd.DataFrame(
+        {
+            "indicator": indicator.id,
+            **grid.columns(),
+            "numerator": numerator,
+            "denominator": denominator,
+            "value": _values(indicator.unit, numerator, denominator),
+            "unit": str(indicator.unit),
+            "status": "ok" if reason is None else "not_computable",
+            "reason": reason,
+            "excluded": n_excluded.astype("int64"),
+        }
+    )
+    flow = indicator.kind == Kind.FLOW
+    findings, notes = quality_flags(
+        indicator, dataset, grid.row_begin if flow else grid.row_end_day, grid.row_end_day
+    )
+    out["quality_findings"] = findings
+    out["quality_note"] = notes
+    if indicator.unit == Unit.COUNT:
+        out["denominator"] = np.nan
+    if indicator.unit != Unit.DAYS and indicator.unit != Unit.CASES:
+        out["numerator"] = out["numerator"].round()
+    if reason is not None:
+        out[["numerator", "denominator", "value"]] = np.nan
+        out["excluded"] = 0
+    elif la_reasons:  # some authorities of a pooled dataset lack a declared column
+        hit = np.array([v in la_reasons for v in grid.row_la_value], dtype=bool)
+        out.loc[hit, ["numerator", "denominator", "value"]] = np.nan
+        out.loc[hit, "excluded"] = 0
+        out.loc[hit, "status"] = "not_computable"
+        out["reason"] = out["reason"].astype(object)
+        out.loc[hit, "reason"] = [la_reasons[v] for v in grid.row_la_value[hit]]
+    return out
+
+
+def _result_frame(rows: list[pd.DataFrame]) -> pd.DataFrame:
+    """Every indicator's rows in one frame with every result column."""
     frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=RESULT_COLUMNS)
     for column in RESULT_COLUMNS:
         if column not in frame.columns:
             frame[column] = None
     frame["headline"] = frame["headline"].astype(object).fillna(False).astype(bool)
-    if benchmark_years not in BENCHMARK_YEARS:
-        raise UsageError(
-            f"benchmark_years is one of {', '.join(BENCHMARK_YEARS)}, not {benchmark_years!r}"
-        )
-    if benchmarks:
-        frame = _add_benchmarks(
-            frame, {i.id: i for i in chosen}, la, neighbours, warnings, benchmark_years
-        )
+    return frame
+
+
+def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """The result columns in order, missing text as ``None``, rows by indicator, authority,
+    period and window."""
     frame = frame.loc[:, list(RESULT_COLUMNS)]
     for column in ("la", "reason", "direction", "target_status", "quartile"):
         values = frame[column].astype(object)
         frame[column] = values.where(values.notna(), None)
     frame["_w"] = frame["window"].map({w: i for i, w in enumerate(WINDOWS)})
-    frame = (
+    return (
         frame.sort_values(
             ["indicator", "la", "period_start", "period_end", "_w"],
             kind="stable",
@@ -747,19 +874,6 @@ def calculate(
         )
         .drop(columns=["_w"])
         .reset_index(drop=True)
-    )
-    bd = (
-        pd.concat(breakdowns, ignore_index=True)
-        if breakdowns
-        else pd.DataFrame(columns=list(BREAKDOWN_COLUMNS))
-    )
-    return Results(
-        frame=frame,
-        cohorts=kept_cohorts,
-        breakdown=bd,
-        dataset=dataset,
-        indicators={i.id: i for i in chosen},
-        warnings=tuple(warnings),
     )
 
 
