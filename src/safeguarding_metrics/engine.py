@@ -548,9 +548,8 @@ def calculate(
     asked = tuple(windows)
     resolved = _resolve_params(chosen, params or {})
     _warn_unknown_targets(registry, chosen, (targets or {}, council_targets or {}), warnings)
-    grid = _grid(
-        _as_period_list(periods, start, end, every), _computed_windows(asked, chosen), dataset
-    )
+    period_list = _as_period_list(periods, start, end, every)
+    grids: dict[tuple[str, ...], _Grid] = {}  # one per set of windows computed
 
     rows: list[pd.DataFrame] = []
     kept_cohorts: dict[str, pd.DataFrame] = {}
@@ -558,6 +557,10 @@ def calculate(
     for indicator in chosen:
         if progress:
             progress(f"computing {indicator.id}")
+        computed = _computed_windows(asked, indicator)
+        if computed not in grids:
+            grids[computed] = _grid(period_list, computed, dataset)
+        grid = grids[computed]
         eval_periods, pair_eval = _evaluation_periods(indicator, grid)
         cohort, reason, la_reasons = _cohort_of(
             indicator, dataset, eval_periods, resolved[indicator.id], cohorts, grid.las
@@ -585,8 +588,7 @@ def calculate(
             out, indicator, registry, targets or {}, council_targets or {}, grid.stride
         )
         out["headline"] = out["window"].to_numpy() == indicator.headline
-        keep = out["headline"].to_numpy() | out["window"].isin(asked).to_numpy()
-        rows.append(out if keep.all() else out.loc[keep])
+        rows.append(out)
 
     frame = _result_frame(rows)
     if benchmarks:
@@ -894,10 +896,10 @@ def _with_headlines(
     return [attrs.evolve(i, headline=headlines[i.id]) if i.id in headlines else i for i in chosen]
 
 
-def _computed_windows(asked: Sequence[str], chosen: Sequence[Indicator]) -> tuple[str, ...]:
-    """The windows asked, then the chosen indicators' headline windows not asked for."""
-    extra = {i.headline for i in chosen} - set(asked)
-    return (*asked, *(w for w in WINDOWS if w in extra))
+def _computed_windows(asked: Sequence[str], indicator: Indicator) -> tuple[str, ...]:
+    """The windows asked, then the indicator's headline window when it was not asked for
+    (computed for that indicator alone, not for every indicator of the run)."""
+    return (*asked, *(() if indicator.headline in asked else (indicator.headline,)))
 
 
 def _add_travel_and_targets(
