@@ -55,6 +55,33 @@ def referrals() -> sm.Dataset:
 # --- 1. the headline window, declared ------------------------------------------------------
 
 
+def test_a_headline_window_is_computed_for_its_own_indicator_only(referrals: sm.Dataset) -> None:
+    """Re-referrals lead with the year to date; an indicator that leads with the month, computed
+    beside them, keeps only the windows asked for, in its results and in its cohort."""
+    alone = sm.calculate(
+        referrals,
+        start="2015-04-01",
+        end="2015-05-31",
+        every="month",
+        indicators=["national.referrals"],
+        registry=REGISTRY,
+    )
+    beside = sm.calculate(
+        referrals,
+        start="2015-04-01",
+        end="2015-05-31",
+        every="month",
+        indicators=["national.referrals", RR],
+        registry=REGISTRY,
+    )
+    frame = beside.frame
+    assert set(frame.loc[frame["indicator"] == RR, "window"]) == {"period", "ytd"}
+    assert set(frame.loc[frame["indicator"] == "national.referrals", "window"]) == {"period"}
+    pd.testing.assert_frame_equal(
+        alone.cohorts["national.referrals"], beside.cohorts["national.referrals"]
+    )
+
+
 def test_bundled_headlines_follow_the_issue() -> None:
     headline = {i.id: i.headline for i in REGISTRY}
     for ytd in (
