@@ -19,7 +19,7 @@ import pandas as pd
 from .indicator import COHORT_COLUMNS, COUNT_COLUMNS, Indicator
 from .model.dataset import Dataset
 
-__all__ = ["CohortError", "check_cohort", "failure_reason", "redact_child_ids"]
+__all__ = ["CohortError", "check_cohort", "failure_reason", "plugin_failure", "redact_child_ids"]
 
 log = logging.getLogger(__name__)
 
@@ -216,13 +216,19 @@ def failure_reason(indicator: Indicator, exc: BaseException, dataset: Dataset) -
     its type, and the first line of its message with the dataset's child identifiers
     replaced (:func:`redact_child_ids`), cut at 200 characters.
     """
-    plugin = indicator.plugin
     if isinstance(exc, CohortError):
-        return f"plugin {plugin!r} returned a cohort that cannot be counted: {exc}"
+        return f"plugin {indicator.plugin!r} returned a cohort that cannot be counted: {exc}"
+    return plugin_failure(indicator.plugin, "indicator", exc, dataset)
+
+
+def plugin_failure(plugin: str, what: str, exc: BaseException, dataset: Dataset) -> str:
+    """Why ``what`` (an indicator, a due list) is not available when its plugin's code raised
+    ``exc``: the exception's type and the first line of its message, with the dataset's child
+    identifiers replaced (:func:`redact_child_ids`), cut at 200 characters."""
     if isinstance(exc, SystemExit):
         return f"plugin {plugin!r} tried to end the program (SystemExit) while computing"
     lines = str(exc).strip().splitlines()
     message = redact_child_ids(lines[0], dataset)[:200] if lines else ""
-    return f"the indicator failed in plugin {plugin!r} ({type(exc).__name__}" + (
+    return f"the {what} failed in plugin {plugin!r} ({type(exc).__name__}" + (
         f": {message})" if message else ")"
     )

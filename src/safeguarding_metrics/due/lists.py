@@ -18,6 +18,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from ..cohort_checks import plugin_failure, redact_child_ids
 from ..indicator import NotComputable, ParameterError
 from ..model.dataset import Dataset
 from .spec import DueList, check_due_frame
@@ -306,21 +307,6 @@ def _summary(
     return summary
 
 
-def _failure_reason(plugin: str, exc: BaseException, dataset: Dataset) -> str:
-    """Why a due list is not available when its plugin's code raised ``exc``: the type and
-    the first line of the message with the dataset's child identifiers replaced, as for an
-    indicator (:func:`~safeguarding_metrics.engine.redact_child_ids`)."""
-    from ..cohort_checks import redact_child_ids
-
-    if isinstance(exc, SystemExit):
-        return f"plugin {plugin!r} tried to end the program (SystemExit)"
-    lines = str(exc).strip().splitlines()
-    message = redact_child_ids(lines[0], dataset)[:200] if lines else ""
-    return f"the due list failed in plugin {plugin!r} ({type(exc).__name__}" + (
-        f": {message})" if message else ")"
-    )
-
-
 def due_lists(
     dataset: Dataset,
     as_at: Any,
@@ -448,14 +434,12 @@ def due_lists(
             try:
                 raw = check_due_frame(due_list, due_list.compute(tables, day, resolved))
             except NotComputable as exc:  # the plugin's words, without a child's id
-                from ..cohort_checks import redact_child_ids
-
                 reason = redact_child_ids(str(exc), dataset)
             except BaseException as exc:  # one failing list does not stop the others
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 log.warning("due list %s failed: %s", due_id, type(exc).__name__)
-                reason = _failure_reason(due_list.plugin, exc, dataset)
+                reason = plugin_failure(due_list.plugin, "due list", exc, dataset)
         if reason is not None:
             unavailable[due_id] = reason
             warnings.append(f"due list {due_id} is not available: {reason}")

@@ -81,15 +81,6 @@ SERIES_STYLES: dict[str, dict[str, Any]] = {
         "markerfacecolor": "white",
         "zorder": 4,
     },
-    "in_period": {
-        "color": OKABE_ITO["vermillion"],
-        "linestyle": (0, (1.5, 1.5)),
-        "linewidth": 1.6,
-        "marker": "s",
-        "markersize": 4.5,
-        "markerfacecolor": "white",
-        "zorder": 4,
-    },
     "target": {
         "color": OKABE_ITO["black"],
         "linestyle": (0, (7, 2, 1.5, 2)),
@@ -110,6 +101,9 @@ SERIES_STYLES: dict[str, dict[str, Any]] = {
         "zorder": 2,
     },
 }
+#: The month itself is drawn as the year to date is (a chart shows one of them beside the
+#: headline, never both).
+SERIES_STYLES["in_period"] = SERIES_STYLES["ytd"]
 
 _RC: dict[str, Any] = {
     "svg.fonttype": "path",
