@@ -659,3 +659,42 @@ def test_suppressed_figures_show_c_and_give_nothing_away() -> None:
     # neither the direction of travel nor the status against target is shown for it
     assert "improving" not in text and "worsening" not in text and "no change" not in text
     assert "On target" not in text and "Off target" not in text
+
+
+def test_printed_summary_fits_the_a4_page(
+    synthetic_page: tuple[str, float], tmp_path: Path
+) -> None:
+    """On paper the summary keeps every column: laid out as print media at the width A4 leaves
+    inside the page margins (188 mm, 710 CSS pixels), no column of the summary runs past the
+    page's edge (its last columns, the neighbours and the quartile, were cut off). The printed
+    PDF is kept as a test artefact."""
+    import base64
+
+    path = tmp_path / "report.html"
+    path.write_text(synthetic_page[0], encoding="utf-8")
+    driver = _driver(tmp_path)
+    try:
+        driver.set_window_size(710, 1000)
+        driver.get(path.resolve().as_uri())
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        overflow = driver.execute_script(
+            """
+            var page = document.documentElement.clientWidth;
+            var cells = document.querySelectorAll("table.summary thead th");
+            return Array.prototype.map.call(cells, function (th) {
+              return th.getBoundingClientRect().right - page;
+            });
+            """
+        )
+        assert len(overflow) == 11
+        assert max(overflow) <= 1, overflow
+        pdf = driver.execute_cdp_cmd(
+            "Page.printToPDF",
+            {"paperWidth": 8.27, "paperHeight": 11.69, "preferCSSPageSize": True},
+        )
+        ARTEFACTS.mkdir(exist_ok=True)
+        printed = ARTEFACTS / "report-printed.pdf"
+        printed.write_bytes(base64.b64decode(pdf["data"]))
+        assert printed.read_bytes().startswith(b"%PDF")
+    finally:
+        driver.quit()
