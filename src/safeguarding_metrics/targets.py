@@ -24,7 +24,6 @@ over these.
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import math
 import tomllib
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .indicator import Target
+from .textfiles import NotText, read_text
 
 __all__ = ["TargetsFileError", "load_targets"]
 
@@ -88,21 +88,14 @@ def _text(path: Path) -> str:
     byte that is not UTF-8: decoding it as some other encoding could misread a key silently.
     """
     try:
-        raw = path.read_bytes()
+        return read_text(path)
     except OSError as exc:
         raise TargetsFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise TargetsFileError(f"{path}: not valid UTF-16 text despite its mark") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+    except NotText as exc:
+        where = f"{path}" if exc.line is None else f"{path}, line {exc.line}"
         raise TargetsFileError(
-            f"{path}, line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); the targets "
-            "file is read as UTF-8 (or UTF-16 with a byte-order mark): save it as UTF-8"
+            f"{where}: {exc.detail}; the targets file is read as UTF-8 (or UTF-16 with a "
+            "byte-order mark): save it as UTF-8"
         ) from None
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 
 from ..indicator import Indicator, Polarity, Unit
+from ..textfiles import NotText, read_text
 from .formatting import format_change, format_value, is_missing, period_name
 from .model import Commentary
 
@@ -123,24 +124,12 @@ def _decoded(path: Path) -> str:
     saves as "Unicode Text"); else a message naming the line of the first byte that is not
     UTF-8."""
     try:
-        raw = path.read_bytes()
+        return read_text(path)
     except OSError as exc:
         raise CommentaryError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, as a targets file may be
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise CommentaryError(
-                f"{path}: starts as UTF-16 text but is not; save it as 'CSV UTF-8'"
-            ) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise CommentaryError(
-            f"{path}, row {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as "
-            "'CSV UTF-8'"
-        ) from None
+    except NotText as exc:
+        where = f"{path}" if exc.line is None else f"{path}, row {exc.line}"
+        raise CommentaryError(f"{where}: {exc.detail}; save it as 'CSV UTF-8'") from None
 
 
 def _check_cells(path: Path, number: int, row: Mapping[str | None, Any]) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from ..indicator import WINDOWS
+from ..textfiles import NotText, read_text
 
 __all__ = ["ReportSettings", "SettingsFileError", "load_settings"]
 
@@ -70,11 +71,12 @@ def load_settings(path: str | Path) -> ReportSettings:
     """
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        data = tomllib.loads(read_text(path))
     except OSError as exc:
         raise SettingsFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise SettingsFileError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except NotText as exc:
+        where = f"{path}" if exc.line is None else f"{path}, line {exc.line}"
+        raise SettingsFileError(f"{where}: {exc.detail}; save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsFileError(f"{path}: not valid TOML ({exc})") from None
     unknown = sorted(set(data) - {"headline"})
