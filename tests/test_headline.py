@@ -141,6 +141,41 @@ def test_calculate_computes_the_headline_whatever_windows_ask(referrals: sm.Data
     assert "headline" in sm.engine.RESULT_COLUMNS
 
 
+def test_a_headline_not_asked_for_is_counted_but_its_cohort_not_kept(
+    referrals: sm.Dataset,
+) -> None:
+    """Asked for the month, re-referrals still report their year to date, computed apart: the
+    kept cohort (drill-down) holds the month's records only, and every figure and breakdown is
+    the one of a run that asked for both windows."""
+    both = sm.calculate(
+        referrals,
+        start="2015-05-01",
+        end="2015-05-31",
+        indicators=[RR],
+        windows=("period", "ytd"),
+        registry=REGISTRY,
+    )
+    month = sm.calculate(
+        referrals, start="2015-05-01", end="2015-05-31", indicators=[RR], registry=REGISTRY
+    )
+    pd.testing.assert_frame_equal(month.frame, both.frame)
+    kept = month.cohorts[RR]
+    # May: R4 and R5; the year to date adds April's R2 and R3
+    assert sorted(kept["record"]) == ["R4", "R5"]
+    assert set(pd.to_datetime(kept["period_start"])) == {pd.Timestamp("2015-05-01")}
+    assert sorted(both.cohorts[RR]["record"]) == ["R2", "R3", "R4", "R4", "R5", "R5"]
+    # without cohorts the same figures again
+    counted = sm.calculate(
+        referrals,
+        start="2015-05-01",
+        end="2015-05-31",
+        indicators=[RR],
+        cohorts=False,
+        registry=REGISTRY,
+    )
+    pd.testing.assert_frame_equal(counted.frame, month.frame)
+
+
 def test_calculate_headline_override_and_unknown_id(referrals: sm.Dataset) -> None:
     res = sm.calculate(
         referrals,

@@ -524,7 +524,9 @@ def calculate(
         :meth:`Results.drilldown`. With ``False`` the results are the same, computed through
         an indicator's ``count`` form where it has one (no record ids or detail columns are
         built: faster and lighter when nobody will drill down), and ``Results.cohorts`` is
-        empty.
+        empty. A kept cohort holds the records of the windows asked for: an indicator's
+        headline window computed beyond them is counted apart (through its count form) and
+        not kept, so asking for the months keeps the months' records alone.
     registry
         The indicators to choose from; default the installed plugins.
     allow_broken_plugins
@@ -562,20 +564,20 @@ def calculate(
             grids[computed] = _grid(period_list, computed, dataset)
         grid = grids[computed]
         eval_periods, pair_eval = _evaluation_periods(indicator, grid)
-        cohort, reason, la_reasons = _cohort_of(
-            indicator, dataset, eval_periods, resolved[indicator.id], cohorts, grid.las
+        aggregated, kept, parts, reason, la_reasons = _computed(
+            indicator,
+            dataset,
+            eval_periods,
+            _passes(grid, pair_eval, len(eval_periods), asked, cohorts),
+            resolved[indicator.id],
+            grid.las,
+            breakdown,
         )
+        if kept is not None:
+            kept_cohorts[indicator.id] = kept
+        breakdowns.extend(parts)
         if reason is not None:
             warnings.append(f"{indicator.id} is not computable: {reason}")
-        aggregated, cohort = _aggregated(
-            indicator, cohort, eval_periods, dataset, cohorts, breakdown
-        )
-        if cohort is not None and cohorts:
-            kept_cohorts[indicator.id] = cohort
-        if cohort is not None and breakdown:
-            part = _breakdown(indicator, cohort, dataset)
-            if part is not None:
-                breakdowns.append(part)
         out = _rows_on_grid(
             indicator, grid, aggregated, len(eval_periods), pair_eval, dataset, reason, la_reasons
         )
@@ -734,26 +736,105 @@ def _evaluation_periods(indicator: Indicator, grid: _Grid) -> tuple[Periods, lis
     return eval_periods, [index[(b, e) if flow else (e, e)] for _, _, b, e in grid.pairs]
 
 
+@attrs.frozen
+class _Pass:
+    """One call of an indicator's computation: the evaluation periods it covers (indices into
+    the indicator's evaluation periods), whether through its count form, and whether its
+    cohort is kept for drill-down."""
+
+    periods: np.ndarray
+    counts_only: bool
+    keep: bool
+
+
+def _passes(
+    grid: _Grid, pair_eval: Sequence[int], n_eval: int, asked: Sequence[str], cohorts: bool
+) -> list[_Pass]:
+    """How an indicator is computed: in one call, except when cohorts are kept and its headline
+    window was not asked for. Then the windows asked are computed and kept, and the evaluation
+    periods only the headline needs are counted apart (through the count form where there is
+    one) and not kept: a year-to-date headline's cohort over twelve month ends is about six
+    times the months' own, and nobody asked to drill into it."""
+    every = np.arange(n_eval)
+    wanted = sorted(
+        {e for (_, window, _, _), e in zip(grid.pairs, pair_eval, strict=True) if window in asked}
+    )
+    extra = np.setdiff1d(every, wanted)
+    if not cohorts:
+        return [_Pass(every, counts_only=True, keep=False)]
+    if not len(extra) or not wanted:
+        return [_Pass(every, counts_only=False, keep=True)]
+    return [
+        _Pass(np.asarray(wanted, dtype=np.int64), counts_only=False, keep=True),
+        _Pass(extra, counts_only=True, keep=False),
+    ]
+
+
+def _computed(
+    indicator: Indicator,
+    dataset: Dataset,
+    eval_periods: Periods,
+    passes: Sequence[_Pass],
+    params: dict[str, Any],
+    las: Sequence[Any],
+    breakdown: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame | None, list[pd.DataFrame], str | None, dict[Any, str]]:
+    """An indicator's sums by evaluation period and authority over its passes; the cohort kept
+    for drill-down (``None`` when none is); its breakdowns by team and worker; why it is not
+    computable, if it is not; and the authorities of a pooled dataset it is not computable for.
+    """
+    reason, la_reasons = _availability(indicator, dataset, eval_periods, las)
+    empty = pd.DataFrame({c: [] for c in ("period", "la", "numerator", "denominator", "excluded")})
+    if reason is not None:
+        return empty, None, [], reason, {}
+    sums: list[pd.DataFrame] = []
+    kept: pd.DataFrame | None = None
+    parts: list[pd.DataFrame] = []
+    for one in passes:
+        part = Periods(start=eval_periods.start[one.periods], end=eval_periods.end[one.periods])
+        cohort, reason = _cohort_of(indicator, dataset, part, params, one.counts_only)
+        if cohort is None:
+            return empty, None, [], reason, {}
+        if len(part) < len(eval_periods):  # its period index placed among all of them
+            cohort["period"] = one.periods[cohort["period"].to_numpy(dtype=np.int64)]
+        aggregated, cohort = _aggregated(
+            indicator, cohort, eval_periods, dataset, one.keep, breakdown
+        )
+        sums.append(aggregated)
+        if cohort is not None and breakdown:
+            found = _breakdown(indicator, cohort, dataset)
+            if found is not None:
+                parts.append(found)
+        if cohort is not None and one.keep:
+            kept = cohort
+    return pd.concat(sums, ignore_index=True), kept, parts, None, la_reasons
+
+
+def _availability(
+    indicator: Indicator, dataset: Dataset, eval_periods: Periods, las: Sequence[Any]
+) -> tuple[str | None, dict[Any, str]]:
+    """Why the indicator cannot be computed at all (its tables missing, a declared column
+    empty throughout), and, in a pooled dataset, the authorities for which a declared column
+    is empty."""
+    reason = dataset.unavailable(indicator.tables)
+    if reason is not None or not indicator.populated:
+        return reason, {}
+    first = indicator.read_from(eval_periods.start).min()
+    la_reasons = unpopulated(indicator, dataset, first, eval_periods.end.max())
+    if all(la_value in la_reasons for la_value in las):
+        return la_reasons[las[0]], {}
+    return None, la_reasons
+
+
 def _cohort_of(
     indicator: Indicator,
     dataset: Dataset,
     eval_periods: Periods,
     params: dict[str, Any],
-    cohorts: bool,
-    las: Sequence[Any],
-) -> tuple[pd.DataFrame | None, str | None, dict[Any, str]]:
-    """The indicator's checked cohort, or why it is not computable (its tables missing, a
-    declared column empty throughout, the plugin's own words or its failure); and, in a pooled
-    dataset, the authorities for which a declared column is empty."""
-    reason = dataset.unavailable(indicator.tables)
-    la_reasons: dict[Any, str] = {}
-    if reason is None and indicator.populated:
-        first = indicator.read_from(eval_periods.start).min()
-        la_reasons = unpopulated(indicator, dataset, first, eval_periods.end.max())
-        if all(la_value in la_reasons for la_value in las):
-            return None, la_reasons[las[0]], {}
-    if reason is not None:
-        return None, reason, {}
+    counts_only: bool,
+) -> tuple[pd.DataFrame | None, str | None]:
+    """The indicator's checked cohort over ``eval_periods`` (through its count form when asked
+    and it has one), or why it is not computable (the plugin's own words or its failure)."""
     frames = {t: dataset.view(t, cols) for t, cols in indicator.tables.items()}
     frames.update(
         {
@@ -762,7 +843,7 @@ def _cohort_of(
             if dataset.has(t) and t not in frames
         }
     )
-    counts_only = not cohorts and indicator.count is not None
+    counts_only = counts_only and indicator.count is not None
     compute = indicator.count if counts_only else indicator.compute
     assert compute is not None
     try:
@@ -771,29 +852,26 @@ def _cohort_of(
             indicator, raw, len(eval_periods), counts_only, dataset.n_children, dataset.las
         )
     except NotComputable as exc:  # the plugin's words, without a child's id
-        return None, redact_child_ids(str(exc), dataset), {}
+        return None, redact_child_ids(str(exc), dataset)
     except BaseException as exc:  # one failing indicator does not abort the run
         if isinstance(exc, KeyboardInterrupt):
             raise
         log.warning("%s failed: %s", indicator.id, type(exc).__name__)
-        return None, failure_reason(indicator, exc, dataset), {}
-    return cohort, None, la_reasons
+        return None, failure_reason(indicator, exc, dataset)
+    return cohort, None
 
 
 def _aggregated(
     indicator: Indicator,
-    cohort: pd.DataFrame | None,
+    cohort: pd.DataFrame,
     eval_periods: Periods,
     dataset: Dataset,
-    cohorts: bool,
+    keep: bool,
     breakdown: bool,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Numerators, denominators and exclusions by evaluation period and authority, and the
     cohort as kept for drill-down and breakdowns (``None`` when nothing reads it)."""
-    if cohort is None:
-        columns = ["period", "la", "numerator", "denominator", "excluded"]
-        return pd.DataFrame({c: [] for c in columns}), None
-    if not (cohorts or breakdown) and "la" not in cohort.columns and not dataset.las:
+    if not (keep or breakdown) and "la" not in cohort.columns and not dataset.las:
         # a single authority's figures alone: counted by period, nothing else reads the cohort
         return _aggregate_periods(indicator, cohort, len(eval_periods)), None
     return _aggregate_cohort(indicator, cohort, eval_periods, dataset)
