@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 
+from .indicator import SECTION_NAMES, Indicator
 from .model import table_specs
 from .registry import Registry
 
@@ -17,6 +18,14 @@ __all__ = ["catalogue_markdown", "contract_markdown"]
 
 def _first_paragraph(text: str) -> str:
     return inspect.cleandoc(text).split("\n\n", 1)[0].replace("\n", " ")
+
+
+def _section_words(indicator: Indicator) -> str:
+    """Where the report places an indicator, saying so when it declares no section."""
+    name = SECTION_NAMES[indicator.placed_section]
+    if indicator.section is None:
+        return f"{name} (it declares no section: placed there by default)"
+    return f"{name} (order {indicator.order})"
 
 
 def catalogue_markdown(registry: Registry) -> str:
@@ -28,20 +37,33 @@ def catalogue_markdown(registry: Registry) -> str:
         "Each indicator's full definition (numerator, denominator, exclusions, notes on",
         "boundaries, references) is the docstring of its function, reproduced below.",
         "",
-        "| id | title | kind | unit | polarity | plugin |",
-        "|---|---|---|---|---|---|",
+        "The table lists them as the report does, by section in the order of a child's",
+        "journey (front door, assessment, child protection, children in need, looked after,",
+        "adoption, care leavers, workforce), then by their order within it.",
+        "",
+        "| section | id | title | kind | unit | polarity | plugin |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for indicator in registry:
+    for indicator in sorted(registry, key=lambda i: i.report_order):
         prov = registry.provenance[indicator.id]
         lines.append(
+            f"| {SECTION_NAMES[indicator.placed_section]} "
             f"| [`{indicator.id}`](#{indicator.id.replace('.', '')}) | {indicator.title} | "
             f"{indicator.kind} | {indicator.unit} | {indicator.polarity} | {prov.plugin} |"
         )
     for indicator in registry:
         prov = registry.provenance[indicator.id]
         lines += ["", f"## {indicator.id}", "", f"**{indicator.title}**", ""]
+        if indicator.plain:
+            lines += [f"*In plain words:* {indicator.plain}", ""]
         lines.append(indicator.description)
         lines.append("")
+        lines.append(f"- Report section: {_section_words(indicator)}")
+        if indicator.count_label:
+            counted = f"- Counts: {indicator.count_label}"
+            if indicator.of_which_label:
+                counted += f"; of which: {indicator.of_which_label}"
+            lines.append(counted)
         lines.append(
             f"- Kind: {indicator.kind}; unit: {indicator.unit}; better: {indicator.polarity}"
         )

@@ -28,10 +28,10 @@ from .cli_common import (
 from .cli_common import say as _say
 from .engine import WINDOWS, Results, UsageError, calculate, display_round
 from .export import write_csv
-from .indicator import ParameterError, Unit
+from .indicator import SECTION_NAMES, UNPLACED_SECTION, ParameterError, Unit
 from .model import DataError, load_dataset, table_specs
 from .plugins import guard_stdout
-from .registry import PluginError, UnknownIndicatorError, default_registry
+from .registry import PluginError, Registry, UnknownIndicatorError, default_registry
 from .targets import TargetsFileError, load_targets
 
 __all__ = ["main"]
@@ -223,6 +223,13 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unplaced(registry: Registry, plugin: str) -> list[str]:
+    """A plugin's indicators that declare no report section (placed in the default one)."""
+    return [
+        i.id for i in registry if i.section is None and registry.provenance[i.id].plugin == plugin
+    ]
+
+
 def cmd_plugins(args: argparse.Namespace) -> int:
     with guard_stdout():
         registry = default_registry()
@@ -232,6 +239,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         for p in plugins:
             item = p.as_dict()
             item["indicators"] = [i for i, pr in registry.provenance.items() if pr.plugin == p.name]
+            item["unplaced"] = _unplaced(registry, p.name)
             out.append(item)
         _write(json.dumps(out, indent=2) + "\n", None)
     else:
@@ -242,6 +250,12 @@ def cmd_plugins(args: argparse.Namespace) -> int:
                 f"{p.name:<16} {p.distribution or '-':<28} {p.version or '-':<12} "
                 f"{count:>3} indicators  {state}"
             )
+            unplaced = _unplaced(registry, p.name)
+            if unplaced:
+                print(
+                    f"  {len(unplaced)} declare no report section, placed under "
+                    f"{SECTION_NAMES[UNPLACED_SECTION]!r}: {', '.join(unplaced)}"
+                )
     for problem in registry.problems:
         _say(f"warning: {problem}")
     return 1 if registry.problems else 0

@@ -20,6 +20,9 @@ import pandas as pd
 __all__ = [
     "COHORT_COLUMNS",
     "COUNT_COLUMNS",
+    "SECTIONS",
+    "SECTION_NAMES",
+    "UNPLACED_SECTION",
     "WINDOWS",
     "Compute",
     "Indicator",
@@ -31,6 +34,7 @@ __all__ = [
     "Polarity",
     "Target",
     "Unit",
+    "section_rank",
 ]
 
 
@@ -215,6 +219,44 @@ WINDOWS = ("period", "ytd", "rolling12")
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
+#: The report's sections in the order of a child's journey through the service (the order a
+#: committee reads them), each with the name shown. ``other`` is last: where an indicator that
+#: declares no section (a neighbour's older plugin) is placed, said so by ``plugins`` and in
+#: the catalogue.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("front_door", "Front door"),
+    ("assessment", "Assessment"),
+    ("child_protection", "Child protection"),
+    ("children_in_need", "Children in need"),
+    ("looked_after", "Looked after"),
+    ("adoption", "Adoption"),
+    ("care_leavers", "Care leavers"),
+    ("workforce", "Workforce"),
+    ("other", "Other measures"),
+)
+
+#: Section key -> the name shown.
+SECTION_NAMES: Mapping[str, str] = dict(SECTIONS)
+
+#: The section an indicator that declares none is placed in.
+UNPLACED_SECTION = "other"
+
+#: The order an indicator that declares none takes within its section: after those that do
+#: (then by id).
+UNORDERED = 1000
+
+
+def section_rank(section: str) -> int:
+    """The position of a section key in :data:`SECTIONS` (the journey order)."""
+    return [key for key, _ in SECTIONS].index(section)
+
+
+def _check_section(instance: Any, _: Any, value: str | None) -> None:
+    if value is not None and value not in SECTION_NAMES:
+        raise ValueError(
+            f"{instance.id}: section is one of {', '.join(SECTION_NAMES)}, not {value!r}"
+        )
+
 
 def _parameters(value: Any) -> tuple[Parameter, ...]:
     return tuple(value)
@@ -317,6 +359,22 @@ class Indicator(PluginId):
         ``calculate`` always computes it; a council overrides it in its report settings.
     headline_reason
         Why that window, in a sentence, for the catalogue.
+    section
+        Where the report places it, one of the keys of :data:`SECTIONS` (the child's journey:
+        ``front_door``, ``assessment``, ``child_protection``, ``children_in_need``,
+        ``looked_after``, ``adoption``, ``care_leavers``, ``workforce``, ``other``). ``None``
+        (an older plugin's indicator) places it in :data:`UNPLACED_SECTION`, and the
+        ``plugins`` command and the catalogue say so.
+    order
+        Its place within the section (ascending, then by id); undeclared: after the others.
+    plain
+        The definition in plain English, for councillors: what is counted and why it
+        matters, without working-day or month arithmetic (that stays in ``description``).
+    count_label
+        What the denominator counts, in words ("assessments completed"); for a mean, what it
+        is averaged over ("children adopted"); for a count, what is counted ("referrals").
+    of_which_label
+        For a percentage, what the numerator counts of those ("within 45 working days").
     """
 
     id: str = attrs.field()
@@ -339,6 +397,11 @@ class Indicator(PluginId):
     lookback: str | None = attrs.field(default=None, validator=_check_lookback)
     headline: str = attrs.field(default="period", validator=_check_headline)
     headline_reason: str = ""
+    section: str | None = attrs.field(default=None, validator=_check_section)
+    order: int = UNORDERED
+    plain: str = ""
+    count_label: str = ""
+    of_which_label: str = ""
 
     @populated.validator
     def _check_populated(self, _: Any, value: Mapping[str, tuple[str, ...]]) -> None:
@@ -355,6 +418,16 @@ class Indicator(PluginId):
                     f"{self.id}: populated names {table}.{unread[0]}, a column it does not "
                     f"read (it reads {', '.join(read[table])})"
                 )
+
+    @property
+    def placed_section(self) -> str:
+        """:attr:`section`, or :data:`UNPLACED_SECTION` when it declares none."""
+        return self.section if self.section is not None else UNPLACED_SECTION
+
+    @property
+    def report_order(self) -> tuple[int, int, str]:
+        """Its place in the report: section in journey order, order within it, then id."""
+        return (section_rank(self.placed_section), self.order, self.id)
 
     @property
     def reads_back(self) -> str:
@@ -429,4 +502,11 @@ class Indicator(PluginId):
             "lookback": self.reads_back,
             "headline": self.headline,
             "headline_reason": self.headline_reason,
+            "section": self.placed_section,
+            "section_name": SECTION_NAMES[self.placed_section],
+            "section_declared": self.section is not None,
+            "order": self.order,
+            "plain": self.plain,
+            "count_label": self.count_label,
+            "of_which_label": self.of_which_label,
         }

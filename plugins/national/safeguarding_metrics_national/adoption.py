@@ -390,6 +390,14 @@ _SCORECARD = "DfE adoption scorecards (3-year averages), "
 
 ADOPTION_A1 = Indicator(
     id="national.adoption_a1",
+    section="adoption",
+    order=30,
+    plain=(
+        "For the children adopted in the last three years, the average number of days from "
+        "coming into care to moving in with their adoptive family. The national scorecard "
+        "measure: the fewer days the better."
+    ),
+    count_label="children adopted (last 3 years)",
     headline="period",
     headline_reason=(
         "the adoption scorecard's own window: the children adopted in the 36 months "
@@ -418,6 +426,13 @@ ADOPTION_A1 = Indicator(
 
 ADOPTION_A10 = Indicator(
     id="national.adoption_a10",
+    section="adoption",
+    order=40,
+    plain=(
+        "As the average days from care to adoptive family, but for a child adopted by their "
+        "foster carers the wait ends when they moved in with those carers."
+    ),
+    count_label="children adopted (last 3 years)",
     headline="period",
     headline_reason=(
         "the adoption scorecard's own window: the children adopted in the 36 months "
@@ -445,6 +460,13 @@ ADOPTION_A10 = Indicator(
 
 ADOPTION_A2 = Indicator(
     id="national.adoption_a2",
+    section="adoption",
+    order=50,
+    plain=(
+        "For the children adopted in the last three years, the average number of days from the "
+        "court's placement order to being matched with their adoptive family."
+    ),
+    count_label="children adopted with a placement order and a match (last 3 years)",
     headline="period",
     headline_reason=(
         "the adoption scorecard's own window: the children adopted in the 36 months "
@@ -478,6 +500,14 @@ ADOPTION_A2 = Indicator(
 
 ADOPTION_A3 = Indicator(
     id="national.adoption_a3",
+    section="adoption",
+    order=60,
+    plain=(
+        "Of the children adopted in the last three years, how many moved in with their adoptive "
+        "family within 14 months of coming into care."
+    ),
+    count_label="children adopted (last 3 years)",
+    of_which_label="moved in within 14 months",
     headline="period",
     headline_reason=(
         "the adoption scorecard's own window: the children adopted in the 36 months "
@@ -516,6 +546,12 @@ ADOPTION_A3 = Indicator(
 
 ADOPTION_SHOBPA_DECISIONS = Indicator(
     id="national.adoption_shobpa_decisions",
+    section="adoption",
+    order=10,
+    plain=(
+        "How many decisions were made that a child should be placed for adoption."
+    ),
+    count_label="decisions",
     title="'Should be placed for adoption' decisions",
     description="Decisions that a child should be placed for adoption made in the period.",
     kind="flow",
@@ -530,6 +566,13 @@ ADOPTION_SHOBPA_DECISIONS = Indicator(
 
 ADOPTION_SHOBPA_WAITING = Indicator(
     id="national.adoption_shobpa_waiting",
+    section="adoption",
+    order=20,
+    plain=(
+        "How many children with a decision that they should be adopted were still waiting to "
+        "move in with an adoptive family at the end of the period."
+    ),
+    count_label="children waiting",
     title="Children waiting to be placed for adoption",
     description=(
         "Children with a 'should be placed for adoption' decision on or before the period end "

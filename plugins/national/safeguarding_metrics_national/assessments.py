@@ -282,6 +282,15 @@ def assessments_completed(
 
 ASSESSMENTS_45WD = Indicator(
     id="national.assessments_45wd",
+    section="assessment",
+    order=10,
+    plain=(
+        "Of the assessments completed, how many were completed within 45 working days of "
+        "starting, the national time limit, so that families know quickly what help they will "
+        "get."
+    ),
+    count_label="assessments completed",
+    of_which_label="within 45 working days",
     title="Assessments completed within 45 working days",
     description=(
         "Numerator: assessments authorised within 45 working days of their start "
@@ -330,6 +339,12 @@ ASSESSMENTS_45WD = Indicator(
 
 ASSESSMENTS_COMPLETED = Indicator(
     id="national.assessments_completed",
+    section="assessment",
+    order=20,
+    plain=(
+        "How many social work assessments were completed: the volume of work."
+    ),
+    count_label="assessments completed",
     title="Assessments completed",
     description=(
         "Assessments with an authorisation date in the period (not before their start), "

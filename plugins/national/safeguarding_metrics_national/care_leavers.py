@@ -106,6 +106,14 @@ _SOURCE = "DfE Children looked after in England, care leavers (SSDA903 OC3)"
 
 CARE_LEAVERS_SUITABLE_ACCOMMODATION = Indicator(
     id="national.care_leavers_suitable_accommodation",
+    section="care_leavers",
+    order=10,
+    plain=(
+        "Of the care leavers whose circumstances were recorded (around their birthday), how "
+        "many were living in accommodation judged suitable."
+    ),
+    count_label="care leavers recorded",
+    of_which_label="in suitable accommodation",
     title="Care leavers in suitable accommodation",
     description=(
         "Numerator: care-leaver records whose accommodation code ends in 1 (suitable). "
@@ -125,6 +133,14 @@ CARE_LEAVERS_SUITABLE_ACCOMMODATION = Indicator(
 
 CARE_LEAVERS_EET = Indicator(
     id="national.care_leavers_eet",
+    section="care_leavers",
+    order=20,
+    plain=(
+        "Of the care leavers whose circumstances were recorded (around their birthday), how "
+        "many were in education, employment or training."
+    ),
+    count_label="care leavers recorded",
+    of_which_label="in education, employment or training",
     title="Care leavers in education, employment or training",
     description=(
         "Numerator: care-leaver records whose activity is F1-F5 or P1-P5. Denominator: "

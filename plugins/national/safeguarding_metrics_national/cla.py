@@ -680,6 +680,15 @@ _STABILITY_SOURCE = (
 
 CLA_3PLUS_PLACEMENTS = Indicator(
     id="national.cla_3plus_placements",
+    section="looked_after",
+    order=70,
+    plain=(
+        "Of the children looked after at the end of the period, how many had lived in three or "
+        "more places in the 12 months before. Frequent moves harm children's stability; the "
+        "fewer the better."
+    ),
+    count_label="children looked after",
+    of_which_label="with three or more placements in the year",
     title="Looked-after children with 3 or more placements in the year",
     description=(
         "Numerator: children looked after at the period end with 3 or more placements in the "
@@ -700,6 +709,14 @@ CLA_3PLUS_PLACEMENTS = Indicator(
 
 CLA_LONG_TERM_STABILITY = Indicator(
     id="national.cla_long_term_stability",
+    section="looked_after",
+    order=80,
+    plain=(
+        "Of the children under 16 looked after for two and a half years or more, how many had "
+        "lived in the same placement for at least two years: a sign of a settled home."
+    ),
+    count_label="children under 16 looked after two and a half years or more",
+    of_which_label="in the same placement 2 years or more",
     title="Long-term placement stability",
     description=(
         "Numerator: children in the same placement (carer change) for at least 24 months at "
@@ -720,6 +737,15 @@ CLA_LONG_TERM_STABILITY = Indicator(
 
 CLA_VISITS_ON_TIME = Indicator(
     id="national.cla_visits_on_time",
+    section="looked_after",
+    order=40,
+    plain=(
+        "Of the children looked after at the end of the period, how many had been visited by "
+        "their social worker as often as the law requires: within a week of a new placement, "
+        "then at least every six weeks (every three months in a settled long-term placement)."
+    ),
+    count_label="children looked after",
+    of_which_label="visited on time",
     title="Looked-after children visited on time",
     description=(
         "Numerator: children whose latest statutory visit since the placement started (any "
@@ -760,6 +786,15 @@ CLA_VISITS_ON_TIME = Indicator(
 
 CLA_REVIEWS_ON_TIME = Indicator(
     id="national.cla_reviews_on_time",
+    section="looked_after",
+    order=50,
+    plain=(
+        "Of the children looked after for at least four weeks, how many had every review of "
+        "their care on time: the first within 20 working days, the second within three months, "
+        "then every six months."
+    ),
+    count_label="children looked after four weeks or more",
+    of_which_label="with every review on time",
     title="Looked-after children reviewed on time",
     description=(
         "Numerator: children every review of whose period of care was on time (the first "
@@ -782,6 +817,14 @@ CLA_REVIEWS_ON_TIME = Indicator(
 
 CLA_MISSING = Indicator(
     id="national.cla_missing",
+    section="looked_after",
+    order=90,
+    plain=(
+        "Of the children looked after at any time in the period, how many went missing from "
+        "their placement at least once."
+    ),
+    count_label="children looked after",
+    of_which_label="who went missing",
     title="Looked-after children who went missing",
     description=(
         "Numerator: children with a missing episode (kind M) starting in the period. "
@@ -800,6 +843,12 @@ CLA_MISSING = Indicator(
 
 CLA_AT_END = Indicator(
     id="national.cla_at_end",
+    section="looked_after",
+    order=30,
+    plain=(
+        "How many children were looked after (in care) at the end of the period."
+    ),
+    count_label="children looked after",
     title="Children looked after at the period end",
     description=(
         "Children with a care episode open on the period's last day, short breaks (V3/V4) "
@@ -816,6 +865,12 @@ CLA_AT_END = Indicator(
 
 CLA_STARTED = Indicator(
     id="national.cla_started",
+    section="looked_after",
+    order=10,
+    plain=(
+        "How many children started to be looked after (came into care)."
+    ),
+    count_label="children starting care",
     title="Children who started to be looked after",
     description=(
         "Children with a new period of care (an episode with RNE S) starting in the period, "
@@ -835,6 +890,12 @@ CLA_STARTED = Indicator(
 
 CLA_CEASED = Indicator(
     id="national.cla_ceased",
+    section="looked_after",
+    order=20,
+    plain=(
+        "How many children stopped being looked after (left care)."
+    ),
+    count_label="children leaving care",
     title="Children who ceased to be looked after",
     description=(
         "Children whose period of care ended in the period (an episode ending on a day on "

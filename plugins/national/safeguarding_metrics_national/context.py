@@ -219,6 +219,12 @@ def children_in_need(
 
 REFERRALS = Indicator(
     id="national.referrals",
+    section="front_door",
+    order=20,
+    plain=(
+        "How many referrals to children's social care were made: the demand on the service."
+    ),
+    count_label="referrals",
     title="Referrals",
     description="Referrals with a referral date in the period, counted once per child and date.",
     kind="flow",
@@ -233,6 +239,14 @@ REFERRALS = Indicator(
 
 REFERRALS_NFA = Indicator(
     id="national.referrals_nfa",
+    section="front_door",
+    order=40,
+    plain=(
+        "Of the referrals made, how many needed no further action from children's social care. "
+        "Shown for context: neither higher nor lower is better."
+    ),
+    count_label="referrals",
+    of_which_label="ending in no further action",
     headline="ytd",
     headline_reason=(
         "DfE publishes it by collection year (April to March) and the seed report quotes it "
@@ -279,6 +293,13 @@ REFERRALS_NFA = Indicator(
 
 CHILDREN_IN_NEED = Indicator(
     id="national.children_in_need",
+    section="children_in_need",
+    order=10,
+    plain=(
+        "How many children were open to children's social care as children in need at the end "
+        "of the period: the size of the caseload."
+    ),
+    count_label="children in need",
     title="Children in need at the end of the period",
     description=(
         "Children with an open referral (CIN episode) on the period's last day: referral "

@@ -434,6 +434,14 @@ _SOURCE = "DfE Characteristics of children in need"
 
 CPP_SECOND_SUBSEQUENT = Indicator(
     id="national.cpp_second_subsequent",
+    section="child_protection",
+    order=60,
+    plain=(
+        "Of the child protection plans started, how many were for a child who had been on a "
+        "plan before, at any time. A high figure can mean that earlier plans ended too soon."
+    ),
+    count_label="plans started",
+    of_which_label="a second or later plan",
     headline="ytd",
     headline_reason=(
         "DfE publishes it by collection year (April to March) and the seed report quotes it "
@@ -458,6 +466,15 @@ CPP_SECOND_SUBSEQUENT = Indicator(
 
 CPP_OPEN_2Y = Indicator(
     id="national.cpp_open_2y",
+    section="child_protection",
+    order=80,
+    plain=(
+        "Of the child protection plans in place at the end of the period, how many had lasted "
+        "two years or more. A plan is meant to bring change quickly; one lasting this long may "
+        "not be working."
+    ),
+    count_label="plans open",
+    of_which_label="lasting two years or more",
     title="Child protection plans open at the end lasting two years or more",
     description=(
         "Numerator: plans that have lasted at least 24 months at the period's end "
@@ -476,6 +493,13 @@ CPP_OPEN_2Y = Indicator(
 
 CPP_ENDED_2Y = Indicator(
     id="national.cpp_ended_2y",
+    section="child_protection",
+    order=100,
+    plain=(
+        "Of the child protection plans that ended, how many had lasted two years or more."
+    ),
+    count_label="plans ended",
+    of_which_label="after two years or more",
     headline="ytd",
     headline_reason=(
         "DfE publishes it by collection year (April to March) and the seed report quotes it "
@@ -500,6 +524,14 @@ CPP_ENDED_2Y = Indicator(
 
 CPP_REVIEWS_ON_TIME = Indicator(
     id="national.cpp_reviews_on_time",
+    section="child_protection",
+    order=110,
+    plain=(
+        "Of the child protection plans in place long enough to have had a review, how many had "
+        "every review on time: the first within three months, then every six months."
+    ),
+    count_label="plans due a review",
+    of_which_label="with every review on time",
     title="Child protection plans with every review on time",
     description=(
         "Denominator: plans open at the period's end whose first review has fallen due "
@@ -519,6 +551,12 @@ CPP_REVIEWS_ON_TIME = Indicator(
 
 CPP_STARTED = Indicator(
     id="national.cpp_started",
+    section="child_protection",
+    order=30,
+    plain=(
+        "How many child protection plans were started in the period."
+    ),
+    count_label="plans started",
     title="Child protection plans started",
     description="Plans with a start date in the period, counted as records.",
     kind="flow",
@@ -533,6 +571,12 @@ CPP_STARTED = Indicator(
 
 CPP_ENDED = Indicator(
     id="national.cpp_ended",
+    section="child_protection",
+    order=40,
+    plain=(
+        "How many child protection plans came to an end in the period."
+    ),
+    count_label="plans ended",
     title="Child protection plans ended",
     description="Plans with an end date in the period, counted as records.",
     kind="flow",
@@ -549,6 +593,13 @@ CPP_ENDED = Indicator(
 
 CPP_OPEN = Indicator(
     id="national.cpp_open",
+    section="child_protection",
+    order=50,
+    plain=(
+        "How many child protection plans were in place at the end of the period: the children "
+        "the service is protecting now."
+    ),
+    count_label="plans open",
     title="Child protection plans open at the end of the period",
     description="Plans open on the period's last day, counted as records.",
     kind="snapshot",

@@ -168,6 +168,14 @@ def _children_with_rows_in(child: np.ndarray, day: np.ndarray, periods: Periods)
 
 REREFERRALS_12M = Indicator(
     id="national.rereferrals_12m",
+    section="front_door",
+    order=30,
+    plain=(
+        "Of the referrals made, how many were for a child already referred in the 12 months "
+        "before. A high figure can mean earlier work with the family did not last."
+    ),
+    count_label="referrals",
+    of_which_label="within 12 months of a previous referral",
     headline="ytd",
     headline_reason=(
         "DfE publishes it by collection year (April to March) and the seed report quotes it "

@@ -132,6 +132,14 @@ _COUNT_START_DAY = Parameter(
 
 ICPC_15WD = Indicator(
     id="national.icpc_15wd",
+    section="child_protection",
+    order=20,
+    plain=(
+        "Of the initial child protection conferences held, how many were held within 15 working "
+        "days of the enquiry starting, so that a plan to protect the child is agreed quickly."
+    ),
+    count_label="conferences held",
+    of_which_label="within 15 working days",
     title="Initial child protection conferences within 15 working days",
     description=(
         "Numerator: conferences held on or after the start of their section 47 enquiry and "
@@ -153,6 +161,13 @@ ICPC_15WD = Indicator(
 
 S47_STARTED = Indicator(
     id="national.s47_started",
+    section="child_protection",
+    order=10,
+    plain=(
+        "How many child protection enquiries (section 47) were started, where a child was "
+        "thought to be suffering or likely to suffer significant harm."
+    ),
+    count_label="enquiries started",
     title="Section 47 enquiries started",
     description="Section 47 enquiries whose start (strategy discussion) falls in the period.",
     kind="flow",

@@ -232,6 +232,14 @@ def caseloads_within_limit(
 
 CASELOAD_AVERAGE = Indicator(
     id="rotherham.caseload_average",
+    section="workforce",
+    order=10,
+    plain=(
+        "The average number of children allocated to each social worker holding cases at the "
+        "end of the period. Manageable caseloads let workers know their children well; the "
+        "agreed range is 18 to 22."
+    ),
+    count_label="social workers holding cases",
     title="Average caseload of social workers holding cases",
     description=(
         "Numerator: the sum over case-holding workers of the distinct children allocated to "
@@ -262,6 +270,14 @@ CASELOAD_AVERAGE = Indicator(
 
 CASELOADS_WITHIN_LIMIT = Indicator(
     id="rotherham.caseloads_within_limit",
+    section="workforce",
+    order=20,
+    plain=(
+        "Of the social workers holding cases at the end of the period, how many had no more "
+        "than the agreed limit of 22 children."
+    ),
+    count_label="social workers holding cases",
+    of_which_label="at or under the limit",
     title="Social workers with a caseload within the agreed limit",
     description=(
         "Denominator: workers holding at least one case at the period's end. Numerator: those "

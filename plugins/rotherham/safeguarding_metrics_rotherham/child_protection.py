@@ -230,6 +230,13 @@ def cp_visits_2w(
 
 CPP_OVER_2Y = Indicator(
     id="rotherham.cpp_over_2y",
+    section="child_protection",
+    order=90,
+    plain=(
+        "How many children had been on the same child protection plan for two years or more at "
+        "the end of the period. The fewer the better."
+    ),
+    count_label="children on a plan for two years or more",
     title="Children on a child protection plan for two years or more",
     description=(
         "Children on a child protection plan open at the period's end that has lasted at least "
@@ -246,6 +253,15 @@ CPP_OVER_2Y = Indicator(
 
 CPP_REPEAT_2Y = Indicator(
     id="rotherham.cpp_repeat_2y",
+    section="child_protection",
+    order=70,
+    plain=(
+        "Of the child protection plans started, how many were for a child whose previous plan "
+        "had ended within the two years before: children coming back onto a plan soon after one "
+        "ended."
+    ),
+    count_label="plans started",
+    of_which_label="within two years of a previous plan",
     title="Child protection plans starting within two years of a previous plan",
     description=(
         "Numerator: plans whose child had another plan that ended on or before this one's "
@@ -266,6 +282,14 @@ CPP_REPEAT_2Y = Indicator(
 
 CP_VISITS_2W = Indicator(
     id="rotherham.cp_visits_2w",
+    section="child_protection",
+    order=120,
+    plain=(
+        "Of the children on a child protection plan at the end of the period, how many had been "
+        "seen by their social worker in the two weeks before (the local standard)."
+    ),
+    count_label="children on a plan",
+    of_which_label="visited in the last two weeks",
     title="Children on a child protection plan visited in the last two weeks",
     description=(
         "Denominator: children on a child protection plan at the period's end. Numerator: those "

@@ -132,6 +132,15 @@ def mash_decision_24h(
 
 MASH_DECISION_24H = Indicator(
     id="rotherham.mash_decision_24h",
+    section="front_door",
+    order=10,
+    plain=(
+        "Of the contacts the front door (the MASH) received, how many had a decision on what "
+        "happens next within 24 hours. A quick decision means a child at risk is not left "
+        "waiting."
+    ),
+    count_label="contacts received",
+    of_which_label="decided within 24 hours",
     title="Contacts with a MASH decision within 24 hours",
     description=(
         "Numerator: contacts decided within 24 hours of receipt (decision_at - received_at <= "

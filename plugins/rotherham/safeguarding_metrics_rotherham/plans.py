@@ -279,6 +279,14 @@ def _description(who: str, start: str, months: int) -> str:
 
 PLANS_UP_TO_DATE_CP = Indicator(
     id="rotherham.plans_up_to_date_cp",
+    section="child_protection",
+    order=130,
+    plain=(
+        "Of the children on a child protection plan (for more than two weeks) on the last day, "
+        "how many had a written plan updated in the last six months."
+    ),
+    count_label="children on a plan",
+    of_which_label="with an up-to-date plan",
     title="Children on a child protection plan with an up-to-date plan",
     description=_description("children on a child protection plan", "plan's start", 6),
     kind="snapshot",
@@ -293,6 +301,14 @@ PLANS_UP_TO_DATE_CP = Indicator(
 
 PLANS_UP_TO_DATE_CIN = Indicator(
     id="rotherham.plans_up_to_date_cin",
+    section="children_in_need",
+    order=20,
+    plain=(
+        "Of the children on a child in need plan (for more than two weeks) at the end of the "
+        "period, how many had a written plan updated in the last three months."
+    ),
+    count_label="children on a child in need plan",
+    of_which_label="with an up-to-date plan",
     title="Children on a child in need plan with an up-to-date plan",
     description=_description("children on a child in need plan", "plan's start", 3),
     kind="snapshot",
@@ -307,6 +323,14 @@ PLANS_UP_TO_DATE_CIN = Indicator(
 
 PLANS_UP_TO_DATE_CLA = Indicator(
     id="rotherham.plans_up_to_date_cla",
+    section="looked_after",
+    order=60,
+    plain=(
+        "Of the children looked after (for more than two weeks) at the end of the period, how "
+        "many had a care plan updated in the last six months."
+    ),
+    count_label="children looked after",
+    of_which_label="with an up-to-date care plan",
     title="Looked-after children with an up-to-date care plan",
     description=_description(
         "children looked after (short breaks removed)", "period of care start", 6

@@ -95,6 +95,15 @@ def cin_visits_20wd(
 
 CIN_VISITS_20WD = Indicator(
     id="example.cin_visits_20wd",
+    section="children_in_need",
+    order=30,
+    plain=(
+        "Of the child in need plans open at the end of the period, how many had the child seen "
+        "by their social worker in the 20 working days (about four weeks) before, or had "
+        "started too recently to be due a visit (the council's practice standard)."
+    ),
+    count_label="child in need plans open",
+    of_which_label="child seen in the last 20 working days",
     title="Child in need plans with the child seen in the last 20 working days",
     description=(
         "Denominator: child in need plans open at the period's end. Numerator: those whose child "
