@@ -2,8 +2,12 @@
 
 Every figure in a council's report sits beside England, its region and its statistical
 neighbours. This package ships those comparators, derived by ``scripts/derive_benchmarks.py``
-from the DfE's children in need, looked-after children and social work workforce tables
-(Crown copyright, Open Government Licence v3.0; see :func:`attribution`).
+from the DfE's children in need, looked-after children and social work workforce tables, and
+the children's social care measures of the DfE's Local Authority Interactive Tool (LAIT)
+(Crown copyright, Open Government Licence v3.0; see :func:`attribution`). Plugins add
+comparators of their own (:class:`Comparator`, hook ``register_benchmarks``), and an
+indicator links to one through a :class:`BenchmarkLink` that says whether the two are like
+for like.
 
 >>> from safeguarding_metrics.benchmarks import benchmark
 >>> b = benchmark("rereferrals_12m", "372", "2014-15")
@@ -26,6 +30,11 @@ from safeguarding_metrics.benchmarks.authorities import (
     neighbours_of,
     resolve_la,
 )
+from safeguarding_metrics.benchmarks.comparator import (
+    COMPARATOR_COLUMNS,
+    BenchmarkLink,
+    Comparator,
+)
 from safeguarding_metrics.benchmarks.lookup import (
     NEIGHBOUR_METHODS,
     TABLE_COLUMNS,
@@ -34,16 +43,20 @@ from safeguarding_metrics.benchmarks.lookup import (
     benchmark,
     benchmark_table,
     get_measure,
+    measure_keys,
     measures,
     parse_year,
     quartile_band,
 )
 
 __all__ = [
+    "COMPARATOR_COLUMNS",
     "NEIGHBOUR_METHODS",
     "NEIGHBOUR_MODELS",
     "TABLE_COLUMNS",
     "Benchmark",
+    "BenchmarkLink",
+    "Comparator",
     "LocalAuthority",
     "Measure",
     "attribution",
@@ -52,6 +65,7 @@ __all__ = [
     "benchmark_table",
     "default_model",
     "get_measure",
+    "measure_keys",
     "measures",
     "neighbour_codes",
     "neighbours_of",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from importlib import resources
 
 import attrs
@@ -18,6 +19,9 @@ __all__ = [
     "MeasureYear",
     "attribution_text",
     "la_table",
+    "lait_measure_table",
+    "lait_year",
+    "lait_years",
     "measure_table",
     "measure_years",
     "neighbour_table",
@@ -66,8 +70,80 @@ def measure_table() -> pd.DataFrame:
 
 @functools.cache
 def attribution_text() -> str:
-    """The text of ``data/ATTRIBUTION.md``."""
-    return resources.files(__package__).joinpath("data", "ATTRIBUTION.md").read_text("utf-8")
+    """The text of ``data/ATTRIBUTION.md`` and ``data/LAIT-ATTRIBUTION.md``."""
+    data = resources.files(__package__).joinpath("data")
+    return "\n".join(
+        data.joinpath(name).read_text("utf-8") for name in ("ATTRIBUTION.md", "LAIT-ATTRIBUTION.md")
+    )
+
+
+@functools.cache
+def lait_measure_table() -> pd.DataFrame:
+    """``lait_measures.csv``: one row per LAIT measure packaged (metadata only, no values)."""
+    return _read("lait_measures.csv")
+
+
+@functools.cache
+def _lait_values() -> tuple[pd.DataFrame, dict[tuple[str, int], object]]:
+    """``lait_values.csv.gz`` (``value`` as float, NaN when missing) and the rows of each
+    (measure, year)."""
+    source = resources.files(__package__).joinpath("data", "lait_values.csv.gz")
+    with source.open("rb") as handle:
+        frame = pd.read_csv(
+            handle,
+            compression="gzip",
+            dtype={"measure": str, "area": str, "code": str, "time_period": "int64"},
+            keep_default_na=False,
+        )
+    frame["value"] = pd.to_numeric(frame["value"].replace("", None)).astype("float64")
+    groups = frame.groupby(["measure", "time_period"], sort=False).indices
+    return frame, {(str(m), int(y)): rows for (m, y), rows in groups.items()}
+
+
+@functools.cache
+def lait_years() -> dict[str, tuple[int, ...]]:
+    """The years each LAIT measure is published for, ascending."""
+    years: dict[str, set[int]] = {}
+    for measure, year in _lait_values()[1]:
+        years.setdefault(measure, set()).add(year)
+    return {measure: tuple(sorted(ys)) for measure, ys in years.items()}
+
+
+ENGLAND = "E92000001"
+"""The ONS code of England, the ``area`` of the national rows."""
+
+
+def year_from_areas(
+    areas: Sequence[str], values: Sequence[float], codes: Sequence[str]
+) -> MeasureYear:
+    """A :class:`MeasureYear` from rows keyed by area: ``E92000001`` (England), ``E12``/``E13``
+    codes (regions), anything else a council's old code."""
+    regions: dict[str, float | None] = {}
+    councils: dict[str, float | None] = {}
+    marks: dict[str, str] = {}
+    england: float | None = None
+    for area, value, code in zip(areas, values, codes, strict=True):
+        number = _number(value)
+        if area == ENGLAND:
+            england = number
+        elif area.startswith(("E12", "E13")):
+            regions[area] = number
+        else:
+            councils[area] = number
+            if code:
+                marks[area] = code
+    return MeasureYear(england=england, regions=regions, councils=councils, codes=marks)
+
+
+@functools.cache
+def lait_year(measure: str, year: int) -> MeasureYear | None:
+    """The published LAIT values of one measure in one year, or None when not packaged."""
+    frame, groups = _lait_values()
+    rows = groups.get((measure, year))
+    if rows is None:
+        return None
+    part = frame.iloc[rows]
+    return year_from_areas(part["area"].tolist(), part["value"].tolist(), part["code"].tolist())
 
 
 def _number(x: float) -> float | None:

@@ -11,7 +11,7 @@ import functools
 import math
 import re
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import SupportsFloat
 
 import attrs
@@ -27,6 +27,7 @@ from safeguarding_metrics.benchmarks.authorities import (
     neighbour_codes,
     resolve_la,
 )
+from safeguarding_metrics.benchmarks.comparator import Comparator
 
 __all__ = [
     "NEIGHBOUR_METHODS",
@@ -35,17 +36,25 @@ __all__ = [
     "Measure",
     "benchmark",
     "benchmark_table",
+    "comparator_measure",
     "get_measure",
+    "measure_keys",
     "measures",
     "parse_year",
     "quartile_band",
+    "year_data",
 ]
 
 NEIGHBOUR_METHODS: tuple[str, ...] = ("mean", "median")
 """How the neighbours' values are averaged: LAIT uses the mean, the DfE dashboard the median."""
 
-POLARITIES: tuple[str, ...] = ("higher", "lower")
-"""Which way is better: ``"higher"`` or ``"lower"`` values."""
+POLARITIES: tuple[str, ...] = ("higher", "lower", "neutral")
+"""Which way is better: ``"higher"`` or ``"lower"`` values; ``"neutral"`` (context measures,
+whose LAIT polarity is ``-``) has no quartile."""
+
+SOURCES: tuple[str, ...] = ("tables", "lait", "plugin")
+"""Where a measure's figures come from: the DfE tables (``values.csv``), the LAIT
+(``lait_values.csv.gz``), or a plugin's :class:`~.Comparator`."""
 
 
 def _optional_float(x: SupportsFloat | None) -> float | None:
@@ -57,6 +66,10 @@ def _optional_float(x: SupportsFloat | None) -> float | None:
 
 
 def _int_tuple(items: Iterable[int]) -> tuple[int, ...]:
+    return tuple(items)
+
+
+def _float_tuple(items: Iterable[float]) -> tuple[float, ...]:
     return tuple(items)
 
 
@@ -97,6 +110,16 @@ class Measure:
         ``"09-30"`` (workforce census at 30 September).
     years : tuple of int
         The years (``time_period``) packaged.
+    decimals : int or None
+        The decimal places the figures are published to (LAIT's dictionary; else the most
+        the published figures carry); ``None`` for the DfE tables' measures.
+    quartiles : bool
+        Whether a quartile applies (the LAIT marks some measures ``No_Quartile``; neutral
+        measures have none).
+    source : str
+        One of :data:`SOURCES`.
+    topic : str
+        The LAIT topic (``"Child Protection"``), else ``""``.
     """
 
     key: str
@@ -112,16 +135,57 @@ class Measure:
     publication: str = ""
     period_end: str = "03-31"
     years: tuple[int, ...] = attrs.field(default=(), converter=_int_tuple)
+    decimals: int | None = None
+    quartiles: bool = True
+    source: str = attrs.field(default="tables", validator=attrs.validators.in_(SOURCES))
+    topic: str = ""
+
+
+def _lait_measures() -> tuple[Measure, ...]:
+    years = _data.lait_years()
+    return tuple(
+        Measure(
+            key=row.key,
+            title=row.title,
+            unit=row.unit,
+            polarity=row.polarity,
+            source_file="lait_benchmarks_long.parquet",
+            notes=f"LAIT {row.year_type.lower()}; source table {row.source_table}.",
+            dfe_ref="LAIT",
+            source_column=row.data_item,
+            definition=row.description,
+            publication="DfE, Local Authority Interactive Tool (LAIT)",
+            period_end=row.period_end,
+            years=years.get(row.key, ()),
+            decimals=int(row.decimals),
+            quartiles=row.quartiles == "true",
+            source="lait",
+            topic=row.topic,
+        )
+        for row in _data.lait_measure_table().itertuples(index=False)
+    )
 
 
 @functools.cache
-def measures() -> tuple[Measure, ...]:
-    """Every packaged measure, in a fixed order (children in need, looked after, workforce).
+def measures(source: str | None = None) -> tuple[Measure, ...]:
+    """Every packaged measure: the DfE tables' (children in need, looked after, workforce),
+    then the LAIT's (by short name).
+
+    Parameters
+    ----------
+    source : {"tables", "lait"} or None
+        Only the measures of that source; both when omitted.
 
     Returns
     -------
     tuple of Measure
     """
+    if source == "lait":
+        return _lait_measures()
+    if source is None:
+        return measures("tables") + measures("lait")
+    if source != "tables":
+        raise ValueError(f"Unknown source {source!r}: choose 'tables' or 'lait'.")
     years = _data.measure_years()
     return tuple(
         Measure(
@@ -143,13 +207,24 @@ def measures() -> tuple[Measure, ...]:
     )
 
 
+@functools.cache
+def _by_key() -> dict[str, Measure]:
+    return {m.key: m for m in measures()}
+
+
+def measure_keys() -> frozenset[str]:
+    """The keys of every packaged measure (the DfE tables' and the LAIT's)."""
+    return frozenset(_by_key())
+
+
 def get_measure(key: str | Measure) -> Measure:
     """The measure with this key.
 
     Parameters
     ----------
     key : str or Measure
-        E.g. ``"rereferrals_12m"``; a :class:`Measure` is returned as it is.
+        E.g. ``"rereferrals_12m"`` or a LAIT short name (``"Continue_Assess_Comp"``); a
+        :class:`Measure` is returned as it is.
 
     Returns
     -------
@@ -162,7 +237,7 @@ def get_measure(key: str | Measure) -> Measure:
     """
     if isinstance(key, Measure):
         return key
-    by_key = {m.key: m for m in measures()}
+    by_key = _by_key()
     text = str(key).strip()
     if text in by_key:
         return by_key[text]
@@ -263,6 +338,8 @@ def quartile_band(value: float | None, values: Iterable[float | None], polarity:
     """
     if polarity not in POLARITIES:
         raise ValueError(f"Unknown polarity {polarity!r}: choose 'higher' or 'lower'.")
+    if polarity == "neutral":
+        return None
     mine = _optional_float(value)
     known = [v for v in map(_optional_float, values) if v is not None]
     if mine is None or not known:
@@ -295,8 +372,9 @@ class Benchmark:
     neighbour_model : str
         ``"2021"`` or ``"2025"``: the model used.
     quartile : str or None
-        ``"A"`` (best) to ``"D"`` (worst) among all councils with a value that year,
-        by the measure's polarity (see :func:`quartile_band`).
+        ``"A"`` (best) to ``"D"`` (worst): the *published* quartile, the council's own
+        published value among all councils with a value that year, by the measure's polarity
+        (see :func:`quartile_band`); ``None`` for a measure without quartiles.
     councils_n : int
         How many councils had a value that year (the quartile's population).
     neighbour_codes : tuple of str
@@ -322,6 +400,11 @@ class Benchmark:
     councils_n: int = 0
     neighbour_codes: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     notes: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    councils: tuple[float, ...] = attrs.field(
+        default=(), converter=_float_tuple, repr=False, eq=False
+    )
+    """Every council's published value that year (the quartiles' population), for ranking
+    another figure among them."""
 
 
 def _council_value(
@@ -383,20 +466,62 @@ def _existence_note(la: LocalAuthority, measure: Measure, year: int) -> str | No
     )
 
 
+def comparator_measure(comparator: Comparator) -> Measure:
+    """A plugin's comparator as a :class:`Measure` (its values stay with the comparator)."""
+    return Measure(
+        key=comparator.key,
+        title=comparator.label,
+        unit=comparator.unit,
+        polarity=comparator.polarity,
+        source_file=comparator.source,
+        definition=comparator.definition,
+        publication=comparator.source,
+        period_end=comparator.period_end,
+        years=comparator.years,
+        decimals=comparator.decimals,
+        quartiles=comparator.polarity != "neutral",
+        source="plugin",
+    )
+
+
+def _resolve(
+    measure: str | Measure | Comparator, comparators: Mapping[str, Comparator] | None
+) -> tuple[Measure, Comparator | None]:
+    if isinstance(measure, Comparator):
+        return comparator_measure(measure), measure
+    key = measure.key if isinstance(measure, Measure) else str(measure).strip()
+    if comparators and key in comparators:
+        return comparator_measure(comparators[key]), comparators[key]
+    return get_measure(measure), None
+
+
+def year_data(
+    measure: Measure, year: int, comparator: Comparator | None = None
+) -> _data.MeasureYear | None:
+    """The published values of a measure in a year, from its source; None when not packaged."""
+    if comparator is not None:
+        return comparator.year(year)
+    if measure.source == "lait":
+        return _data.lait_year(measure.key, year)
+    return _data.value_index().get((measure.key, year))
+
+
 def benchmark(
-    measure: str | Measure,
+    measure: str | Measure | Comparator,
     la: str | LocalAuthority,
     year: int | str,
     *,
     neighbours: str = "mean",
     model: str | None = None,
+    comparators: Mapping[str, Comparator] | None = None,
 ) -> Benchmark:
     """England, region, statistical neighbours and quartile for one council, measure and year.
 
     Parameters
     ----------
-    measure : str or Measure
-        Measure key (see :func:`measures`).
+    measure : str, Measure or Comparator
+        Measure key (see :func:`measures`), or a plugin's comparator (or its key, with
+        ``comparators``).
     la : str or LocalAuthority
         Old code, new code or name (see :func:`~.resolve_la`).
     year : int or str
@@ -407,6 +532,9 @@ def benchmark(
     model : {"2021", "2025"} or None
         Statistical neighbour model; ``None`` chooses by year (see :func:`~.default_model`),
         falling back to the other model when the council has no entry in that one.
+    comparators : mapping, optional
+        Plugins' comparators by key (``Registry.comparators``), looked up before the
+        packaged measures.
 
     Returns
     -------
@@ -434,13 +562,13 @@ def benchmark(
     >>> b.la_value, b.england, round(b.neighbours, 2), b.neighbours_n
     (21.8, 24.2, 23.65, 10)
     """
-    m = get_measure(measure)
+    m, comparator = _resolve(measure, comparators)
     authority = resolve_la(la)
     y = parse_year(year)
     if neighbours not in NEIGHBOUR_METHODS:
         raise ValueError(f"Unknown neighbour average {neighbours!r}: choose 'mean' or 'median'.")
     chosen, codes, notes = _choose_model(authority, y, model)
-    data = _data.value_index().get((m.key, y))
+    data = year_data(m, y, comparator)
     if data is None:
         span = f"{m.years[0]} to {m.years[-1]}" if m.years else "no year"
         notes.insert(0, f"Not published for {y} (packaged: {span}).")
@@ -489,10 +617,11 @@ def benchmark(
         neighbours_n=len(values),
         neighbour_method=neighbours,
         neighbour_model=chosen,
-        quartile=quartile_band(la_value, councils, m.polarity),
+        quartile=quartile_band(la_value, councils, m.polarity) if m.quartiles else None,
         councils_n=len(councils),
         neighbour_codes=codes,
         notes=notes,
+        councils=councils,
     )
 
 
