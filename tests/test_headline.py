@@ -499,7 +499,7 @@ def test_workbook_percentages_are_fractions_and_every_sheet_is_set_up(
     rows = list(summary.iter_rows())
     header = next(i for i, r in enumerate(rows) if r[0].value == "Indicator")
     names = [c.value for c in rows[header]]
-    rr = rows[header + 1]
+    rr = next(r for r in rows[header + 1 :] if r[1].value == RR)  # the report's order
     value = rr[names.index("Value")]
     # 50.0% stored as 0.5, unrounded, with Excel's percent format (rounding by format only)
     assert value.value == pytest.approx(0.5) and value.number_format == "0.0%"

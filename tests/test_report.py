@@ -302,18 +302,19 @@ def test_workbook_reads_back(small_dataset: sm.Dataset, tmp_path: Path) -> None:
     report = _report(small_dataset, indicators=[RR, "national.referrals"])
     path = write_workbook(report, tmp_path / "r.xlsx")
     book = openpyxl.load_workbook(path)
-    # issue 16: sheets named by the indicators' titles, percentages stored as fractions
-    assert book.sheetnames == ["Summary", "Re-referrals within 12 months", "Referrals"]
+    # issue 16: sheets named by the indicators' titles, percentages stored as fractions;
+    # issue 17: in the report's order (front door: referrals, then re-referrals)
+    assert book.sheetnames == ["Summary", "Referrals", "Re-referrals within 12 months"]
     summary = book["Summary"]
     rows = list(summary.iter_rows(values_only=True))
     header = next(i for i, r in enumerate(rows) if r[0] == "Indicator")
     body = [r for r in rows[header + 1 :] if r[0]]
-    assert [r[1] for r in body] == [RR, "national.referrals"]
-    rr = body[0]
+    assert [r[1] for r in body] == ["national.referrals", RR]
+    rr = body[1]
     assert rr[3] == pytest.approx(0.40) and rr[5] == "worsening"
     # April's 33.3...%: stored unrounded, rounded by its format only
     assert rr[4] == pytest.approx(1 / 3, rel=1e-12)
-    assert summary.cell(row=header + 2, column=4).number_format == "0.0%"
+    assert summary.cell(row=header + 3, column=4).number_format == "0.0%"
     sheet = book["Re-referrals within 12 months"]
     cells = {c.value: c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)}
     # the hostile team name is text, not a formula

@@ -576,7 +576,7 @@ def test_report_in_headless_chromium(
                 displayed: box.width > 0 && box.height > 0
                   && getComputedStyle(el).visibility !== "hidden"
                   && getComputedStyle(el).display !== "none",
-                heading: el.querySelector("h2").textContent,
+                heading: el.querySelector("h3").textContent,
                 svgs: svgs.length,
                 svg_width: svg ? svg.width : 0,
                 svg_height: svg ? svg.height : 0
@@ -661,40 +661,110 @@ def test_suppressed_figures_show_c_and_give_nothing_away() -> None:
     assert "On target" not in text and "Off target" not in text
 
 
-def test_printed_summary_fits_the_a4_page(
-    synthetic_page: tuple[str, float], tmp_path: Path
+def _pdf_pages(data: bytes) -> list[str]:
+    """Each printed page's text, read with pypdf (skips when it is not installed)."""
+    import io
+
+    pypdf = pytest.importorskip("pypdf", reason="pypdf reads the printed PDF (test extra)")
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def _first_line(text: str) -> str:
+    """A printed page's first line of content (the page number in its margin aside)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return next((line for line in lines if not re.fullmatch(r"Page \d+ of \d+", line)), "")
+
+
+def test_printed_pack_a_summary_page_numbers_and_sections_starting_pages(
+    synthetic_report: Report, tmp_path: Path
 ) -> None:
-    """On paper the summary keeps every column: laid out as print media at the width A4 leaves
-    inside the page margins (188 mm, 710 CSS pixels), no column of the summary runs past the
-    page's edge (its last columns, the neighbours and the quartile, were cut off). The printed
-    PDF is kept as a test artefact."""
+    """Printed from Chromium (landscape A4, the page's own CSS page size): the committee
+    pack's front page alone on page 1, the key messages next, the summary on exactly one page
+    with its type at least 8 pt and no column past the page's edge, every page numbered
+    "Page n of N", each section of the child's journey starting a page, and no page starting
+    with a fragment of a table (every page opens on a heading). The PDF is kept as a test
+    artefact."""
     import base64
 
+    import attrs
+
+    from safeguarding_metrics.report.settings import CommitteePack
+
+    report = attrs.evolve(
+        synthetic_report,
+        committee=CommitteePack(
+            committee="Improving Lives Select Commission",
+            meeting_date=dt.date(2016, 2, 3),
+            recommendations=["That members review the performance report"],
+            contact_officer="Performance Assurance Manager",
+            wards="All",
+        ),
+    )
     path = tmp_path / "report.html"
-    path.write_text(synthetic_page[0], encoding="utf-8")
+    path.write_text(render_html(report), encoding="utf-8")
     driver = _driver(tmp_path)
     try:
-        driver.set_window_size(710, 1000)
+        # laid out as print media at the width landscape A4 leaves inside its margins
+        driver.set_window_size(1047, 900)
         driver.get(path.resolve().as_uri())
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
-        overflow = driver.execute_script(
+        laid = driver.execute_script(
             """
             var page = document.documentElement.clientWidth;
-            var cells = document.querySelectorAll("table.summary thead th");
-            return Array.prototype.map.call(cells, function (th) {
-              return th.getBoundingClientRect().right - page;
-            });
+            var cells = Array.prototype.filter.call(
+              document.querySelectorAll("table.summary th, table.summary td"),
+              function (c) { return getComputedStyle(c).display !== "none"; });
+            return {
+              overflow: Math.max.apply(null, cells.map(function (c) {
+                return c.getBoundingClientRect().right - page; })),
+              smallest: Math.min.apply(null, cells.map(function (c) {
+                return parseFloat(getComputedStyle(c).fontSize); })),
+              columns: Array.prototype.filter.call(
+                document.querySelectorAll("table.summary thead th"),
+                function (c) { return getComputedStyle(c).display !== "none"; }).length
+            };
             """
         )
-        assert len(overflow) == 11
-        assert max(overflow) <= 1, overflow
+        assert laid["overflow"] <= 1, laid
+        assert laid["smallest"] >= 8 * 96 / 72 - 0.01, laid  # 8 pt in CSS pixels
+        assert laid["columns"] == 9  # fewer than the workbook's: previous and quartile left out
         pdf = driver.execute_cdp_cmd(
-            "Page.printToPDF",
-            {"paperWidth": 8.27, "paperHeight": 11.69, "preferCSSPageSize": True},
+            "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
         )
-        ARTEFACTS.mkdir(exist_ok=True)
-        printed = ARTEFACTS / "report-printed.pdf"
-        printed.write_bytes(base64.b64decode(pdf["data"]))
-        assert printed.read_bytes().startswith(b"%PDF")
     finally:
         driver.quit()
+    data = base64.b64decode(pdf["data"])
+    ARTEFACTS.mkdir(exist_ok=True)
+    (ARTEFACTS / "report-printed.pdf").write_bytes(data)
+    pages = _pdf_pages(data)
+    total = len(pages)
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {total}" in text, number
+    # the front page, then the key messages, then the summary on one page
+    assert "Improving Lives Select Commission" in pages[0] and "Recommendations" in pages[0]
+    assert "Key messages" not in pages[0]
+    assert _first_line(pages[1]).startswith("Key messages")
+    summary = [n for n, text in enumerate(pages) if "Summary of performance" in text]
+    assert len(summary) == 1
+    first_row, last_row = report.sections[0], report.sections[-1]
+    page = pages[summary[0]]
+    assert first_row.indicator.title in page and last_row.indicator.title in page
+    assert "Indicator" not in _first_line(pages[summary[0] + 1])  # no header run on
+    # each section of the journey starts a page, in the journey's order
+    from safeguarding_metrics.indicator import SECTION_NAMES
+
+    journeys = list(
+        dict.fromkeys(SECTION_NAMES[s.indicator.placed_section] for s in report.sections)
+    )
+    starts = [_first_line(text) for text in pages]
+    assert [line for line in starts if line in journeys] == journeys
+    # every page opens on a heading: the title, a section, an indicator, the data quality
+    headings = {
+        "Summary of performance",
+        "Data quality",
+        *journeys,
+        *(s.indicator.title for s in report.sections),
+    }
+    for number, line in enumerate(starts[2:], start=3):
+        assert line in headings or line.startswith("Key messages"), (number, line)

@@ -14,12 +14,13 @@ import pandas as pd
 from ..calendar import Period, add_months, window_start
 from ..calendar import periods as make_periods
 from ..engine import Results, UsageError, calculate, target_status
-from ..indicator import Kind, Target
+from ..indicator import SECTION_NAMES, Kind, Target
 from ..model import Dataset
 from ..model.quality import holes
 from ..registry import Registry
 from .commentary import CommentaryFile, draft_commentary
 from .formatting import is_missing, period_name
+from .key_messages import KEY_MESSAGES, KeyMessages, draft_key_messages, service_key_messages
 from .model import (
     QUALITY_SUMMARY_COLUMNS,
     SECTION_SERIES_COLUMNS,
@@ -193,7 +194,8 @@ def build_report(
             raise UsageError(f"the dataset holds no records of council {code!r}")
     sections = []
     summary_rows = []
-    for indicator_id, indicator in results.indicators.items():
+    ordered = sorted(results.indicators.items(), key=lambda item: item[1].report_order)
+    for indicator_id, indicator in ordered:
         rows = frame.loc[frame["indicator"] == indicator_id]
         window = _window(indicator)
         rows = suppress_results(rows, indicator.unit, suppress_below)
@@ -240,20 +242,22 @@ def build_report(
             )
         )
         row = _summary_row(indicator, window, label, latest, status, reason)
+        row["worse_run"] = worse_run(series, indicator)
         judged = teams.loc[teams["target_status"].notna()]
         if len(judged):
             row["teams"] = len(judged)
             row["teams_outside"] = int((judged["target_status"] != "green").sum())
+        row["section"] = SECTION_NAMES[indicator.placed_section]
         row.update(
             _year_ago_figures(indicator, dataset, ago, latest, year_ago_rows, code, suppress_below)
         )
         summary_rows.append(row)
     summary = pd.DataFrame(summary_rows, columns=list(SUMMARY_COLUMNS))
-    for column in ("teams", "teams_outside"):
+    for column in ("teams", "teams_outside", "worse_run"):
         summary[column] = pd.to_numeric(summary[column]).astype("Int64")
     warnings = [*notes, *results.warnings]
     if commentary is not None:
-        unknown = sorted(commentary.indicators - set(results.indicators))
+        unknown = sorted(commentary.indicators - set(results.indicators) - {KEY_MESSAGES})
         if unknown:
             warnings.append(
                 f"the commentary file has entries for indicators not in this report: "
@@ -280,7 +284,44 @@ def build_report(
         warnings=tuple(warnings),
         timings=timings,
         quality=quality_summary(dataset.quality),
+        key_messages=_key_messages(summary, commentary, sections, every),
+        committee=settings.committee if settings is not None else None,
     )
+
+
+def _key_messages(
+    summary: pd.DataFrame,
+    commentary: CommentaryFile | None,
+    sections: list[Section],
+    every: str,
+) -> KeyMessages:
+    """The first page: drafted from the summary, replaced by the service's own key messages
+    when the commentary file has an entry for :data:`~.key_messages.KEY_MESSAGES` for the
+    latest period."""
+    drafts = draft_key_messages(summary, every=every)
+    latest = next((s.latest for s in sections if s.latest), None)
+    if commentary is None or latest is None:
+        return drafts
+    found = commentary.find(
+        KEY_MESSAGES,
+        str(latest["period"]),
+        pd.Timestamp(latest["period_end"]).date(),
+        pd.Timestamp(latest["period_start"]).date(),
+    )
+    if found is None or not found.text.strip():
+        return drafts
+    return service_key_messages(drafts, found.text, found.source)
+
+
+def worse_run(series: pd.DataFrame, indicator: Any) -> int | None:
+    """How many periods running, up to the latest, the headline worsened on the one before
+    (0 when the latest did not); None for a measure with no better direction."""
+    if str(indicator.polarity) == "neutral":
+        return None
+    worse = (series["direction"].astype(object) == "worsening").to_numpy()[::-1]
+    if not len(worse) or not worse[0]:
+        return 0
+    return int(len(worse) if worse.all() else worse.argmin())
 
 
 def _first_full_quarter(first: dt.date, last: dt.date) -> tuple[dt.date, str | None]:

@@ -37,7 +37,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from ..indicator import Kind, Polarity, Unit
+from ..indicator import SECTION_NAMES, Kind, Polarity, Unit
 from .charts import chart_svg
 from .formatting import (
     DIRECTION_ARROWS,
@@ -48,6 +48,7 @@ from .formatting import (
     is_missing,
     period_name,
 )
+from .key_messages import KeyMessage
 from .model import Report, Section
 
 __all__ = ["CONTENT_SECURITY_POLICY", "render_html", "write_html"]
@@ -120,6 +121,12 @@ def _view(report: Report, *, charts: bool) -> dict[str, Any]:
         if not groups or groups[-1]["name"] != name:
             groups.append({"name": name, "rows": []})
         groups[-1]["rows"].append(view["row"])
+    journeys: list[dict[str, Any]] = []
+    for view in sections:
+        if not journeys or journeys[-1]["name"] != view["group"]:
+            anchor = "sec-" + view["section_key"].replace("_", "-")
+            journeys.append({"name": view["group"], "anchor": anchor, "sections": []})
+        journeys[-1]["sections"].append(view)
     statuses = [v["row"]["status_class"] for v in sections]
     directions = [v["row"]["direction_class"] for v in sections]
     council = (
@@ -145,6 +152,9 @@ def _view(report: Report, *, charts: bool) -> dict[str, Any]:
         "period_word": "quarter" if every == "quarter" else "month",
         "groups": groups,
         "sections": sections,
+        "journeys": journeys,
+        "key_messages": _key_messages_view(report, {v["id"]: v["anchor"] for v in sections}),
+        "committee": _committee_view(report),
         "count": len(sections),
         "glance": {
             "green": statuses.count("green"),
@@ -199,10 +209,49 @@ def _suppression_note(below: int | None) -> str:
 
 
 def _group_name(section: Section) -> str:
-    plugin = section.indicator.plugin
-    if plugin == "national":
-        return "National measures"
-    return f"Local measures ({plugin})"
+    """The section of the child's journey the indicator is placed in (local and national
+    measures together)."""
+    return SECTION_NAMES[section.indicator.placed_section]
+
+
+def _key_messages_view(report: Report, anchors: Mapping[str, str]) -> dict[str, Any]:
+    """The first page: the service's key messages, or the drafts with links to their
+    sections."""
+    messages = report.key_messages
+
+    def one(message: KeyMessage) -> dict[str, str]:
+        return {
+            "text": message.text,
+            "section": message.section,
+            "anchor": anchors.get(message.indicator, ""),
+        }
+
+    return {
+        "drafted": messages.drafted,
+        "service": list(messages.service),
+        "source": messages.source,
+        "improvements": [one(m) for m in messages.improvements],
+        "concerns": [one(m) for m in messages.concerns],
+    }
+
+
+def _committee_view(report: Report) -> dict[str, Any] | None:
+    """The committee pack's front page, from the report settings (None without one)."""
+    pack = report.committee
+    if pack is None:
+        return None
+    meeting = pack.meeting_date
+    return {
+        "committee": pack.committee,
+        "meeting": "" if meeting is None else f"{meeting.day} {meeting:%B %Y}",
+        "meeting_iso": "" if meeting is None else meeting.isoformat(),
+        "title": pack.title or report.title,
+        "contact": list(pack.contact_officer),
+        "recommendations": list(pack.recommendations),
+        "wards": pack.wards,
+        "exempt": pack.exempt,
+        "summary": pack.summary,
+    }
 
 
 def _short_period(start: Any, end: Any, every: str) -> str:
@@ -468,6 +517,7 @@ def _series_view(section: Section, every: str) -> dict[str, Any]:
         )
     return {
         "rows": rows,
+        **_count_headers(section),
         "flow": flow,
         "headline": headline,
         "counted": counted,
@@ -475,6 +525,33 @@ def _series_view(section: Section, every: str) -> dict[str, Any]:
         "has_target": has_target,
         "period_word": "Quarter" if every == "quarter" else "Month",
     }
+
+
+def _count_headers(section: Section) -> dict[str, Any]:
+    """The series' and teams' count columns named by what they count: the numerator by
+    ``of_which_label`` ("Within 45 working days"), the denominator by ``count_label``
+    ("Assessments completed"). A mean shows only what it averages over (the number of
+    children, not the sum of their days)."""
+    indicator = section.indicator
+    unit = Unit(indicator.unit)
+    count = indicator.count_label or ("Counted" if unit != Unit.COUNT else "Number")
+    if unit == Unit.COUNT:
+        return {"show_numerator": True, "numerator_header": _capital(count)}
+    if unit.is_mean:
+        return {
+            "show_numerator": False,
+            "numerator_header": "",
+            "denominator_header": _capital(count),
+        }
+    return {
+        "show_numerator": True,
+        "numerator_header": _capital(indicator.of_which_label or "Of which met"),
+        "denominator_header": _capital(count),
+    }
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _teams_view(section: Section) -> list[dict[str, str]]:
@@ -532,6 +609,8 @@ def _section_view(
         "id": indicator.id,
         "title": indicator.title,
         "group": _group_name(section),
+        "section_key": indicator.placed_section,
+        "plain": indicator.plain,
         "ok": row["ok"],
         "reason": section.reason or "",
         "description": indicator.description,

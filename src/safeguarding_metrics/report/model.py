@@ -16,6 +16,8 @@ import pandas as pd
 
 from ..engine import Results
 from ..indicator import Indicator
+from .key_messages import KeyMessages
+from .settings import CommitteePack
 
 __all__ = [
     "QUALITY_SUMMARY_COLUMNS",
@@ -27,7 +29,11 @@ __all__ = [
     "Section",
 ]
 
-#: One row per indicator in :attr:`Report.summary`. ``window`` is the indicator's headline
+#: One row per indicator in :attr:`Report.summary`, in the report's order: by ``section`` (its
+#: name, :data:`~safeguarding_metrics.indicator.SECTIONS`, the child's journey) then the
+#: indicator's ``order`` within it. ``worse_run`` is how many periods running, up to the latest,
+#: the headline has worsened on the one before (0 when the latest did not; null for a measure
+#: with no better direction). ``window`` is the indicator's headline
 #: window (:attr:`~safeguarding_metrics.Indicator.headline`, a council's settings applied):
 #: ``period`` for timeliness, count and snapshot measures and for measures with a window of
 #: their own such as the adoption scorecard's 36 months, ``ytd`` for the rates DfE publishes by
@@ -43,6 +49,7 @@ __all__ = [
 #: bounds (``target`` is then empty); ``teams`` and ``teams_outside``: how many teams the
 #: breakdown has at the latest period and how many of them miss the target (amber or red).
 SUMMARY_COLUMNS = (
+    "section",
     "indicator",
     "title",
     "kind",
@@ -64,6 +71,7 @@ SUMMARY_COLUMNS = (
     "year_ago",
     "year_ago_change",
     "year_ago_note",
+    "worse_run",
     "target",
     "target_lower",
     "target_upper",
@@ -226,7 +234,8 @@ class Report:
     summary
         :data:`SUMMARY_COLUMNS`, one row per indicator, in the order of :attr:`sections`.
     sections
-        One :class:`Section` per indicator, ordered by plugin then id.
+        One :class:`Section` per indicator, in the report's order: by section of the child's
+        journey, then the indicator's order within it (local and national together).
     results
         The full results behind the report (every window, period and breakdown).
     suppress_below
@@ -243,6 +252,11 @@ class Report:
     quality
         The dataset's data-quality findings by place and kind
         (:data:`QUALITY_SUMMARY_COLUMNS`): what the figures marked with findings rest on.
+    key_messages
+        The first page: improvements and concerns drafted from the summary, or the service's
+        own (:mod:`~.key_messages`).
+    committee
+        The committee pack's front page, from the report settings, or None.
     """
 
     title: str
@@ -263,6 +277,8 @@ class Report:
     quality: pd.DataFrame = attrs.field(
         factory=lambda: pd.DataFrame(columns=list(QUALITY_SUMMARY_COLUMNS))
     )
+    key_messages: KeyMessages = attrs.field(factory=KeyMessages)
+    committee: CommitteePack | None = None
 
     @property
     def latest_period(self) -> str:
