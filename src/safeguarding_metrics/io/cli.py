@@ -10,6 +10,7 @@ malformed or truncated XML file, an unrecognised CSV, or with ``--strict`` the f
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,7 @@ def add_parser(subparsers: Any) -> None:
         dest="annex_a",
         help="Ofsted Annex A workbook (.xlsx)",
     )
+    _add_ssd_arguments(parser)
     parser.add_argument("--output", required=True, metavar="DATASET", help="folder to write")
     parser.add_argument("--la", metavar="CODE", help="record this authority code in column la")
     parser.add_argument(
@@ -92,6 +94,58 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress, no notes")
     parser.set_defaults(func=run)
+
+
+def _add_ssd_arguments(parser: argparse.ArgumentParser) -> None:
+    """The Standard Safeguarding Dataset options (``docs/ssd.md``)."""
+    ssd = parser.add_argument_group(
+        "Standard Safeguarding Dataset (SSD)",
+        "read the ssd_* tables of the council's database instead of returns; the URL is a "
+        "SQLAlchemy URL (mssql+pyodbc://..., postgresql+psycopg://..., sqlite:///FILE, "
+        "duckdb:///FILE), given in one of three ways so that a password need not sit in "
+        "shell history",
+    )
+    ssd.add_argument("--ssd", metavar="URL", help="the database URL")
+    ssd.add_argument("--ssd-env", metavar="VAR", help="an environment variable holding the URL")
+    ssd.add_argument("--ssd-file", metavar="PATH", help="a file whose first line is the URL")
+    ssd.add_argument("--ssd-schema", metavar="NAME", help="the schema of the ssd_* tables")
+    ssd.add_argument(
+        "--ssd-since",
+        metavar="YYYY-MM-DD",
+        help="read only records open on or dated after this day (shortens every look-back; "
+        "default: the whole history)",
+    )
+    ssd.add_argument(
+        "--ssd-role",
+        action="append",
+        default=None,
+        metavar="ROLE",
+        help="an ssd_involvements role that is the allocated worker (repeat for several; "
+        "default: Allocated Case Worker, Allocated Social Worker, Allocated Worker, Case "
+        "Holder, Key Worker)",
+    )
+
+
+def _wants_ssd(args: argparse.Namespace) -> bool:
+    return any(getattr(args, name, None) for name in ("ssd", "ssd_env", "ssd_file"))
+
+
+def _import_ssd(args: argparse.Namespace) -> Any:
+    """The SSD import the options ask for (raises as :func:`~.ssd.import_ssd` does)."""
+    from .ssd import DEFAULT_ALLOCATED_ROLES, import_ssd
+
+    since = dt.date.fromisoformat(args.ssd_since) if args.ssd_since else None
+    return import_ssd(
+        args.ssd,
+        env=args.ssd_env,
+        file=args.ssd_file,
+        schema=args.ssd_schema,
+        since=since,
+        allocated_roles=tuple(args.ssd_role or DEFAULT_ALLOCATED_ROLES),
+        la=args.la,
+        progress=not args.quiet,
+        strict=args.strict,
+    )
 
 
 class _Progress:
@@ -127,8 +181,21 @@ class _Progress:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``safeguarding-metrics import``; returns the exit code (see the module docstring)."""
-    if not (args.cin or args.ssda903 or args.annex_a):
-        _say("error: give at least one return: --cin FILE, --ssda903 PATH or --annex-a FILE")
+    ssd = _wants_ssd(args)
+    if ssd and (args.cin or args.ssda903 or args.annex_a or args.pooled):
+        _say("error: --ssd reads the whole dataset from the database: give no returns with it")
+        return 2
+    if sum(bool(getattr(args, n, None)) for n in ("ssd", "ssd_env", "ssd_file")) > 1:
+        _say("error: give the database URL one way: --ssd, --ssd-env or --ssd-file")
+        return 2
+    if not ssd and (args.ssd_schema or args.ssd_since or args.ssd_role):
+        _say("error: --ssd-schema, --ssd-since and --ssd-role go with --ssd URL")
+        return 2
+    if not (args.cin or args.ssda903 or args.annex_a or ssd):
+        _say(
+            "error: give at least one return: --cin FILE, --ssda903 PATH or --annex-a FILE, "
+            "or a database: --ssd URL"
+        )
         return 2
     if args.la and args.pooled:
         _say("error: give either --la CODE (one authority) or --pooled, not both")
@@ -144,6 +211,8 @@ def run(args: argparse.Namespace) -> int:
             f"{' ...' if len(existing) > 5 else ''}); use --force to replace it"
         )
         return 2
+    if ssd:
+        return _run_ssd(args, output)
     progress = None if args.quiet else _Progress()
     try:
         result = import_returns(
@@ -164,6 +233,37 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if progress is not None:
         progress.finish()
+    write_dataset(result, output)
+    print(result.summary(), file=sys.stderr)
+    if not args.quiet:
+        for note in result.notes:
+            _say(f"note: {note}")
+    errors = int((result.quality["severity"] == "error").sum()) if len(result.quality) else 0
+    _say(
+        f"wrote {len(result.frames)} table(s) to {output}; {len(result.quality):,} finding(s) "
+        f"({errors:,} error(s)) listed in {output / QUALITY_FILE}."
+    )
+    return 0
+
+
+def _run_ssd(args: argparse.Namespace, output: Path) -> int:
+    """``import --ssd``: the SSD tables of a database as a dataset folder."""
+    if args.ssd_since:
+        try:
+            dt.date.fromisoformat(args.ssd_since)
+        except ValueError:
+            _say(f"error: --ssd-since {args.ssd_since!r} is not a day (YYYY-MM-DD)")
+            return 2
+    try:
+        result = _import_ssd(args)
+    except ValueError as exc:
+        _say(f"error: {_sentence(str(exc))}")
+        return 2
+    except DataError as exc:
+        fault = exc.fault
+        text = f"{fault.file}: {fault.reason}" if fault.row is None else _record_error_text(exc)
+        _say(f"error: {_sentence(text)} Nothing was written.")
+        return 1
     write_dataset(result, output)
     print(result.summary(), file=sys.stderr)
     if not args.quiet:

@@ -27,6 +27,7 @@ __all__ = [
     "DATE_WINDOWS",
     "SsdConnectionError",
     "SsdRead",
+    "columns_of",
     "connect",
     "masked",
     "read_ssd_tables",
@@ -183,30 +184,39 @@ def _present(engine: sa.engine.Engine, schema: str | None) -> dict[str, str]:
     return {name.lower(): name for name in names}
 
 
+def columns_of(connection: sa.Connection, name: str, schema: str | None) -> list[str]:
+    """A table's column names, from an empty ``SELECT *`` (the name quoted by SQLAlchemy):
+    portable where a dialect's reflection is not (DuckDB's with SQLAlchemy 2.1)."""
+    query: sa.Select = sa.select(sa.literal_column("*"))
+    query = query.select_from(sa.table(name, schema=schema))
+    return list(connection.execute(query.limit(0)).keys())
+
+
 def _statement(
-    table: sa.Table, name: str, since: dt.date | None
+    actual: str, names: list[str], name: str, schema: str | None, since: dt.date | None
 ) -> tuple[sa.Select, sa.Select, tuple[str, ...]]:
-    """The SELECT of the SSD's known columns (as the driver returns them), in the order of
-    the table's row identifier, with the ``since`` filter; its COUNT; the columns absent."""
-    by_lower = {c.name.lower(): c for c in table.columns}
+    """The SELECT of the SSD's known columns (untyped: as the driver returns them), in the
+    order of the table's row identifier, with the ``since`` filter; its COUNT; the columns
+    absent."""
+    by_lower = {n.lower(): n for n in names}
     fields = [f for f, _ in SSD_TABLES[name]]
-    columns = [
-        sa.type_coerce(by_lower[f], sa.types.NullType()).label(f) for f in fields if f in by_lower
-    ]
+    table = sa.table(actual, *(sa.column(n) for n in names), schema=schema)
+    present = {f: table.c[by_lower[f]] for f in fields if f in by_lower}
+    columns = [column.label(f) for f, column in present.items()]
     absent = tuple(f for f in fields if f not in by_lower)
     statement = sa.select(*columns)
     window = DATE_WINDOWS.get(name)
-    if since is not None and window is not None and window[0] in by_lower:
+    if since is not None and window is not None and window[0] in present:
         day = dt.datetime(since.year, since.month, since.day)
-        start = by_lower[window[0]]
+        start = present[window[0]]
         condition = sa.or_(start >= day, start.is_(None))
-        if window[1] is not None and window[1] in by_lower:
-            end = by_lower[window[1]]
+        if window[1] is not None and window[1] in present:
+            end = present[window[1]]
             condition = sa.or_(condition, end.is_(None), end >= day)
         statement = statement.where(condition)
     count = sa.select(sa.func.count()).select_from(statement.subquery())
-    if fields[0] in by_lower:
-        statement = statement.order_by(by_lower[fields[0]])
+    if fields[0] in present:
+        statement = statement.order_by(present[fields[0]])
     return statement, count, absent
 
 
@@ -287,8 +297,8 @@ def _read_one(
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """One table's rows, fetched :data:`CHUNK_ROWS` at a time."""
     with engine.connect() as connection:
-        table = sa.Table(actual, sa.MetaData(), schema=schema, autoload_with=connection)
-        statement, count, absent = _statement(table, name, since)
+        names = columns_of(connection, actual, schema)
+        statement, count, absent = _statement(actual, names, name, schema, since)
         total = int(connection.execute(count).scalar_one())
         result = connection.execution_options(yield_per=CHUNK_ROWS).execute(statement)
         keys = list(result.keys())
