@@ -661,9 +661,15 @@ def test_indicator_metadata() -> None:
         assert meta["source"] and meta["description"] and found[indicator].compute.__doc__
         doc = found[indicator].compute.__doc__ or ""
         assert "References" in doc and "Numerator" in doc
-    assert found["national.cla_3plus_placements"].benchmark == "cla_3plus_placements"
-    assert found["national.cla_long_term_stability"].benchmark == "cla_long_term_stability"
-    assert found["national.care_leavers_eet"].benchmark == "care_leavers_eet_19_21"
+    # the LAIT's measures: the same figures as the DfE tables' 2021-2025, from 2015-16 (2017-18
+    # for long-term stability); care leavers of every age are not the DfE's 19 to 21
+    link = found["national.cla_3plus_placements"].benchmark
+    assert link is not None and (link.key, link.like_for_like) == ("LACStable_2016on", True)
+    link = found["national.cla_long_term_stability"].benchmark
+    assert link is not None and (link.key, link.like_for_like) == ("LAC_LongStable%", True)
+    link = found["national.care_leavers_eet"].benchmark
+    assert link is not None and (link.key, link.like_for_like) == ("CareLeaverEET", False)
+    assert "19 to 21" in link.reason
     assert found["national.cla_visits_on_time"].benchmark is None
     assert [p.name for p in found["national.cla_visits_on_time"].parameters] == [
         "reg28_special_cases"

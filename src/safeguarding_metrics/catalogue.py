@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 
+from .benchmarks.comparator import BenchmarkLink
 from .indicator import SECTION_NAMES, Indicator
 from .model import table_specs
 from .registry import Registry
@@ -18,6 +19,24 @@ __all__ = ["catalogue_markdown", "contract_markdown"]
 
 def _first_paragraph(text: str) -> str:
     return inspect.cleandoc(text).split("\n\n", 1)[0].replace("\n", " ")
+
+
+def _benchmark_words(link: BenchmarkLink, registry: Registry) -> str:
+    """The comparator an indicator is set beside, what it is, and the like-for-like verdict."""
+    from .benchmarks.lookup import get_measure
+
+    if link.key in registry.comparators:
+        comparator = registry.comparators[link.key]
+        what = f"`{link.key}`, {comparator.label} ({comparator.source})"
+    else:
+        try:
+            measure = get_measure(link.key)
+        except LookupError:
+            what = f"`{link.key}` (unknown)"
+        else:
+            origin = "LAIT" if measure.source == "lait" else f"DfE {measure.dfe_ref or 'table'}"
+            what = f"`{link.key}` ({origin}): {measure.title}"
+    return f"- Benchmark: {what}; {link.verdict()}"
 
 
 def _section_words(indicator: Indicator) -> str:
@@ -90,7 +109,7 @@ def catalogue_markdown(registry: Registry) -> str:
         if indicator.target is not None:
             lines.append(f"- Default target: {indicator.target:g}")
         if indicator.benchmark:
-            lines.append(f"- Benchmark: DfE published measure `{indicator.benchmark}`")
+            lines.append(_benchmark_words(indicator.benchmark, registry))
         lines.append(f"- Plugin: `{prov.plugin}` ({prov.distribution or 'not installed'})")
         feeding = [d.id for d in registry.due_lists.values() if d.indicator == indicator.id]
         if feeding:

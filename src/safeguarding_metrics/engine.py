@@ -88,6 +88,10 @@ RESULT_COLUMNS = (
     "neighbours_n",
     "quartile",
     "benchmark_year",
+    "benchmark",
+    "like_for_like",
+    "benchmark_note",
+    "figure_quartile",
 )
 
 
@@ -595,7 +599,13 @@ def calculate(
     frame = _result_frame(rows)
     if benchmarks:
         frame = _add_benchmarks(
-            frame, {i.id: i for i in chosen}, la, neighbours, warnings, benchmark_years
+            frame,
+            {i.id: i for i in chosen},
+            la,
+            neighbours,
+            warnings,
+            benchmark_years,
+            registry.comparators,
         )
     return Results(
         frame=_ordered(frame),
@@ -1038,49 +1048,15 @@ def _add_benchmarks(
     neighbours: str,
     warnings: list[str],
     years: str = "same",
+    comparators: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """England, region, neighbours and quartile for the measure each indicator links to."""
-    for column in ("england", "region", "neighbours", "neighbours_n", "quartile", "benchmark_year"):
-        frame[column] = None
-    try:
-        from . import benchmarks as bm
-    except ImportError:  # pragma: no cover - the benchmarks package ships with the library
-        return frame
-    lookup = getattr(bm, "benchmark", None)
-    if lookup is None:  # pragma: no cover
-        return frame
-    from .benchmarks._data import measure_years
+    """England, region, neighbours and the two labelled quartiles of the comparator each
+    indicator links to (:func:`safeguarding_metrics.benchmarks.results.add_benchmarks`)."""
+    from .benchmarks.results import add_benchmarks
 
-    published = measure_years()
-    cache: dict[tuple[str, str, int], Any] = {}
-    for i, row in frame.iterrows():
-        indicator = indicators[row["indicator"]]
-        code = row["la"] if row["la"] is not None else la
-        if indicator.benchmark is None or code is None:
-            continue
-        year = benchmark_year(row["period_end"], years)
-        if years == "published":  # the latest packaged year not after it
-            earlier = [y for y in published.get(indicator.benchmark, ()) if y <= year]
-            year = earlier[-1] if earlier else year
-        key = (indicator.benchmark, str(code), year)
-        if key not in cache:
-            try:
-                cache[key] = lookup(indicator.benchmark, str(code), year, neighbours=neighbours)
-            except LookupError as exc:
-                message = f"no benchmarks for {indicator.id}: {exc}"
-                if message not in warnings:
-                    warnings.append(message)
-                cache[key] = None
-        found = cache[key]
-        if found is None:
-            continue
-        frame.at[i, "england"] = found.england
-        frame.at[i, "region"] = found.region
-        frame.at[i, "neighbours"] = found.neighbours
-        frame.at[i, "neighbours_n"] = found.neighbours_n
-        frame.at[i, "quartile"] = found.quartile
-        frame.at[i, "benchmark_year"] = year
-    return frame
+    return add_benchmarks(
+        frame, indicators, la, neighbours, warnings, years, benchmark_year, comparators
+    )
 
 
 def assign_allocations(

@@ -13,7 +13,9 @@ that name and a dot (``doncaster.early_help_reviews``). The bundled plugins ``na
 
 Hooks *register things*; they do no work. They are called once, when the registry is built, and
 must be cheap, pure and free of side effects: no file, network or database access, no logging
-of data. An implementation may take fewer arguments than its specification, so hooks can grow.
+of data. One exception: ``register_benchmarks`` may read data files shipped inside the plugin's
+own package (never a council's data). An implementation may take fewer arguments than its
+specification, so hooks can grow.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Iterable
 
 import pluggy
 
+from .benchmarks.comparator import Comparator
 from .due.spec import DueList
 from .indicator import Indicator, Target
 
@@ -29,6 +32,7 @@ __all__ = [
     "PROJECT",
     "hookimpl",
     "hookspec",
+    "register_benchmarks",
     "register_due_lists",
     "register_indicators",
     "register_targets",
@@ -83,4 +87,32 @@ def register_due_lists() -> Iterable[DueList]:  # type: ignore[empty-body]
 
     Must not read data, open files or touch the network. An exception raised here marks the
     plugin as broken, exactly as for ``register_indicators``.
+    """
+
+
+@hookspec
+def register_benchmarks() -> Iterable[Comparator]:  # type: ignore[empty-body]
+    """Return the plugin's comparators: published (or a benchmarking club's) figures to set
+    indicators beside.
+
+    Called once per registry build, with no arguments. Return an iterable of
+    :class:`~safeguarding_metrics.benchmarks.Comparator` objects: values per council code
+    (DfE old code; ``E12...`` for a region, ``E92000001`` for England) and year (the DfE
+    ``time_period``: 2015 is 2014-15), with a label, a source, a polarity and the decimal
+    places they are published to. Every key must start with the plugin's name and a dot and
+    be unique across all installed plugins: a clash names both plugins.
+
+    May read data files shipped inside the plugin's own package, through
+    :mod:`importlib.resources` (:meth:`Comparator.from_csv
+    <safeguarding_metrics.benchmarks.Comparator.from_csv>` does): never a council's data, the
+    network or a database. An exception raised here (a missing or malformed file) marks the
+    plugin as broken, exactly as for ``register_indicators``.
+
+    An indicator (of any plugin) links to a comparator by key through its ``benchmark``
+    (:class:`~safeguarding_metrics.benchmarks.BenchmarkLink`), which says whether the two are
+    like for like: the verdict belongs to the link, not to the comparator. When the registry
+    is built, every indicator's benchmark key must name a comparator registered here or a DfE
+    measure packaged with the library (:func:`safeguarding_metrics.benchmarks.measures`); an
+    unknown key makes the indicator's plugin broken (``safeguarding-metrics plugins`` shows
+    it).
     """

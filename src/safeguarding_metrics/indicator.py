@@ -17,6 +17,8 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from .benchmarks.comparator import BenchmarkLink, as_link
+
 __all__ = [
     "COHORT_COLUMNS",
     "COUNT_COLUMNS",
@@ -333,7 +335,10 @@ class Indicator(PluginId):
     target
         The indicator's own default target, if any.
     benchmark
-        The key of the DfE published measure it compares with, if any.
+        Its link to the comparator it is set beside, if any: a
+        :class:`~safeguarding_metrics.benchmarks.BenchmarkLink` (the comparator's key, whether
+        the two are like for like, and why). A plain key (older plugins) is accepted and read
+        as a like-for-like link. The key is checked when the registry is built.
     drilldown
         Whether its cohort is a list a team manager can work from (child-level rows).
     populated
@@ -391,7 +396,7 @@ class Indicator(PluginId):
     source: str = ""
     definition_version: str = "1"
     target: float | None = None
-    benchmark: str | None = None
+    benchmark: BenchmarkLink | None = attrs.field(default=None, converter=as_link)
     drilldown: bool = True
     populated: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, converter=_tables)
     lookback: str | None = attrs.field(default=None, validator=_check_lookback)
@@ -496,7 +501,8 @@ class Indicator(PluginId):
             "source": self.source,
             "definition_version": self.definition_version,
             "target": self.target,
-            "benchmark": self.benchmark,
+            "benchmark": None if self.benchmark is None else self.benchmark.key,
+            "benchmark_link": None if self.benchmark is None else self.benchmark.as_dict(),
             "drilldown": self.drilldown,
             "populated": {t: list(c) for t, c in self.populated.items()},
             "lookback": self.reads_back,

@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 import pluggy
 
+from .benchmarks.comparator import Comparator
 from .due.spec import DueList
 from .indicator import Indicator, Target
 from .plugins import (
@@ -72,6 +73,12 @@ class Registry:
     #: Every registered due list by id (sorted), and which plugin supplied each.
     due_lists: Mapping[str, DueList] = attrs.field(factory=lambda: MappingProxyType({}))
     due_list_provenance: Mapping[str, Provenance] = attrs.field(
+        factory=lambda: MappingProxyType({})
+    )
+    #: Every comparator plugins registered (``register_benchmarks``) by key, and which plugin
+    #: supplied each; the DfE's packaged measures are not in it (they need no plugin).
+    comparators: Mapping[str, Comparator] = attrs.field(factory=lambda: MappingProxyType({}))
+    comparator_provenance: Mapping[str, Provenance] = attrs.field(
         factory=lambda: MappingProxyType({})
     )
 
@@ -154,6 +161,33 @@ def _collect_registered(
     return by_id, owner, clashes
 
 
+def _check_benchmark_keys(
+    indicators: Mapping[str, Indicator],
+    owner: Mapping[str, str],
+    comparators: Mapping[str, Comparator],
+    fail: Callable[[str, str], None],
+) -> None:
+    """Every indicator's benchmark key names a packaged DfE measure or a registered
+    comparator; an unknown key (a typo) marks the indicator's plugin broken, naming the key
+    and the closest known ones. Reads the packaged measures' metadata only, not their values."""
+    linked = {i: ind.benchmark.key for i, ind in indicators.items() if ind.benchmark is not None}
+    if not linked:
+        return
+    from .benchmarks.lookup import measure_keys
+
+    known = set(measure_keys()) | set(comparators)
+    for indicator_id, key in sorted(linked.items()):
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, sorted(known), n=3)
+        hint = f" (closest: {', '.join(close)})" if close else ""
+        fail(
+            owner[indicator_id],
+            f"indicator {indicator_id!r} names benchmark {key!r}, which is neither a DfE "
+            f"measure packaged here nor a comparator a plugin registers{hint}",
+        )
+
+
 def _collect(loaded_infos: tuple[PluginInfo, ...], manager: pluggy.PluginManager) -> Registry:
     infos = {i.name: i for i in loaded_infos}
     targets: list[Target] = []
@@ -185,9 +219,17 @@ def _collect(loaded_infos: tuple[PluginInfo, ...], manager: pluggy.PluginManager
     due_by_id, due_owner, due_clashes = _collect_registered(
         manager, "register_due_lists", DueList, "due list", fail
     )
+    comparators, comparator_owner, comparator_clashes = _collect_registered(
+        manager, "register_benchmarks", Comparator, "comparator", fail
+    )
+    _check_benchmark_keys(by_id, owner, comparators, fail)
 
     problems = [f"plugin {i.name!r} is broken ({i.error})" for i in infos.values() if i.error]
-    for noun, found in (("indicator", clashes), ("due list", due_clashes)):
+    for noun, found in (
+        ("indicator", clashes),
+        ("due list", due_clashes),
+        ("comparator", comparator_clashes),
+    ):
         for item_id, names in sorted(found.items()):
             problems.append(
                 f"{noun} id {item_id!r} is registered by more than one plugin: "
@@ -214,6 +256,8 @@ def _collect(loaded_infos: tuple[PluginInfo, ...], manager: pluggy.PluginManager
         problems=tuple(problems),
         due_lists=MappingProxyType(dict(sorted(due_by_id.items()))),
         due_list_provenance=provenance(due_owner, due_by_id),
+        comparators=MappingProxyType(dict(sorted(comparators.items()))),
+        comparator_provenance=provenance(comparator_owner, comparators),
     )
 
 

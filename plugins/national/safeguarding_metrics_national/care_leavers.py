@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, Periods
+from safeguarding_metrics.benchmarks import BenchmarkLink
 from safeguarding_metrics.cohort import cohort_frame, days, rows_in_periods
 
 __all__ = [
@@ -128,7 +129,14 @@ CARE_LEAVERS_SUITABLE_ACCOMMODATION = Indicator(
     compute=care_leavers_suitable_accommodation,
     source=_SOURCE,
     definition_version="2015-16",
-    benchmark="care_leavers_suitable_accommodation_19_21",
+    benchmark=BenchmarkLink(
+        key="CareLeaverAcc",
+        like_for_like=False,
+        reason=(
+            "population: every care-leaver record in the window, 17th and 18th birthdays "
+            "included; the DfE's figure counts care leavers aged 19 to 21"
+        ),
+    ),
 )
 
 CARE_LEAVERS_EET = Indicator(
@@ -155,5 +163,12 @@ CARE_LEAVERS_EET = Indicator(
     compute=care_leavers_eet,
     source=_SOURCE,
     definition_version="2015-16",
-    benchmark="care_leavers_eet_19_21",
+    benchmark=BenchmarkLink(
+        key="CareLeaverEET",
+        like_for_like=False,
+        reason=(
+            "population: every care-leaver record in the window, 17th and 18th birthdays "
+            "included; the DfE's figure counts care leavers aged 19 to 21"
+        ),
+    ),
 )

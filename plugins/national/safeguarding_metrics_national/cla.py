@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, Parameter, Periods
+from safeguarding_metrics.benchmarks import BenchmarkLink
 from safeguarding_metrics.calendar import days_after, months_after, working_days_after
 from safeguarding_metrics.cohort import (
     cohort_frame,
@@ -704,7 +705,14 @@ CLA_3PLUS_PLACEMENTS = Indicator(
     compute=cla_3plus_placements,
     source=_STABILITY_SOURCE,
     definition_version="2015-16",
-    benchmark="cla_3plus_placements",
+    benchmark=BenchmarkLink(
+        key="LACStable_2016on",
+        like_for_like=True,
+        reason=(
+            "children looked after at a day with 3 or more placements in the 12 months to "
+            "it, over children looked after then; the DfE counts at 31 March"
+        ),
+    ),
 )
 
 CLA_LONG_TERM_STABILITY = Indicator(
@@ -732,7 +740,14 @@ CLA_LONG_TERM_STABILITY = Indicator(
     compute=cla_long_term_stability,
     source=_STABILITY_SOURCE,
     definition_version="2015-16",
-    benchmark="cla_long_term_stability",
+    benchmark=BenchmarkLink(
+        key="LAC_LongStable%",
+        like_for_like=True,
+        reason=(
+            "children under 16 looked after for 2.5 years or more in the same placement for "
+            "2 years, over those children; the DfE counts at 31 March"
+        ),
+    ),
 )
 
 CLA_VISITS_ON_TIME = Indicator(
@@ -817,6 +832,14 @@ CLA_REVIEWS_ON_TIME = Indicator(
 
 CLA_MISSING = Indicator(
     id="national.cla_missing",
+    benchmark=BenchmarkLink(
+        key="Children_missing",
+        like_for_like=True,
+        reason=(
+            "children looked after who went missing, over children looked after at any time "
+            "in the window; the DfE counts over the year"
+        ),
+    ),
     section="looked_after",
     order=90,
     plain=(

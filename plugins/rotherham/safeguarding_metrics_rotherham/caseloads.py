@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, NotComputable, Parameter, Periods
+from safeguarding_metrics.benchmarks import BenchmarkLink
 from safeguarding_metrics.cohort import (
     cohort_frame,
     days,
@@ -232,6 +233,15 @@ def caseloads_within_limit(
 
 CASELOAD_AVERAGE = Indicator(
     id="rotherham.caseload_average",
+    benchmark=BenchmarkLink(
+        key="Work_Force_AvgNumCase_SW",
+        like_for_like=False,
+        reason=(
+            "population and date: cases per case-holding worker at the period end "
+            "(per_fte=False, the default); the DfE divides by the full-time equivalent of "
+            "case holders, agency workers included, at 30 September"
+        ),
+    ),
     section="workforce",
     order=10,
     plain=(

@@ -1,0 +1,278 @@
+"""Comparators: links with a like-for-like verdict, the ``register_benchmarks`` hook, benchmark
+keys checked at registration, and quartiles that say what they are (issue 18)."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+
+import attrs
+import pandas as pd
+import pytest
+
+import safeguarding_metrics as sm
+import safeguarding_metrics_national as national
+import safeguarding_metrics_rotherham as rotherham
+from safeguarding_metrics import hookimpl
+from safeguarding_metrics.benchmarks import BenchmarkLink, Comparator
+from safeguarding_metrics.benchmarks.results import (
+    add_benchmarks,
+    comparable_window,
+    quartile_label,
+)
+from safeguarding_metrics.catalogue import catalogue_markdown
+from safeguarding_metrics.engine import benchmark_year
+from safeguarding_metrics_national.rereferrals import REREFERRALS_12M
+
+CLUB = {("372", 2016): 70.0, ("370", 2016): 90.0, ("371", 2016): 80.0, ("E92000001", 2016): 75.0}
+
+
+def _club(**overrides: object) -> Comparator:
+    fields: dict[str, object] = dict(
+        key="club.icpc_10wd",
+        label="Example club: conferences within 10 working days",
+        source="an example club",
+        polarity="higher",
+        decimals=1,
+        values=CLUB,
+    )
+    fields.update(overrides)
+    return Comparator(**fields)  # type: ignore[arg-type]
+
+
+def _plugin(name: str, **hooks: object) -> types.SimpleNamespace:
+    return types.SimpleNamespace(**{k: hookimpl(v) for k, v in hooks.items()})  # type: ignore[arg-type]
+
+
+# --- the link -------------------------------------------------------------------------------
+
+
+def test_a_plain_key_is_read_as_a_like_for_like_link() -> None:
+    indicator = attrs.evolve(REREFERRALS_12M, benchmark="rereferrals_12m")
+    assert indicator.benchmark == BenchmarkLink(key="rereferrals_12m", like_for_like=True)
+    assert indicator.metadata()["benchmark"] == "rereferrals_12m"
+    assert indicator.metadata()["benchmark_link"]["like_for_like"] is True
+    assert attrs.evolve(REREFERRALS_12M, benchmark=None).benchmark is None
+
+
+def test_a_link_that_is_not_like_for_like_must_say_why() -> None:
+    with pytest.raises(ValueError, match="say why"):
+        BenchmarkLink(key="CP_conf_15days", like_for_like=False)
+    link = BenchmarkLink(key="CP_conf_15days", like_for_like=False, reason="timescale: 10 days")
+    assert link.verdict() == "not like for like: timescale: 10 days"
+
+
+def test_every_bundled_link_has_a_verdict_and_the_catalogue_shows_it() -> None:
+    registry = sm.build_registry([("national", national), ("rotherham", rotherham)])
+    links = {i.id: i.benchmark for i in registry if i.benchmark is not None}
+    assert len(links) == 15
+    assert all(link.reason for link in links.values())
+    assert not links["rotherham.cpp_repeat_2y"].like_for_like
+    assert "timescale" in links["rotherham.cpp_repeat_2y"].reason
+    text = catalogue_markdown(registry)
+    assert "`PrevRegCPR` (LAIT)" in text and "not like for like: timescale" in text
+
+
+# --- the hook and the registry check ----------------------------------------------------------
+
+
+def test_register_benchmarks_supplies_a_comparator_an_indicator_links_to() -> None:
+    linked = attrs.evolve(
+        REREFERRALS_12M,
+        id="club.rereferrals",
+        benchmark=BenchmarkLink(
+            key="club.icpc_10wd", like_for_like=False, reason="another measure"
+        ),
+    )
+    plugin = _plugin(
+        "club", register_indicators=lambda: [linked], register_benchmarks=lambda: [_club()]
+    )
+    registry = sm.build_registry([("club", plugin)])
+    assert registry.problems == ()
+    assert set(registry.comparators) == {"club.icpc_10wd"}
+    assert registry.comparator_provenance["club.icpc_10wd"].plugin == "club"
+
+
+def test_an_unknown_benchmark_key_makes_the_plugin_broken() -> None:
+    typo = attrs.evolve(REREFERRALS_12M, id="club.rereferrals", benchmark="rereferals_12m")
+    registry = sm.build_registry([("club", _plugin("club", register_indicators=lambda: [typo]))])
+    (info,) = registry.broken
+    assert info.name == "club" and "'rereferals_12m'" in (info.error or "")
+    assert "rereferrals_12m" in (info.error or "")  # the closest key
+    with pytest.raises(sm.PluginError, match="rereferals_12m"):
+        registry.check()
+
+
+def test_a_comparator_key_outside_the_plugins_name_or_a_failing_hook_breaks_the_plugin() -> None:
+    other = _plugin("club", register_benchmarks=lambda: [_club(key="other.x")])
+    assert "does not start with" in (sm.build_registry([("club", other)]).broken[0].error or "")
+
+    def fails() -> list[Comparator]:
+        raise FileNotFoundError("data/club.csv")
+
+    broken = sm.build_registry([("club", _plugin("club", register_benchmarks=fails))])
+    assert "register_benchmarks() raised FileNotFoundError" in (broken.broken[0].error or "")
+
+
+def test_comparator_from_csv_reads_the_plugins_own_package_data(tmp_path: Path) -> None:
+    package = tmp_path / "club_pkg"
+    (package / "data").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "data" / "club.csv").write_text(
+        "area,year,value\n372,2015-16,70\n370,2016,\nE92000001,2016,75.5\n"
+    )
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        made = Comparator.from_csv(
+            "club_pkg",
+            "data/club.csv",
+            **{k: v for k, v in attrs.asdict(_club()).items() if k != "values"},
+        )
+        (package / "data" / "bad.csv").write_text("area,year,value\n372,2016,seventy\n")
+        with pytest.raises(ValueError, match=r"club_pkg/data/bad.csv, row 2, column 'value'"):
+            Comparator.from_csv(
+                "club_pkg",
+                "data/bad.csv",
+                **{k: v for k, v in attrs.asdict(_club()).items() if k != "values"},
+            )
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert dict(made.values) == {
+        ("370", 2016): None,
+        ("372", 2016): 70.0,
+        ("E92000001", 2016): 75.5,
+    }
+    year = made.year(2016)
+    assert year is not None and year.england == 75.5 and year.councils["372"] == 70.0
+
+
+# --- quartiles that say what they are ---------------------------------------------------------
+
+
+def test_quartile_labels_carry_their_year() -> None:
+    assert quartile_label("D", 2015) == "D (published 2014-15)"
+    assert quartile_label("A", 2016, figure=True) == "A (this figure among 2015-16 published)"
+    assert quartile_label(None, 2015) == ""
+
+
+@pytest.mark.parametrize(
+    ("kind", "start", "end", "comparable"),
+    [
+        ("flow", "2015-04-01", "2016-03-31", True),
+        ("flow", "2015-01-01", "2015-12-31", True),
+        ("flow", "2015-12-01", "2015-12-31", False),
+        ("flow", "2015-04-01", "2015-12-31", False),
+        ("snapshot", "2015-12-01", "2015-12-31", True),
+    ],
+)
+def test_a_figure_is_ranked_only_over_a_comparable_window(
+    kind: str, start: str, end: str, comparable: bool
+) -> None:
+    assert comparable_window(kind, start, end) is comparable
+
+
+def _frame(value: float, start: str, end: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "indicator": ["club.x"],
+            "la": [None],
+            "period_start": [pd.Timestamp(start)],
+            "period_end": [pd.Timestamp(end)],
+            "value": [value],
+        }
+    )
+
+
+def _indicator(link: BenchmarkLink) -> object:
+    return attrs.evolve(REREFERRALS_12M, id="club.x", benchmark=link)
+
+
+def test_the_figure_is_ranked_among_every_councils_published_values() -> None:
+    link = BenchmarkLink(key="club.icpc_10wd")
+    comparators = {"club.icpc_10wd": _club()}
+    year = _frame(95.0, "2015-04-01", "2016-03-31")
+    out = add_benchmarks(
+        year, {"club.x": _indicator(link)}, "372", "mean", [], "same", benchmark_year, comparators
+    )
+    row = out.iloc[0]
+    assert row["quartile"] == "C"  # published 70: two of three councils better (4 * 2 // 3)
+    assert row["figure_quartile"] == "A"  # 95 beats every published value
+    assert row["benchmark_year"] == 2016 and row["england"] == 75.0
+    assert row["like_for_like"] is True and row["benchmark"] == "club.icpc_10wd"
+    month = _frame(95.0, "2015-12-01", "2015-12-31")  # a month's flow: not a full year
+    out = add_benchmarks(
+        month, {"club.x": _indicator(link)}, "372", "mean", [], "same", benchmark_year, comparators
+    )
+    assert out.iloc[0]["figure_quartile"] is None and out.iloc[0]["quartile"] == "C"
+
+
+def test_a_comparator_not_like_for_like_is_labelled_and_has_no_quartile() -> None:
+    link = BenchmarkLink(key="club.icpc_10wd", like_for_like=False, reason="timescale: 10 days")
+    out = add_benchmarks(
+        _frame(95.0, "2015-04-01", "2016-03-31"),
+        {"club.x": _indicator(link)},
+        "372",
+        "mean",
+        [],
+        "same",
+        benchmark_year,
+        {"club.icpc_10wd": _club()},
+    )
+    row = out.iloc[0]
+    assert row["england"] == 75.0 and row["like_for_like"] is False
+    assert row["benchmark_note"] == "timescale: 10 days"
+    assert row["quartile"] is None and row["figure_quartile"] is None
+
+
+def test_published_rule_falls_back_to_the_periods_own_year_labelled() -> None:
+    """The LAIT starts in 2015-16: a December 2015 period under the ``published`` rule (2014-15
+    published by then) is set beside 2015-16, its own collection year, and says so."""
+    link = BenchmarkLink(key="Continue_Assess_Comp")
+    out = add_benchmarks(
+        _frame(80.0, "2015-12-01", "2015-12-31"),
+        {"club.x": _indicator(link)},
+        "372",
+        "mean",
+        [],
+        "published",
+        benchmark_year,
+    )
+    row = out.iloc[0]
+    assert row["benchmark_year"] == 2016 and row["england"] == 83.4
+    # a year the tables hold stays the published one
+    out = add_benchmarks(
+        _frame(20.0, "2015-12-01", "2015-12-31"),
+        {"club.x": _indicator(BenchmarkLink(key="rereferrals_12m"))},
+        "372",
+        "mean",
+        [],
+        "published",
+        benchmark_year,
+    )
+    assert out.iloc[0]["benchmark_year"] == 2015 and out.iloc[0]["england"] == 24.2
+
+
+def test_calculate_sets_every_linked_indicator_beside_england_for_2015_16(tmp_path: Path) -> None:
+    """For a period of 2015-16 every bundled indicator with a published equivalent shows
+    England, region and neighbours (those the DfE published for that year)."""
+    registry = sm.build_registry([("national", national), ("rotherham", rotherham)])
+    linked = [i.id for i in registry if i.benchmark is not None]
+    frame = pd.DataFrame(
+        {
+            "indicator": linked,
+            "la": [None] * len(linked),
+            "period_start": [pd.Timestamp("2015-04-01")] * len(linked),
+            "period_end": [pd.Timestamp("2016-03-31")] * len(linked),
+            "value": [50.0] * len(linked),
+        }
+    )
+    out = add_benchmarks(frame, registry.indicators, "372", "mean", [], "same", benchmark_year)
+    shown = out.set_index("indicator")
+    # the long-term stability measure is published from 2017-18 only
+    missing = shown[shown["england"].isna()].index.tolist()
+    assert missing == ["national.cla_long_term_stability"]
+    assert shown.loc[linked, "neighbours_n"].fillna(0).ge(0).all()
+    assert shown.drop(index=missing)["region"].notna().all()
+    assert shown.drop(index=missing)["neighbours"].notna().all()
