@@ -18,23 +18,38 @@ import pandas as pd
 from .indicator import COHORT_COLUMNS, Periods
 
 __all__ = [
+    "NAT",
     "DayIndex",
+    "bool_column",
     "child_day_key",
     "cohort_frame",
+    "count_flow",
     "count_frame",
+    "count_open",
     "days",
     "exclusion_reasons",
+    "first_event",
+    "first_on_or_after",
     "flow_cohort",
+    "int_column",
+    "latest_event",
     "latest_on_or_before",
+    "nullable_int",
+    "once_per_child_day",
     "open_on",
+    "open_per_child",
     "previous_in_group",
     "rows_in_periods",
     "rows_of_children",
     "rows_open_at_period_ends",
+    "rows_within",
     "sort_key",
     "sort_with_ties",
     "text_ids",
 ]
+
+#: A missing day, ``datetime64[D]``.
+NAT = np.datetime64("NaT", "D")
 
 _DAY_BITS = 20  # 2**20 days is about 2,870 years: plenty for 1900-2100
 _EPOCH = np.datetime64("1800-01-01", "D")
@@ -453,3 +468,203 @@ def flow_cohort(
         excluded=take(excluded),
         extra={name: take(values) for name, values in (extra or {}).items()} or None,
     )
+
+
+# -- what the bundled plugins share, public so that a council's plugin need not copy it ---------
+
+
+def open_per_child(records: pd.DataFrame, id_column: str, periods: Periods) -> pd.DataFrame:
+    """The children with a record (a plan) open at each period's end, one row per child.
+
+    Open on ``end``: ``start_date <= end`` and (``end_date`` missing or ``end_date > end``).
+    When a child has several open records (overlapping plans, a data fault), the earliest
+    started counts: its start (``start``) and id (``record``; the lowest id among records
+    starting that day); ``open`` is how many were open.
+
+    Parameters
+    ----------
+    records
+        A table with ``child``, ``start_date``, ``end_date`` and ``id_column``
+        (``cp_plans``, ``cin_plans``).
+    id_column
+        The record's identifier column (``"plan_id"``).
+    periods
+        The periods; each is measured as at its last day.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period``, ``child``, ``start`` (``datetime64[D]``), ``record``, ``open``, ``end``
+        (the period's last day), sorted by period and child.
+
+    Examples
+    --------
+    The children on a child protection plan at each month's end, for a snapshot measure:
+    ``open_per_child(tables["cp_plans"], "plan_id", periods)``.
+    """
+    start, stop = days(records["start_date"]), days(records["end_date"])
+    period, row = rows_open_at_period_ends(start, stop, periods)
+    frame = pd.DataFrame(
+        {
+            "period": period,
+            "child": records["child"].to_numpy(np.int64)[row],
+            "start": start[row],
+            "record": records[id_column].astype(str).to_numpy(dtype=object)[row],
+        }
+    )
+    frame = frame.sort_values(["period", "child", "start", "record"], kind="stable")
+    counts = frame.groupby(["period", "child"], sort=False)["record"].transform("size")
+    frame = frame.assign(open=counts.to_numpy(np.int64))
+    frame = frame.drop_duplicates(["period", "child"], keep="first").reset_index(drop=True)
+    frame["start"] = days(frame["start"])
+    frame["end"] = periods.end[frame["period"].to_numpy(np.int64)]
+    return frame
+
+
+def latest_event(
+    event_child: np.ndarray, event_day: np.ndarray, child: np.ndarray, day: np.ndarray
+) -> np.ndarray:
+    """For each (child, day), the day of the child's latest event on or before it (``NaT``).
+
+    :func:`latest_on_or_before` giving the event's day instead of its index: the last visit,
+    review or plan update as at each period's end.
+    """
+    event_day = days(event_day)
+    hit = latest_on_or_before(event_child, event_day, child, day)
+    out = np.full(len(hit), NAT)
+    found = hit >= 0
+    out[found] = event_day[hit[found]]
+    return out
+
+
+def first_on_or_after(
+    event_child: np.ndarray,
+    event_day: np.ndarray,
+    query_child: np.ndarray,
+    query_day: np.ndarray,
+) -> np.ndarray:
+    """For each query, the index of the same child's earliest event on or after its day.
+
+    The mirror of :func:`latest_on_or_before` (one sort, one binary search): the first visit
+    after a placement began, the first review after a plan started. ``NaT`` events are
+    ignored; ``-1`` where the child has no such event (or the query's day is missing). Among
+    events on the same day the one listed first in the input is returned.
+    """
+    event_day = days(event_day)
+    query_day = days(query_day)
+    valid = np.flatnonzero(~np.isnat(event_day))
+    keys = child_day_key(np.asarray(event_child)[valid], event_day[valid])
+    order = valid[np.argsort(keys, kind="stable")]
+    sorted_keys = child_day_key(np.asarray(event_child)[order], event_day[order])
+    result = np.full(len(query_day), -1, dtype=np.int64)
+    ok = ~np.isnat(query_day)
+    qkeys = child_day_key(np.asarray(query_child)[ok], query_day[ok])
+    pos = np.searchsorted(sorted_keys, qkeys, side="left")
+    inside = pos < len(sorted_keys)
+    same = np.zeros(len(qkeys), dtype=bool)
+    same[inside] = (sorted_keys[pos[inside]] >> _DAY_BITS) == (qkeys[inside] >> _DAY_BITS)
+    hits = np.full(len(qkeys), -1, dtype=np.int64)
+    hits[same] = order[pos[same]]
+    result[ok] = hits
+    return result
+
+
+def first_event(
+    event_child: np.ndarray, event_day: np.ndarray, child: np.ndarray, day: np.ndarray
+) -> np.ndarray:
+    """For each (child, day), the day of the child's first event on or after it (``NaT``)."""
+    event_day = days(event_day)
+    hit = first_on_or_after(event_child, event_day, child, day)
+    out = np.full(len(hit), NAT)
+    found = hit >= 0
+    out[found] = event_day[hit[found]]
+    return out
+
+
+def count_flow(
+    frame: pd.DataFrame, day_column: str, id_column: str, periods: Periods
+) -> pd.DataFrame:
+    """A count cohort: one met row per record whose ``day_column`` falls in the period.
+
+    For ``unit="count"`` flow measures (assessments completed, enquiries started).
+    """
+    day = days(frame[day_column])
+    return flow_cohort(
+        day,
+        periods,
+        child=frame["child"].to_numpy(np.int64),
+        record=frame[id_column].astype(object).to_numpy(),
+        met=True,
+    )
+
+
+def count_open(
+    frame: pd.DataFrame, start_column: str, end_column: str, id_column: str, periods: Periods
+) -> pd.DataFrame:
+    """A count cohort: one met row per record open on the period's last day.
+
+    For ``unit="count"`` snapshot measures (plans open at the end); ``end_column`` is kept as
+    a detail column.
+    """
+    start, end = days(frame[start_column]), days(frame[end_column])
+    period, row = rows_open_at_period_ends(start, end, periods)
+    return cohort_frame(
+        period=period,
+        child=frame["child"].to_numpy(np.int64)[row],
+        record=frame[id_column].astype(object).to_numpy()[row],
+        date=start[row],
+        met=True,
+        extra={end_column: end[row]},
+    )
+
+
+def rows_within(frame: pd.DataFrame, column: str, periods: Periods) -> pd.DataFrame:
+    """The rows whose ``column`` falls within the span of all the periods.
+
+    For measures that count rows in the period and need no earlier history: the rows outside
+    the span (and those without a date) never count, so they need not be sorted.
+    """
+    day = days(frame[column])
+    if not len(periods):
+        return frame.iloc[:0]
+    inside = (day >= periods.start.min()) & (day <= periods.end.max())
+    return frame if inside.all() else frame.iloc[np.flatnonzero(inside)]
+
+
+def once_per_child_day(child: np.ndarray, day: np.ndarray, ids: np.ndarray | None) -> np.ndarray:
+    """Rows kept when counting once per child and day, sorted by child then day.
+
+    Of the rows of one child on one day the one with the lowest id is kept (with ``ids`` None,
+    the first in the input: enough for a count); a missing day sorts after the child's dated
+    rows (and counts once). The order of ``sort_values(["child", "day", "id"])`` then
+    ``drop_duplicates(["child", "day"])``, with ids compared only where a child has two rows
+    on one day. Re-referrals count referrals this way.
+    """
+    offset = np.zeros(len(day), dtype=np.int64)
+    dated = ~np.isnat(day)
+    offset[dated] = (day[dated] - _EPOCH).astype(np.int64)
+    offset[~dated] = 1 << _DAY_BITS  # after every day (day numbers stay below 2**20)
+    key = (np.asarray(child, dtype=np.int64) << (_DAY_BITS + 1)) | offset
+    order = np.argsort(key, kind="stable") if ids is None else sort_with_ties(key, ids)
+    sorted_key = key[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = sorted_key[1:] != sorted_key[:-1]
+    return order[first]
+
+
+def bool_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A nullable boolean column as numpy bools, a missing value false."""
+    return frame[column].astype("boolean").to_numpy(dtype=bool, na_value=False)
+
+
+def int_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A nullable integer column as int64, a missing value 0."""
+    return frame[column].astype("Int64").to_numpy(dtype=np.int64, na_value=0)
+
+
+def nullable_int(values: np.ndarray, present: np.ndarray) -> pd.arrays.IntegerArray:
+    """Integers as a nullable ``Int64`` array, missing where ``present`` is false (a detail
+    column such as the working days taken, missing where there is no clock start)."""
+    out = pd.array(np.asarray(values, dtype=np.int64), dtype="Int64")
+    out[~np.asarray(present, dtype=bool)] = pd.NA
+    return out

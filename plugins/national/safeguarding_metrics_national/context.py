@@ -10,23 +10,20 @@ import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, Parameter, Periods
+from safeguarding_metrics.benchmarks import BenchmarkLink
 from safeguarding_metrics.cohort import (
+    bool_column,
     cohort_frame,
     days,
     flow_cohort,
     rows_in_periods,
     rows_open_at_period_ends,
+    rows_within,
     sort_key,
     sort_with_ties,
 )
 
-from ._shared import (
-    CollectionYear,
-    bool_column,
-    referrals_once_per_day,
-    rows_within,
-    year_of_definition,
-)
+from ._shared import CollectionYear, referrals_once_per_day, year_of_definition
 
 _EPOCH = np.datetime64("1800-01-01", "D")
 
@@ -288,7 +285,14 @@ REFERRALS_NFA = Indicator(
     ),
     source="DfE Characteristics of children in need, table C1 (no further action)",
     definition_version="2021-22",
-    benchmark=None,
+    benchmark=BenchmarkLink(
+        key="CIN_Refferals_NFA",
+        like_for_like=True,
+        reason=(
+            "referrals ending in no further action, over referrals, as table C1 (with "
+            "after_assessment also those closed after assessment: another measure)"
+        ),
+    ),
 )
 
 CHILDREN_IN_NEED = Indicator(

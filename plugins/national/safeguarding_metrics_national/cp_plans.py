@@ -11,15 +11,18 @@ import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, Periods
+from safeguarding_metrics.benchmarks import BenchmarkLink
 from safeguarding_metrics.calendar import add_months, months_after
 from safeguarding_metrics.cohort import (
+    NAT,
     cohort_frame,
+    count_flow,
+    count_open,
     days,
     flow_cohort,
+    int_column,
     rows_open_at_period_ends,
 )
-
-from ._shared import NAT, count_flow, count_open, int_column
 
 __all__ = [
     "CPP_ENDED",
@@ -461,7 +464,14 @@ CPP_SECOND_SUBSEQUENT = Indicator(
     compute=cpp_second_subsequent,
     source=f"{_SOURCE}, table D3; former NI 65",
     definition_version="2014-15",
-    benchmark="cpp_second_subsequent",
+    benchmark=BenchmarkLink(
+        key="cpp_second_subsequent",
+        like_for_like=True,
+        reason=(
+            "plans starting that are a second or subsequent plan ever, over plans starting, "
+            "as table D3"
+        ),
+    ),
 )
 
 CPP_OPEN_2Y = Indicator(
@@ -488,7 +498,14 @@ CPP_OPEN_2Y = Indicator(
     compute=cpp_open_2y,
     source=f"{_SOURCE}, table D5 (plans at 31 March, 2 years or more)",
     definition_version="2014-15",
-    benchmark="cpp_open_2y",
+    benchmark=BenchmarkLink(
+        key="cpp_open_2y",
+        like_for_like=True,
+        reason=(
+            "plans open at a day lasting 2 years or more, over plans open then; the DfE "
+            "counts at 31 March (table D5)"
+        ),
+    ),
 )
 
 CPP_ENDED_2Y = Indicator(
@@ -519,7 +536,11 @@ CPP_ENDED_2Y = Indicator(
     compute=cpp_ended_2y,
     source=f"{_SOURCE}, table D7; former NI 64",
     definition_version="2014-15",
-    benchmark=None,
+    benchmark=BenchmarkLink(
+        key="CPPlans2yrs",
+        like_for_like=True,
+        reason="plans ending that had lasted 2 years or more, over plans ending, as table D7",
+    ),
 )
 
 CPP_REVIEWS_ON_TIME = Indicator(
@@ -546,7 +567,15 @@ CPP_REVIEWS_ON_TIME = Indicator(
     compute=cpp_reviews_on_time,
     source="Working Together to Safeguard Children (review timescales); population [D]",
     definition_version="2014-15",
-    benchmark=None,
+    benchmark=BenchmarkLink(
+        key="RevCP",
+        like_for_like=True,
+        reason=(
+            "plans open at a day for at least 3 months whose reviews were all on time "
+            "(first within 3 months, then every 6), over those plans; the DfE counts at 31 "
+            "March"
+        ),
+    ),
 )
 
 CPP_STARTED = Indicator(

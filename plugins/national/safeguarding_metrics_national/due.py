@@ -17,15 +17,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from safeguarding_metrics import NotComputable, Periods
+from safeguarding_metrics import Periods
 from safeguarding_metrics.calendar import months_after, working_days_after
-from safeguarding_metrics.cohort import days
+from safeguarding_metrics.cohort import bool_column, days
+from safeguarding_metrics.declared import working_day_deadline
 from safeguarding_metrics.due import DueList, due_frame
 from safeguarding_metrics.looked_after import CareHistory
 
-from ._shared import bool_column, deadline
 from .assessments import ASSESSMENTS_45WD
-from .assessments import TIMESCALE as ASSESSMENT_TIMESCALE
+from .assessments import RULE as ASSESSMENTS_RULE
 from .cla import CLA_REVIEWS_ON_TIME, CLA_VISITS_ON_TIME, cla_reviews_on_time, cla_visits_on_time
 from .cp_plans import CPP_REVIEWS_ON_TIME, FIRST_REVIEW, LATER_REVIEWS, cpp_reviews_on_time
 from .section47 import ICPC_15WD
@@ -297,34 +297,13 @@ def cp_reviews_due(
 # -- assessments and conferences (flow measures) -------------------------------------------------
 
 
-def assessments_due(
-    tables: Mapping[str, pd.DataFrame], as_at: np.datetime64, params: Mapping[str, Any]
-) -> pd.DataFrame:
-    """Assessments started on or before ``as_at`` and not authorised by it.
-
-    ``due_date`` is the 45th working day after the start (``deadline`` of
-    ``national.assessments_45wd``; with ``count_start_day`` a working start day is day 1, so
-    the 44th working day after it): an assessment authorised on or before it is within 45
-    working days. One authorised on ``as_at`` has left the list.
-    """
-    if params.get("clock_start", "assessment") != "assessment":
-        raise NotComputable(
-            "the assessments due list follows the assessment's own start date; "
-            "clock_start='referral' is not supported"
-        )
-    assessments = tables["assessments"]
-    start = days(assessments["start_date"])
-    authorised = days(assessments["authorised_date"])
-    open_now = ~np.isnat(start) & (start <= as_at) & (np.isnat(authorised) | (authorised > as_at))
-    return _working_days_due(
-        assessments,
-        "assessment_id",
-        start,
-        open_now,
-        ASSESSMENT_TIMESCALE,
-        params,
-        "authorised within 45 working days of the start",
-    )
+#: Assessments started on or before the day and not authorised by it. ``due_date`` is the 45th
+#: working day after the start (the due day of ``national.assessments_45wd``'s rule; with
+#: ``count_start_day`` a working start day is day 1, so the 44th working day after it): an
+#: assessment authorised on or before it is within 45 working days. One authorised on the day
+#: has left the list. Declared by the indicator's rule; ``clock_start="referral"`` is not
+#: supported (the list follows the assessment's own start date).
+assessments_due = ASSESSMENTS_RULE.due("authorised within 45 working days of the start")
 
 
 #: How long an enquiry with no conference and no "not required" flag is listed as awaiting
@@ -387,7 +366,7 @@ def _working_days_due(
         child=table["child"].to_numpy(np.int64)[open_now],
         record=table[id_column].astype(object).to_numpy()[open_now],
         record_start=start[open_now],
-        due_date=deadline(start[open_now], timescale, count_start_day),
+        due_date=working_day_deadline(start[open_now], timescale, count_start_day),
         rule=rule + (" (the start day counted)" if count_start_day else ""),
     )
 

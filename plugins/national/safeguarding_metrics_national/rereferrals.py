@@ -10,16 +10,16 @@ import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, Parameter, Periods
+from safeguarding_metrics.benchmarks import BenchmarkLink
 from safeguarding_metrics.calendar import add_months
 from safeguarding_metrics.cohort import (
     cohort_frame,
     count_frame,
     days,
+    once_per_child_day,
     rows_in_periods,
     text_ids,
 )
-
-from ._shared import once_per_child_day
 
 
 def rereferrals_12m(
@@ -208,5 +208,12 @@ REREFERRALS_12M = Indicator(
     ),
     source="DfE Characteristics of children in need, table C1 (re-referrals within 12 months)",
     definition_version="2014-15",
-    benchmark="rereferrals_12m",
+    benchmark=BenchmarkLink(
+        key="rereferrals_12m",
+        like_for_like=True,
+        reason=(
+            "referrals within 12 months of a previous referral of the same child, over all "
+            "referrals, counted per referral (the default per='referral'), as table C1"
+        ),
+    ),
 )

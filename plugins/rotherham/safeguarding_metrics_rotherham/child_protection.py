@@ -10,15 +10,16 @@ import numpy as np
 import pandas as pd
 
 from safeguarding_metrics import Indicator, Periods
+from safeguarding_metrics.benchmarks import BenchmarkLink
 from safeguarding_metrics.calendar import months_after
-from safeguarding_metrics.cohort import cohort_frame, days, flow_cohort, rows_of_children
-
-from ._common import NAT, latest_event, open_per_child
+from safeguarding_metrics.cohort import NAT, cohort_frame, days, flow_cohort, open_per_child
+from safeguarding_metrics.declared import Events, Limit, OpenRecords, Recency, RecencyRows
 
 __all__ = [
     "CPP_OVER_2Y",
     "CPP_REPEAT_2Y",
     "CP_VISITS_2W",
+    "VISITS_RULE",
     "cp_visits_2w",
     "cpp_over_2y",
     "cpp_repeat_2y",
@@ -167,65 +168,60 @@ def cpp_repeat_2y(
     )
 
 
-def cp_visits_2w(
-    tables: Mapping[str, pd.DataFrame], periods: Periods, params: Mapping[str, Any]
-) -> pd.DataFrame:
-    """Children on a child protection plan at the end who were visited in the last two weeks [%].
+def _visit_details(rows: RecencyRows, tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """The drill-down's columns: the plan start, the latest cp visit and ``end - 14 days``."""
+    return {
+        "plan_start": rows.start,
+        "last_visit": rows.last,
+        "window_start": rows.end - np.timedelta64(VISIT_WINDOW_DAYS, "D"),
+    }
 
-    Numerator
-        Children with a ``cp`` visit in ``[end - 14 days, end]``, or whose plan started on or
-        after ``end - 14 days`` (not yet due a visit under the local standard).
-    Denominator
-        Children with a child protection plan open at the period's end ``end``, each counted
-        once.
-    Exclusions
-        None.
 
-    Parameters
-    ----------
-    tables
-        ``cp_plans`` (``plan_id``, ``start_date``, ``end_date``) and ``visits``
-        (``visit_date``, ``visit_type``).
-    periods
-        The periods; measured as at each period's last day.
-    params
-        None.
+#: The rule of ``rotherham.cp_visits_2w``: a cp visit in the last 14 days, or a plan younger
+#: than that.
+VISITS_RULE = Recency(
+    cases=OpenRecords("cp_plans"),
+    event=Events("visits", "visit_date", where=("visit_type", "cp")),
+    within=Limit(VISIT_WINDOW_DAYS, "days"),
+    new_cases="met",
+    details=_visit_details,
+)
 
-    Notes
-    -----
-    For a period ending 2015-12-31 a visit on 2015-12-17 (14 days before) counts and one on
-    2015-12-16 (15 days before) does not; a visit after ``end`` does not count for that period.
-    Only visits of type ``cp`` are read. When a child has two open plans the earliest start is
-    the plan's start. Detail columns: ``plan_start``, ``last_visit`` (the latest ``cp`` visit
-    on or before ``end``, at any time) and ``window_start`` (``end - 14 days``).
+_VISITS_DEFINITION = """
+Children on a child protection plan at the end who were visited in the last two weeks [%].
 
-    References
-    ----------
-    Performance report, 3 February 2016, paragraph 3.2.4: "95.0% of children with a Child
-    Protection Plan had been visited in the last 2 weeks (local standard)".
-    """
-    open_now = open_per_child(tables["cp_plans"], "plan_id", periods)
-    child = open_now["child"].to_numpy(np.int64)
-    end = days(open_now["end"])
-    start = days(open_now["start"])
-    visits = tables["visits"]
-    # the cp visits of the children on a plan (only the columns used are read)
-    visit_child = visits["child"].to_numpy()
-    mine = rows_of_children(visit_child, child)
-    cp = mine[visits["visit_type"].astype(object).to_numpy()[mine] == "cp"]
-    last = latest_event(
-        visit_child[cp].astype(np.int64), days(visits["visit_date"].to_numpy()[cp]), child, end
-    )
-    window_start = end - np.timedelta64(VISIT_WINDOW_DAYS, "D")
-    met = (last >= window_start) | (start >= window_start)
-    return cohort_frame(
-        period=open_now["period"].to_numpy(np.int64),
-        child=child,
-        record=open_now["record"].to_numpy(dtype=object),
-        date=start,
-        met=met,
-        extra={"plan_start": start, "last_visit": last, "window_start": window_start},
-    )
+Numerator
+    Children with a ``cp`` visit in ``[end - 14 days, end]``, or whose plan started on or
+    after ``end - 14 days`` (not yet due a visit under the local standard).
+Denominator
+    Children with a child protection plan open at the period's end ``end``, each counted
+    once.
+Exclusions
+    None.
+
+Parameters
+----------
+tables
+    ``cp_plans`` (``plan_id``, ``start_date``, ``end_date``) and ``visits``
+    (``visit_date``, ``visit_type``).
+periods
+    The periods; measured as at each period's last day.
+params
+    None.
+
+Notes
+-----
+For a period ending 2015-12-31 a visit on 2015-12-17 (14 days before) counts and one on
+2015-12-16 (15 days before) does not; a visit after ``end`` does not count for that period.
+Only visits of type ``cp`` are read. When a child has two open plans the earliest start is
+the plan's start. Detail columns: ``plan_start``, ``last_visit`` (the latest ``cp`` visit
+on or before ``end``, at any time) and ``window_start`` (``end - 14 days``).
+
+References
+----------
+Performance report, 3 February 2016, paragraph 3.2.4: "95.0% of children with a Child
+Protection Plan had been visited in the last 2 weeks (local standard)".
+"""
 
 
 CPP_OVER_2Y = Indicator(
@@ -253,6 +249,14 @@ CPP_OVER_2Y = Indicator(
 
 CPP_REPEAT_2Y = Indicator(
     id="rotherham.cpp_repeat_2y",
+    benchmark=BenchmarkLink(
+        key="PrevRegCPR",
+        like_for_like=False,
+        reason=(
+            "timescale: a plan starting within 2 years of a previous plan's end; the DfE "
+            "counts a second or subsequent plan ever"
+        ),
+    ),
     section="child_protection",
     order=70,
     plain=(
@@ -280,7 +284,8 @@ CPP_REPEAT_2Y = Indicator(
     definition_version="2015-16",
 )
 
-CP_VISITS_2W = Indicator(
+CP_VISITS_2W = VISITS_RULE.indicator(
+    doc=_VISITS_DEFINITION,
     id="rotherham.cp_visits_2w",
     section="child_protection",
     order=120,
@@ -300,7 +305,9 @@ CP_VISITS_2W = Indicator(
     unit="%",
     polarity="higher",
     tables={"cp_plans": _PLANS, "visits": ("visit_date", "visit_type")},
-    compute=cp_visits_2w,
     source=f"{_REPORT}, para 3.2.4 (local standard)",
     definition_version="2015-16",
 )
+
+#: The cohort of ``rotherham.cp_visits_2w`` (from :data:`VISITS_RULE`).
+cp_visits_2w = CP_VISITS_2W.compute

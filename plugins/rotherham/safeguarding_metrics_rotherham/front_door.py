@@ -5,132 +5,99 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from safeguarding_metrics import Indicator, Parameter, Periods
-from safeguarding_metrics.calendar import add_working_days
-from safeguarding_metrics.cohort import (
-    cohort_frame,
-    exclusion_reasons,
-    rows_in_periods,
-    sort_with_ties,
-    text_ids,
+from safeguarding_metrics import Parameter
+from safeguarding_metrics.declared import Choice, Deadline, DeadlineRows, Limit
+
+__all__ = ["MASH_DECISION_24H", "RULE", "mash_decision_24h"]
+
+
+def _details(rows: DeadlineRows, tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """The drill-down's columns: the moments, the deadline and the hours taken."""
+    return {
+        "received_at": rows.start,
+        "decision_at": rows.stop,
+        "deadline": rows.deadline,
+        "hours_to_decision": rows.elapsed,
+    }
+
+
+#: The rule of ``rotherham.mash_decision_24h``: decided within 24 hours of receipt (or by the
+#: end of the first working day after the day of receipt), counted in the period of receipt;
+#: an undecided contact is late once its deadline has passed by the period's end.
+RULE = Deadline(
+    table="contacts",
+    record="contact_id",
+    start="received_at",
+    stop="decision_at",
+    within=Choice(
+        "within",
+        {"24h": Limit(24, "hours"), "1wd": Limit(1, "working days", by="due day")},
+        default="24h",
+    ),
+    counted="start",
+    stop_before_start="excluded",
+    pending_reason="no decision yet, deadline after the period",
+    before_start_reason="decision before receipt",
+    elapsed_unit="hours",
+    details=_details,
 )
 
-__all__ = ["MASH_DECISION_24H", "mash_decision_24h"]
+_DEFINITION = """
+Contacts received in the period on which the MASH decided in time [%].
 
-_DAY = np.timedelta64(1, "D")
-_24_HOURS = np.timedelta64(24, "h")
+Numerator
+    Contacts decided in time: with ``within="24h"`` (the default), ``decision_at -
+    received_at <= 24 hours``; with ``within="1wd"``, the decision falls on or before the
+    first working day after the day of receipt.
+Denominator
+    Contacts whose ``received_at`` falls in the period, counted as records (the whole
+    contact history is read; a period only chooses which contacts are counted).
+Exclusions
+    A contact with no decision yet is counted, as late, once its deadline is at or before
+    the midnight ending the period's last day; while its deadline is still after that
+    midnight it is left out and listed ("no decision yet, deadline after the period").
+    A decision recorded before the contact was received is a data error: the loader lists
+    it in the data-quality table and the contact is set aside from this measure (it reads
+    ``decision_at``); a direct call with such a row lists it here ("decision before
+    receipt").
 
+Parameters
+----------
+tables
+    ``contacts`` (``contact_id``, ``received_at``, ``decision_at``).
+periods
+    The periods.
+params
+    ``within``: ``"24h"`` or ``"1wd"``.
 
-def _moments(values: pd.Series) -> np.ndarray:
-    """Wall-clock date-times as recorded, ``datetime64[ns]`` (``NaT`` where missing)."""
-    return pd.to_datetime(values).to_numpy(dtype="datetime64[ns]")
+Notes
+-----
+Times are compared as recorded (wall-clock, no time zone). The deadline (detail column
+``deadline``) is ``received_at + 24 hours``, or the midnight that ends the first working day
+after the day of receipt. A decision exactly 24 hours after receipt is in time; 24 hours
+and one minute is late. A contact received at 23:00 on Thursday 2015-04-02 (Good Friday and
+Easter Monday follow) is in time under ``"1wd"`` when decided by the end of Tuesday
+2015-04-07; one received on Friday 2015-08-28 by the end of Tuesday 2015-09-01 (Monday
+2015-08-31 is the August bank holiday). The recorded decision counts even when it was made
+after the period ended, so a month's figure can still change while its last contacts are
+decided. Detail columns: ``received_at``, ``decision_at``, ``deadline``,
+``hours_to_decision``.
 
-
-def mash_decision_24h(
-    tables: Mapping[str, pd.DataFrame], periods: Periods, params: Mapping[str, Any]
-) -> pd.DataFrame:
-    """Contacts received in the period on which the MASH decided in time [%].
-
-    Numerator
-        Contacts decided in time: with ``within="24h"`` (the default), ``decision_at -
-        received_at <= 24 hours``; with ``within="1wd"``, the decision falls on or before the
-        first working day after the day of receipt.
-    Denominator
-        Contacts whose ``received_at`` falls in the period, counted as records (the whole
-        contact history is read; a period only chooses which contacts are counted).
-    Exclusions
-        A contact with no decision yet is counted, as late, once its deadline is at or before
-        the midnight ending the period's last day; while its deadline is still after that
-        midnight it is left out and listed ("no decision yet, deadline after the period").
-        A decision recorded before the contact was received is a data error: the loader lists
-        it in the data-quality table and the contact is set aside from this measure (it reads
-        ``decision_at``); a direct call with such a row lists it here ("decision before
-        receipt").
-
-    Parameters
-    ----------
-    tables
-        ``contacts`` (``contact_id``, ``received_at``, ``decision_at``).
-    periods
-        The periods.
-    params
-        ``within``: ``"24h"`` or ``"1wd"``.
-
-    Notes
-    -----
-    Times are compared as recorded (wall-clock, no time zone). The deadline (detail column
-    ``deadline``) is ``received_at + 24 hours``, or the midnight that ends the first working day
-    after the day of receipt. A decision exactly 24 hours after receipt is in time; 24 hours
-    and one minute is late. A contact received at 23:00 on Thursday 2015-04-02 (Good Friday and
-    Easter Monday follow) is in time under ``"1wd"`` when decided by the end of Tuesday
-    2015-04-07; one received on Friday 2015-08-28 by the end of Tuesday 2015-09-01 (Monday
-    2015-08-31 is the August bank holiday). The recorded decision counts even when it was made
-    after the period ended, so a month's figure can still change while its last contacts are
-    decided. Detail columns: ``received_at``, ``decision_at``, ``deadline``,
-    ``hours_to_decision``.
-
-    References
-    ----------
-    HM Government, *Working Together to Safeguard Children* (2015), chapter 1: within one
-    working day of a referral being received a local authority social worker should make a
-    decision about the type of response required. Rotherham MBC, *Safeguarding Children and
-    Families Performance 2015/16, 3rd Quarter Report*, Improving Lives Select Commission,
-    3 February 2016, paragraph 3.2.1: timely MASH decisions 98.6% in December 2015 against a
-    low of 36.7% at the end of 2014.
-    """
-    contacts = tables["contacts"]
-    frame = pd.DataFrame(
-        {
-            "child": contacts["child"].to_numpy(np.int64),
-            "id": text_ids(contacts["contact_id"]),
-            "received": _moments(contacts["received_at"]),
-            "decision": _moments(contacts["decision_at"]),
-        }
-    )
-    # by receipt (a missing one last), then id
-    moment = frame["received"].to_numpy(dtype="datetime64[ns]")
-    key = np.where(np.isnat(moment), np.iinfo(np.int64).max, moment.view(np.int64))
-    frame = frame.iloc[sort_with_ties(key, frame["id"].to_numpy(dtype=object))]
-    received = frame["received"].to_numpy(dtype="datetime64[ns]")
-    decision = frame["decision"].to_numpy(dtype="datetime64[ns]")
-    received_day = received.astype("datetime64[D]")
-
-    period, row = rows_in_periods(received_day, periods)
-    received, decision, received_day = received[row], decision[row], received_day[row]
-    if params["within"] == "24h":
-        deadline = received + _24_HOURS
-        in_time = decision <= deadline
-    else:
-        due_day = np.asarray(add_working_days(received_day, 1), dtype="datetime64[D]")
-        deadline = (due_day + _DAY).astype("datetime64[ns]")  # the midnight ending it
-        in_time = decision.astype("datetime64[D]") <= due_day
-    period_over = (periods.end[period] + _DAY).astype("datetime64[ns]")
-    undecided = np.isnat(decision)
-    excluded = exclusion_reasons(
-        (undecided & (deadline > period_over), "no decision yet, deadline after the period"),
-        (~undecided & (decision < received), "decision before receipt"),
-    )
-    hours = (decision - received) / np.timedelta64(1, "h")
-    return cohort_frame(
-        period=period,
-        child=frame["child"].to_numpy(np.int64)[row],
-        record=frame["id"].to_numpy(dtype=object)[row],
-        date=received_day,
-        met=~undecided & in_time,
-        excluded=excluded,
-        extra={
-            "received_at": received,
-            "decision_at": decision,
-            "deadline": deadline,
-            "hours_to_decision": hours,
-        },
-    )
+References
+----------
+HM Government, *Working Together to Safeguard Children* (2015), chapter 1: within one
+working day of a referral being received a local authority social worker should make a
+decision about the type of response required. Rotherham MBC, *Safeguarding Children and
+Families Performance 2015/16, 3rd Quarter Report*, Improving Lives Select Commission,
+3 February 2016, paragraph 3.2.1: timely MASH decisions 98.6% in December 2015 against a
+low of 36.7% at the end of 2014.
+"""
 
 
-MASH_DECISION_24H = Indicator(
+MASH_DECISION_24H = RULE.indicator(
+    doc=_DEFINITION,
     id="rotherham.mash_decision_24h",
     section="front_door",
     order=10,
@@ -154,7 +121,6 @@ MASH_DECISION_24H = Indicator(
     polarity="higher",
     tables={"contacts": ("contact_id", "received_at", "decision_at")},
     populated={"contacts": ("decision_at",)},
-    compute=mash_decision_24h,
     parameters=(
         Parameter(
             name="within",
@@ -173,3 +139,6 @@ MASH_DECISION_24H = Indicator(
     ),
     definition_version="2015-16",
 )
+
+#: The cohort of ``rotherham.mash_decision_24h`` (from :data:`RULE`).
+mash_decision_24h = MASH_DECISION_24H.compute

@@ -6,20 +6,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from safeguarding_metrics import Indicator, Parameter, Periods
-from safeguarding_metrics.calendar import months_after, wd
-from safeguarding_metrics.cohort import cohort_frame, days, exclusion_reasons
-from safeguarding_metrics.looked_after import CareHistory
-
-from ._common import latest_event, open_per_child
+from safeguarding_metrics import Parameter
+from safeguarding_metrics.declared import (
+    Events,
+    Limit,
+    LookedAfter,
+    OpenRecords,
+    Recency,
+    RecencyRows,
+)
 
 __all__ = [
     "PLANS_UP_TO_DATE_CIN",
     "PLANS_UP_TO_DATE_CLA",
     "PLANS_UP_TO_DATE_CP",
+    "RULE_CIN",
+    "RULE_CLA",
+    "RULE_CP",
     "plans_up_to_date_cin",
     "plans_up_to_date_cla",
     "plans_up_to_date_cp",
@@ -35,214 +40,153 @@ _REPORT = (
 )
 
 
-def _up_to_date(
-    *,
-    period: np.ndarray,
-    child: np.ndarray,
-    record: Any,
-    service_start: np.ndarray,
-    end: np.ndarray,
-    care_plans: pd.DataFrame,
-    plan_type: str,
-    params: Mapping[str, Any],
-    no_start: str,
-) -> pd.DataFrame:
-    """The cohort shared by the three measures, from each child's service start at ``end``.
+def _details(rows: RecencyRows, tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """The drill-down's columns: the service start, the working days it has been open (-1
+    unknown), the latest update and the day the next is due."""
+    return {
+        "service_start": rows.start,
+        "working_days_open": rows.age,
+        "last_update": rows.last,
+        "next_update_due": rows.due,
+    }
 
-    Children whose service started no more than ``grace_working_days`` working days before
-    ``end`` are not in the population; a child with no service start is listed (``no_start``).
-    """
-    known = ~np.isnat(service_start)
-    elapsed = np.zeros(len(child), dtype=np.int64)
-    if known.any():
-        elapsed[known] = np.asarray(wd(service_start[known], end[known]), dtype=np.int64)
-    keep = ~known | (elapsed > int(params["grace_working_days"]))
-    period, child, service_start, end = period[keep], child[keep], service_start[keep], end[keep]
-    known, elapsed = known[keep], elapsed[keep]
-    if record is not None:
-        record = np.asarray(record, dtype=object)[keep]
 
-    plans = care_plans.loc[care_plans["plan_type"].astype(object).to_numpy() == plan_type]
-    last = latest_event(plans["child"].to_numpy(np.int64), days(plans["updated_date"]), child, end)
-    next_due = months_after(last, int(params["months"]))
-    met = ~np.isnat(last) & (end <= next_due)
-    return cohort_frame(
-        period=period,
-        child=child,
-        record=record,
-        date=service_start,
-        met=met,
-        excluded=exclusion_reasons((~known, no_start)),
-        extra={
-            "service_start": service_start,
-            "working_days_open": np.where(known, elapsed, -1),
-            "last_update": last,
-            "next_update_due": next_due,
-        },
+def _rule(cases: OpenRecords | LookedAfter, plan_type: str, months: int, no_start: str) -> Recency:
+    """An up-to-date-plans rule: the latest ``care_plans`` update of ``plan_type`` at most
+    ``months`` months before the end; a case open ``grace_working_days`` working days or fewer
+    is not counted."""
+    return Recency(
+        cases=cases,
+        event=Events("care_plans", "updated_date", where=("plan_type", plan_type)),
+        within=Limit(months, "months", parameter="months"),
+        new_case=Limit(GRACE_WORKING_DAYS, "working days", parameter="grace_working_days"),
+        new_cases="not counted",
+        no_start_reason=no_start,
+        details=_details,
     )
 
 
-def _plan_measure(
-    tables: Mapping[str, pd.DataFrame],
-    periods: Periods,
-    params: Mapping[str, Any],
-    plans_table: str,
-    plan_type: str,
-) -> pd.DataFrame:
-    open_now = open_per_child(tables[plans_table], "plan_id", periods)
-    return _up_to_date(
-        period=open_now["period"].to_numpy(np.int64),
-        child=open_now["child"].to_numpy(np.int64),
-        record=open_now["record"].to_numpy(dtype=object),
-        service_start=days(open_now["start"]),
-        end=days(open_now["end"]),
-        care_plans=tables["care_plans"],
-        plan_type=plan_type,
-        params=params,
-        no_start="no plan start",
-    )
+#: The rules of the three measures.
+RULE_CP = _rule(OpenRecords("cp_plans"), "cp", 6, "no plan start")
+RULE_CIN = _rule(OpenRecords("cin_plans"), "cin", 3, "no plan start")
+RULE_CLA = _rule(LookedAfter(), "cla", 6, "no period of care start")
 
+_DEFINITION_CP = """
+Children on a child protection plan at the end whose written plan is up to date [%].
 
-def plans_up_to_date_cp(
-    tables: Mapping[str, pd.DataFrame], periods: Periods, params: Mapping[str, Any]
-) -> pd.DataFrame:
-    """Children on a child protection plan at the end whose written plan is up to date [%].
+Numerator
+    Children with a ``care_plans`` row of type ``cp`` updated on ``u`` with
+    ``u <= end <= add_months(u, months)`` (``months`` 6 by default): the latest update on
+    or before ``end`` is at most ``months`` months old.
+Denominator
+    Children with a child protection plan open at the period's end ``end`` that started
+    more than ``grace_working_days`` (10) working days before it:
+    ``wd(plan start, end) > 10``. The earliest start counts when a child has two open
+    plans. Each child counted once.
+Exclusions
+    None.
 
-    Numerator
-        Children with a ``care_plans`` row of type ``cp`` updated on ``u`` with
-        ``u <= end <= add_months(u, months)`` (``months`` 6 by default): the latest update on
-        or before ``end`` is at most ``months`` months old.
-    Denominator
-        Children with a child protection plan open at the period's end ``end`` that started
-        more than ``grace_working_days`` (10) working days before it:
-        ``wd(plan start, end) > 10``. The earliest start counts when a child has two open
-        plans. Each child counted once.
-    Exclusions
-        None.
+Parameters
+----------
+tables
+    ``cp_plans`` (``plan_id``, ``start_date``, ``end_date``) and ``care_plans``
+    (``plan_type``, ``updated_date``).
+periods
+    The periods; measured as at each period's last day.
+params
+    ``months`` (default 6) and ``grace_working_days`` (default 10).
 
-    Parameters
-    ----------
-    tables
-        ``cp_plans`` (``plan_id``, ``start_date``, ``end_date``) and ``care_plans``
-        (``plan_type``, ``updated_date``).
-    periods
-        The periods; measured as at each period's last day.
-    params
-        ``months`` (default 6) and ``grace_working_days`` (default 10).
+Notes
+-----
+The month rule: an update on 2015-06-30 is up to date until 2015-12-30 and stale on
+2015-12-31; one on 2015-08-31 until 2016-02-29. ``wd`` counts elapsed working days (the
+start day not counted): a plan started Tuesday 2015-12-15 has 10 working days at
+2015-12-31 (Christmas Day and the Boxing Day substitute are not working days) and is not
+yet in the population; one started Monday 2015-12-14 has 11 and is. An update is read
+whenever it was recorded, also before the plan started (the definition does not tie it to
+the plan). Detail columns: ``service_start``, ``working_days_open``, ``last_update``,
+``next_update_due``.
 
-    Notes
-    -----
-    The month rule: an update on 2015-06-30 is up to date until 2015-12-30 and stale on
-    2015-12-31; one on 2015-08-31 until 2016-02-29. ``wd`` counts elapsed working days (the
-    start day not counted): a plan started Tuesday 2015-12-15 has 10 working days at
-    2015-12-31 (Christmas Day and the Boxing Day substitute are not working days) and is not
-    yet in the population; one started Monday 2015-12-14 has 11 and is. An update is read
-    whenever it was recorded, also before the plan started (the definition does not tie it to
-    the plan). Detail columns: ``service_start``, ``working_days_open``, ``last_update``,
-    ``next_update_due``.
+References
+----------
+Performance report, 3 February 2016, paragraph 3.2.3: "100% Children subject to a Child
+Protection Plan ... with up-to-date plans", against 80% at the end of 2014. The 6 months
+and the 10 working days are this library's choices [D].
+"""
 
-    References
-    ----------
-    Performance report, 3 February 2016, paragraph 3.2.3: "100% Children subject to a Child
-    Protection Plan ... with up-to-date plans", against 80% at the end of 2014. The 6 months
-    and the 10 working days are this library's choices [D].
-    """
-    return _plan_measure(tables, periods, params, "cp_plans", "cp")
+_DEFINITION_CIN = """
+Children on a child in need plan at the end whose written plan is up to date [%].
 
+Numerator
+    Children with a ``care_plans`` row of type ``cin`` updated on ``u`` with
+    ``u <= end <= add_months(u, months)`` (``months`` 3 by default).
+Denominator
+    Children with a child in need plan open at the period's end ``end`` that started more
+    than ``grace_working_days`` (10) working days before it, ``wd(plan start, end) > 10``
+    (the earliest open plan's start). Each child counted once.
+Exclusions
+    None.
 
-def plans_up_to_date_cin(
-    tables: Mapping[str, pd.DataFrame], periods: Periods, params: Mapping[str, Any]
-) -> pd.DataFrame:
-    """Children on a child in need plan at the end whose written plan is up to date [%].
+Parameters
+----------
+tables
+    ``cin_plans`` (``plan_id``, ``start_date``, ``end_date``) and ``care_plans``
+    (``plan_type``, ``updated_date``).
+periods
+    The periods; measured as at each period's last day.
+params
+    ``months`` (default 3) and ``grace_working_days`` (default 10).
 
-    Numerator
-        Children with a ``care_plans`` row of type ``cin`` updated on ``u`` with
-        ``u <= end <= add_months(u, months)`` (``months`` 3 by default).
-    Denominator
-        Children with a child in need plan open at the period's end ``end`` that started more
-        than ``grace_working_days`` (10) working days before it, ``wd(plan start, end) > 10``
-        (the earliest open plan's start). Each child counted once.
-    Exclusions
-        None.
+Notes
+-----
+An update on 2015-09-30 is up to date until 2015-12-30; one on 2015-11-30 until
+2016-02-29. A child on a child protection plan is counted here only if it also has an open
+``cin_plans`` row. Detail columns as for ``rotherham.plans_up_to_date_cp``.
 
-    Parameters
-    ----------
-    tables
-        ``cin_plans`` (``plan_id``, ``start_date``, ``end_date``) and ``care_plans``
-        (``plan_type``, ``updated_date``).
-    periods
-        The periods; measured as at each period's last day.
-    params
-        ``months`` (default 3) and ``grace_working_days`` (default 10).
+References
+----------
+Performance report, 3 February 2016, paragraph 3.2.3: 90.3% of children in need with
+up-to-date plans, against 32% at the end of 2014. The 3 months and the 10 working days are
+this library's choices [D].
+"""
 
-    Notes
-    -----
-    An update on 2015-09-30 is up to date until 2015-12-30; one on 2015-11-30 until
-    2016-02-29. A child on a child protection plan is counted here only if it also has an open
-    ``cin_plans`` row. Detail columns as for ``rotherham.plans_up_to_date_cp``.
+_DEFINITION_CLA = """
+Children looked after at the end whose care plan is up to date [%].
 
-    References
-    ----------
-    Performance report, 3 February 2016, paragraph 3.2.3: 90.3% of children in need with
-    up-to-date plans, against 32% at the end of 2014. The 3 months and the 10 working days are
-    this library's choices [D].
-    """
-    return _plan_measure(tables, periods, params, "cin_plans", "cin")
+Numerator
+    Children with a ``care_plans`` row of type ``cla`` updated on ``u`` with
+    ``u <= end <= add_months(u, months)`` (``months`` 6 by default).
+Denominator
+    Children looked after at the period's end ``end`` (an episode open on ``end``, short
+    breaks removed) whose period of care started more than ``grace_working_days`` (10)
+    working days before it: ``wd(period of care start, end) > 10``.
+Exclusions
+    A child looked after at ``end`` with no period of care start (no episode with RNE ``S``
+    on or before ``end``): listed, "no period of care start".
 
+Parameters
+----------
+tables
+    ``care_episodes`` (``start_date``, ``end_date``, ``rne``, ``legal_status``) and
+    ``care_plans`` (``plan_type``, ``updated_date``).
+periods
+    The periods; measured as at each period's last day.
+params
+    ``months`` (default 6) and ``grace_working_days`` (default 10).
 
-def plans_up_to_date_cla(
-    tables: Mapping[str, pd.DataFrame], periods: Periods, params: Mapping[str, Any]
-) -> pd.DataFrame:
-    """Children looked after at the end whose care plan is up to date [%].
+Notes
+-----
+Looked after on ``end``, the period of care start and the removal of short breaks (legal
+status V3/V4) are those of :class:`safeguarding_metrics.looked_after.CareHistory`, as in the
+national looked-after measures. A change of placement does not restart the clock: the
+period of care start does. Detail columns as for ``rotherham.plans_up_to_date_cp``.
 
-    Numerator
-        Children with a ``care_plans`` row of type ``cla`` updated on ``u`` with
-        ``u <= end <= add_months(u, months)`` (``months`` 6 by default).
-    Denominator
-        Children looked after at the period's end ``end`` (an episode open on ``end``, short
-        breaks removed) whose period of care started more than ``grace_working_days`` (10)
-        working days before it: ``wd(period of care start, end) > 10``.
-    Exclusions
-        A child looked after at ``end`` with no period of care start (no episode with RNE ``S``
-        on or before ``end``): listed, "no period of care start".
-
-    Parameters
-    ----------
-    tables
-        ``care_episodes`` (``start_date``, ``end_date``, ``rne``, ``legal_status``) and
-        ``care_plans`` (``plan_type``, ``updated_date``).
-    periods
-        The periods; measured as at each period's last day.
-    params
-        ``months`` (default 6) and ``grace_working_days`` (default 10).
-
-    Notes
-    -----
-    Looked after on ``end``, the period of care start and the removal of short breaks (legal
-    status V3/V4) are those of :class:`safeguarding_metrics.looked_after.CareHistory`, as in the
-    national looked-after measures. A change of placement does not restart the clock: the
-    period of care start does. Detail columns as for ``rotherham.plans_up_to_date_cp``.
-
-    References
-    ----------
-    Performance report, 3 February 2016, paragraph 3.2.3: 96.9% of looked after children with
-    up-to-date plans, against 82% at the end of 2014. The 6 months and the 10 working days are
-    this library's choices [D].
-    """
-    history = CareHistory.shared(tables)
-    period, child = history.looked_after_at(periods.end)
-    end = periods.end[period]
-    return _up_to_date(
-        period=period,
-        child=child,
-        record=None,
-        service_start=history.period_of_care_start(child, end),
-        end=end,
-        care_plans=tables["care_plans"],
-        plan_type="cla",
-        params=params,
-        no_start="no period of care start",
-    )
+References
+----------
+Performance report, 3 February 2016, paragraph 3.2.3: 96.9% of looked after children with
+up-to-date plans, against 82% at the end of 2014. The 6 months and the 10 working days are
+this library's choices [D].
+"""
 
 
 def _parameters(months: int) -> tuple[Parameter, ...]:
@@ -277,7 +221,8 @@ def _description(who: str, start: str, months: int) -> str:
     )
 
 
-PLANS_UP_TO_DATE_CP = Indicator(
+PLANS_UP_TO_DATE_CP = RULE_CP.indicator(
+    doc=_DEFINITION_CP,
     id="rotherham.plans_up_to_date_cp",
     section="child_protection",
     order=130,
@@ -293,13 +238,13 @@ PLANS_UP_TO_DATE_CP = Indicator(
     unit="%",
     polarity="higher",
     tables={"cp_plans": ("plan_id", "start_date", "end_date"), "care_plans": _CARE_PLANS},
-    compute=plans_up_to_date_cp,
     parameters=_parameters(6),
     source=_REPORT,
     definition_version="2015-16",
 )
 
-PLANS_UP_TO_DATE_CIN = Indicator(
+PLANS_UP_TO_DATE_CIN = RULE_CIN.indicator(
+    doc=_DEFINITION_CIN,
     id="rotherham.plans_up_to_date_cin",
     section="children_in_need",
     order=20,
@@ -315,13 +260,13 @@ PLANS_UP_TO_DATE_CIN = Indicator(
     unit="%",
     polarity="higher",
     tables={"cin_plans": ("plan_id", "start_date", "end_date"), "care_plans": _CARE_PLANS},
-    compute=plans_up_to_date_cin,
     parameters=_parameters(3),
     source=_REPORT,
     definition_version="2015-16",
 )
 
-PLANS_UP_TO_DATE_CLA = Indicator(
+PLANS_UP_TO_DATE_CLA = RULE_CLA.indicator(
+    doc=_DEFINITION_CLA,
     id="rotherham.plans_up_to_date_cla",
     section="looked_after",
     order=60,
@@ -343,8 +288,12 @@ PLANS_UP_TO_DATE_CLA = Indicator(
         "care_episodes": ("start_date", "end_date", "rne", "legal_status"),
         "care_plans": _CARE_PLANS,
     },
-    compute=plans_up_to_date_cla,
     parameters=_parameters(6),
     source=_REPORT,
     definition_version="2015-16",
 )
+
+#: The cohorts of the three measures (from their rules).
+plans_up_to_date_cp = PLANS_UP_TO_DATE_CP.compute
+plans_up_to_date_cin = PLANS_UP_TO_DATE_CIN.compute
+plans_up_to_date_cla = PLANS_UP_TO_DATE_CLA.compute
