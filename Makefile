@@ -24,6 +24,7 @@ demo: $(STAMP)
 # possible), else those tests skip with the reason. A screenshot lands in test-artefacts/.
 test: $(STAMP)
 	bash scripts/ensure_chromium.sh
+	bash scripts/ensure_postgres.sh
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

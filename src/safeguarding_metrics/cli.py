@@ -180,6 +180,8 @@ def cmd_calculate(args: argparse.Namespace) -> int:
     else:
         text = _table(results)
     _write(text, args.output)
+    if args.to_sql or args.to_sql_env:
+        _to_sql(args, results)
     if args.drilldown:
         folder = Path(args.drilldown)
         try:
@@ -194,6 +196,29 @@ def cmd_calculate(args: argparse.Namespace) -> int:
             "child identifiers); keep and share them accordingly"
         )
     return 0
+
+
+def _to_sql(args: argparse.Namespace, results: Results) -> None:
+    """``calculate --to-sql``: the result rows into a database table (``docs/ssd.md``)."""
+    from .io.ssd.database import resolve_url
+    from .to_sql import results_to_sql
+
+    try:
+        url = resolve_url(args.to_sql, env=args.to_sql_env)
+    except ValueError as exc:
+        raise CliError(f"--to-sql: {exc}") from None
+    written = results_to_sql(
+        results,
+        url,
+        args.table,
+        schema=args.to_sql_schema,
+        council=args.la,
+        params=_parse_params(args.param),
+    )
+    what = "created" if written.created else f"{written.replaced:,} rows of an earlier run replaced"
+    if written.added_columns:
+        what += f"; columns added: {', '.join(written.added_columns)}"
+    _say(f"wrote {written.rows:,} result rows to table {args.table} ({what})")
 
 
 # -- indicators, plugins -----------------------------------------------------------------------
@@ -384,6 +409,18 @@ def _parser() -> argparse.ArgumentParser:
         "--drilldown",
         metavar="DIR",
         help="also write child-level lists per indicator (personal data) to DIR",
+    )
+    p.add_argument(
+        "--to-sql",
+        metavar="URL",
+        help="also write the result rows to a database table (a SQLAlchemy URL: "
+        "mssql+pyodbc://..., postgresql+psycopg://..., sqlite:///FILE); a re-run of the same "
+        "council, indicators, periods, windows and parameters replaces its rows",
+    )
+    p.add_argument("--to-sql-env", metavar="VAR", help="as --to-sql, the URL in this variable")
+    p.add_argument("--to-sql-schema", metavar="NAME", help="the schema of --table")
+    p.add_argument(
+        "--table", default="results", metavar="NAME", help="the table for --to-sql (results)"
     )
     add_run_options(p)
     p.set_defaults(func=cmd_calculate)

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from . import __version__
 from .engine import Results
-from .io.ssd.database import columns_of, connect
+from .io.ssd.database import SsdConnectionError, columns_of, connect, masked
 
 __all__ = ["KEY_COLUMNS", "SqlWritten", "result_rows", "results_to_sql"]
 
@@ -226,6 +226,13 @@ def results_to_sql(
             rows = _values(renamed, typed)
             if rows:
                 connection.execute(target.insert(), rows)
+    except sa.exc.SQLAlchemyError as exc:  # permissions, a table of another shape...
+        first = " ".join(str(getattr(exc, "orig", exc)).split())[:300]
+        if engine.url.password:
+            first = first.replace(str(engine.url.password), "***")
+        raise SsdConnectionError(
+            masked(engine.url), f"cannot write the results to table {table}: {first}"
+        ) from None
     finally:
         if not isinstance(url, sa.engine.Engine):
             engine.dispose()
