@@ -7,14 +7,17 @@ import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import attrs
+import pandas as pd
 import pytest
 
 import safeguarding_metrics as sm
 from safeguarding_metrics.catalogue import catalogue_markdown
 from safeguarding_metrics.cli import main
 from safeguarding_metrics.indicator import SECTION_NAMES, SECTIONS, Unit
+from safeguarding_metrics.report.key_messages import draft_key_messages
 from tests.conftest import REFERRAL_COUNT_PLUGIN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,3 +135,187 @@ def test_catalogue_lists_indicators_in_journey_order() -> None:
     assert ranks == sorted(ranks)
     assert table[0].startswith("| Front door | [`rotherham.mash_decision_24h`]")
     assert "*In plain words:* Of the referrals made" in text
+
+
+# --- the report laid out by section -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_report(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from safeguarding_metrics.report import build_report, load_commentary
+    from safeguarding_metrics.report.settings import load_settings
+    from safeguarding_metrics.synthetic import generate, write_csv
+
+    folder = tmp_path_factory.mktemp("council")
+    write_csv(generate(seed=2015, scale=0.05), folder)
+    commentary = folder / "commentary.csv"
+    commentary.write_text(
+        "indicator,period,commentary,author\n"
+        'key_messages,2015-12,"- The MASH decides almost every contact within a day.\n'
+        '- Re-referrals remain <high>.",Head of Service\n',
+        encoding="utf-8",
+    )
+    settings = folder / "report.toml"
+    settings.write_text(
+        "[committee]\n"
+        'committee = "Improving Lives Select Commission"\n'
+        "meeting_date = 2016-02-03\n"
+        'recommendations = ["That members review the report", "That members note it"]\n'
+        'contact_officer = "Performance Assurance Manager"\n'
+        'wards = "All"\n'
+        "exempt = false\n",
+        encoding="utf-8",
+    )
+    dataset = sm.load_dataset(folder)
+    return build_report(
+        dataset,
+        start="2015-04",
+        end="2015-12",
+        la="372",
+        commentary=load_commentary(commentary),
+        settings=load_settings(settings),
+    )
+
+
+def test_summary_sections_and_files_follow_the_journey(small_report: Any, tmp_path: Path) -> None:
+    import openpyxl
+
+    from safeguarding_metrics.report.write import write_report
+
+    names = [name for _, name in SECTIONS]
+    ranks = [names.index(s) for s in small_report.summary["section"]]
+    assert ranks == sorted(ranks)
+    assert list(small_report.summary["indicator"]) == [s.id for s in small_report.sections]
+    # local and national together: the MASH (local) opens the front door before referrals
+    assert list(small_report.summary["indicator"][:3]) == [
+        "rotherham.mash_decision_24h",
+        "national.referrals",
+        "national.rereferrals_12m",
+    ]
+    written = write_report(small_report, tmp_path / "out")
+    csv = pd.read_csv(written.summary)
+    assert list(csv["indicator"]) == list(small_report.summary["indicator"])
+    assert list(csv["section"][:1]) == ["Front door"]
+    book = openpyxl.load_workbook(tmp_path / "out" / "report.xlsx")
+    assert book.sheetnames[1] == "Contacts with a MASH decision"  # 31 characters at most
+    sheet = book[book.sheetnames[1]]
+    labels = {row[0].value: row[1].value for row in sheet.iter_rows(max_row=12) if row[0].value}
+    assert labels["Section"] == "Front door"
+    assert labels["In plain words"].startswith("Of the contacts")
+    assert labels["Counts"] == "contacts received; of which decided within 24 hours"
+
+
+def test_worse_run_counts_the_latest_periods_worsening() -> None:
+    from safeguarding_metrics.report.build import worse_run
+    from safeguarding_metrics_national.rereferrals import REREFERRALS_12M
+
+    def series(*directions: str | None) -> pd.DataFrame:
+        return pd.DataFrame({"direction": list(directions)})
+
+    assert worse_run(series(None, "worsening", "worsening", "worsening"), REREFERRALS_12M) == 3
+    assert worse_run(series("worsening", "improving", "worsening"), REREFERRALS_12M) == 1
+    assert worse_run(series("worsening", "worsening", "improving"), REREFERRALS_12M) == 0
+    assert worse_run(series(), REREFERRALS_12M) == 0
+    neutral = attrs.evolve(REREFERRALS_12M, polarity="neutral")
+    assert worse_run(series("worsening"), neutral) is None
+
+
+def test_the_service_key_messages_replace_the_drafts(small_report: Any) -> None:
+    from safeguarding_metrics.report.html import render_html
+
+    messages = small_report.key_messages
+    assert not messages.drafted
+    assert messages.service == (
+        "The MASH decides almost every contact within a day.",
+        "Re-referrals remain <high>.",
+    )
+    assert "key_messages" not in " ".join(small_report.warnings)
+    page = render_html(small_report, charts=False)
+    block = page[page.index('id="key-messages"') : page.index('id="summary"')]
+    assert "Re-referrals remain &lt;high&gt;." in block
+    assert "Drafted from the figures" not in block
+    assert "Key messages from commentary.csv, row 2, Head of Service" in block
+
+
+def test_drafted_key_messages_link_to_their_sections(small_report: Any) -> None:
+    from safeguarding_metrics.report.html import render_html
+
+    drafted = attrs.evolve(
+        small_report, key_messages=draft_key_messages(small_report.summary), committee=None
+    )
+    page = render_html(drafted, charts=False)
+    block = page[page.index('id="key-messages"') : page.index('id="summary"')]
+    assert "Drafted from the figures — for the service to edit" in block
+    for message in (*drafted.key_messages.improvements, *drafted.key_messages.concerns):
+        anchor = drafted.section(message.indicator).anchor
+        assert f'<a href="#{anchor}">' in block
+    # the page opens on them: nothing but the masthead before
+    assert page.index('id="key-messages"') < page.index('id="summary"')
+    assert '<dl class="cover-facts">' not in page
+
+
+def test_front_page_from_the_settings(small_report: Any) -> None:
+    from safeguarding_metrics.report.html import render_html
+
+    page = render_html(small_report, charts=False)
+    cover = page[page.index('<div class="cover">') : page.index("</header>")]
+    assert "Improving Lives Select Commission" in cover
+    assert '<time datetime="2016-02-03">3 February 2016</time>' in cover
+    assert "<li>That members review the report</li>" in cover
+    assert "<dd>No</dd>" in cover  # not exempt
+    assert "Performance Assurance Manager" in cover
+
+
+def test_sections_read_in_plain_words_without_ids_in_headings(small_report: Any) -> None:
+    import re
+
+    from safeguarding_metrics.report.html import render_html
+
+    page = render_html(small_report, charts=False)
+    for heading in re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", page, flags=re.S):
+        assert not re.search(r"\b[a-z]+\.[a-z0-9_]+\b", heading), heading
+    journeys = re.findall(r'<h2 id="sec-[^"]+" class="journey-heading">([^<]+)</h2>', page)
+    assert journeys == list(dict.fromkeys(small_report.summary["section"]))
+    mash = small_report.section("rotherham.mash_decision_24h")
+    block = page[page.index(f'id="{mash.anchor}"') :]
+    block = block[: block.index("</section>")]
+    plain = block.index('class="definition plain"')
+    assert plain < block.index('<details class="technical">') < block.index("decision_at")
+    assert "Decided within 24 hours</th>" in block and "Contacts received</th>" in block
+    assert ">Numerator<" not in block and ">Denominator<" not in block
+
+
+def test_a_mean_of_days_shows_the_children_not_the_sum_of_days(small_report: Any) -> None:
+    from safeguarding_metrics.report.html import render_html
+
+    page = render_html(small_report, charts=False)
+    a1 = small_report.section("national.adoption_a1")
+    block = page[page.index(f'id="{a1.anchor}"') :]
+    block = block[: block.index("</section>")]
+    table = block[block.index('<table class="series">') :]
+    table = table[: table.index("</table>")]
+    assert "Children adopted (last 3 years)" in table
+    latest = a1.series.iloc[-1]
+    assert f"{int(latest['denominator']):,}</td>" in table
+    assert f">{int(latest['numerator']):,}</td>" not in table  # the sum of days is not shown
+
+
+def test_committee_settings_are_checked(tmp_path: Path) -> None:
+    from safeguarding_metrics.report.settings import SettingsFileError, load_settings
+
+    def settings(text: str) -> Path:
+        path = tmp_path / "report.toml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    pack = load_settings(settings('[committee]\nexempt = "Paragraph 2"\nwards = "All"\n'))
+    assert pack.committee is not None and pack.committee.exempt == "Paragraph 2"
+    with pytest.raises(SettingsFileError, match="has no key 'chair'"):
+        load_settings(settings('[committee]\nchair = "X"\n'))
+    with pytest.raises(SettingsFileError, match="meeting_date '3rd Feb' is not a date"):
+        load_settings(settings('[committee]\nmeeting_date = "3rd Feb"\n'))
+    with pytest.raises(SettingsFileError, match="exempt is false, or the reason"):
+        load_settings(settings("[committee]\nexempt = true\n"))
+    with pytest.raises(SettingsFileError, match="recommendations is text or a list of text"):
+        load_settings(settings("[committee]\nrecommendations = [1, 2]\n"))
+    assert load_settings(settings('[headline]\n"a.b" = "ytd"\n')).committee is None

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..export import PERSONAL_DATA_MARKING, set_cell
-from ..indicator import Unit
+from ..indicator import SECTION_NAMES, Unit
 from .formatting import DIRECTION_WORDS, STATUS_WORDS, is_missing, period_name
 from .model import Report, Section
 
@@ -199,6 +199,7 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
         "Note",
         "Data-quality findings",
         "Data-quality note",
+        "Section",
     ]
     _row(ws, row, header, bold=True)
     for offset, record in enumerate(report.summary.to_dict(orient="records"), start=1):
@@ -237,6 +238,7 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
             ),
             _findings(record.get("quality_findings")),
             None if is_missing(record.get("quality_note")) else record.get("quality_note") or None,
+            None if is_missing(record.get("section")) else str(record["section"]),
         ]
         _row(ws, r, values)
         link = ws.cell(row=r, column=1)
@@ -252,10 +254,24 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
             ws.cell(row=r, column=8).fill = _STATUS_FILL[str(status)]
     _widths(
         ws,
-        [52, 40, 26, 10, 10, 18, 9, 13, 10, 12, 9, 9, 10, 11, 12, 11, 11, 11, 11, 11, 40, 12, 60],
+        [*_SUMMARY_WIDTHS, 11, 40, 12, 60, 18],  # ..., the note, findings, note, section
     )
     _print_setup(ws, row, len(header), row + len(report.summary))
     ws.freeze_panes = ws.cell(row=row + 1, column=2)  # the titles stay in view too
+
+
+#: The summary sheet's column widths up to the data-quality note.
+_SUMMARY_WIDTHS = (52, 40, 26, 10, 10, 18, 9, 13, 10, 12, 9, 9, 10, 11, 12, 11, 11, 11, 11)
+
+
+def _counts(indicator: Any) -> str | None:
+    """What the denominator and numerator count, in words ("assessments completed; of which
+    within 45 working days")."""
+    if not indicator.count_label:
+        return None
+    if indicator.of_which_label:
+        return f"{indicator.count_label}; of which {indicator.of_which_label}"
+    return str(indicator.count_label)
 
 
 def _target(record: Any, unit: Unit) -> float | str | None:
@@ -288,8 +304,11 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
     ws.cell(row=1, column=1).font = _TITLE
     lines: list[tuple[str, Any]] = [
         ("Id", indicator.id),
+        ("Section", SECTION_NAMES[indicator.placed_section]),
         ("Measured over", section.window_label),
+        ("In plain words", indicator.plain or None),
         ("Definition", indicator.description),
+        ("Counts", _counts(indicator)),
         ("Source", indicator.source or None),
         (
             "Polarity",
