@@ -181,7 +181,11 @@ def test_the_template_is_discovered_with_its_distribution(example_site: Path) ->
         "0.1.0",
     )
     info = next(p for p in registry.plugins if p.name == "example")
-    assert info.ok and info.hooks == ("register_indicators", "register_targets")
+    assert info.ok and info.hooks == (
+        "register_benchmarks",
+        "register_indicators",
+        "register_targets",
+    )
     assert info.module == "safeguarding_metrics_example"
     assert any(t.indicator == ID and t.value == 90.0 for t in registry.targets)
     assert not registry.problems
@@ -264,7 +268,7 @@ def test_the_templates_own_tests_pass(example_site: Path, tmp_path: Path) -> Non
         timeout=300,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert re.search(r"\b4 passed\b", done.stdout), done.stdout[-1000:]
+    assert re.search(r"\b5 passed\b", done.stdout), done.stdout[-1000:]
 
 
 @pytest.mark.skipif(not HAVE_HATCHLING, reason="hatchling (the template's build backend) absent")

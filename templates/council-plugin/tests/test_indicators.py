@@ -52,6 +52,17 @@ def test_parameter(make_dataset: Callable[..., sm.Dataset]) -> None:
     assert results.frame.iloc[0].value == 100.0
 
 
+def test_registered_with_its_comparator() -> None:
+    """The plugin's own comparator, read from its package data, and the link to it."""
+    registry = sm.build_registry([("example", example)])
+    assert registry.problems == ()
+    club = registry.comparators["example.club_cin_visits_20wd"]
+    assert "EXAMPLE ONLY" in club.label
+    assert club.values[("372", 2016)] == 92.5
+    link = registry.get(ID).benchmark
+    assert link is not None and link.key == club.key and link.like_for_like
+
+
 def test_registered_with_its_target() -> None:
     registry = sm.build_registry([("example", example)])
     assert list(registry.indicators) == [ID]

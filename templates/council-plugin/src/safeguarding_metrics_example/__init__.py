@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from safeguarding_metrics import Indicator, Parameter, Periods, Target, hookimpl
+from safeguarding_metrics.benchmarks import BenchmarkLink, Comparator
 from safeguarding_metrics.calendar import wd
 from safeguarding_metrics.cohort import (
     cohort_frame,
@@ -22,7 +23,13 @@ from safeguarding_metrics.cohort import (
     rows_open_at_period_ends,
 )
 
-__all__ = ["CIN_VISITS_20WD", "cin_visits_20wd", "register_indicators", "register_targets"]
+__all__ = [
+    "CIN_VISITS_20WD",
+    "cin_visits_20wd",
+    "register_benchmarks",
+    "register_indicators",
+    "register_targets",
+]
 
 NAT = np.datetime64("NaT", "D")
 
@@ -128,6 +135,11 @@ CIN_VISITS_20WD = Indicator(
     ),
     source="Example Council children in need practice standard (illustrative)",
     definition_version="2016-17",
+    benchmark=BenchmarkLink(
+        key="example.club_cin_visits_20wd",
+        like_for_like=True,
+        reason="the club's members count child in need plans open at 31 March the same way",
+    ),
 )
 
 
@@ -146,5 +158,26 @@ def register_targets() -> Iterable[Target]:
             value=90.0,
             tolerance=5.0,
             source="Example Council improvement plan (illustrative)",
+        )
+    ]
+
+
+@hookimpl
+def register_benchmarks() -> Iterable[Comparator]:
+    """The council's own comparators: here a regional benchmarking club's figures, read from
+    a CSV shipped inside this package (``data/club_cin_visits.csv``: area, year, value).
+
+    EXAMPLE ONLY: the figures are invented, for an imaginary club, to show the shape. Replace
+    the file with your club's published figures (and say where they come from in ``source``).
+    """
+    return [
+        Comparator.from_csv(
+            __package__ or "safeguarding_metrics_example",
+            "data/club_cin_visits.csv",
+            key="example.club_cin_visits_20wd",
+            label="EXAMPLE ONLY (invented figures): regional club, CIN plans with the child seen",
+            source="an imaginary regional benchmarking club (invented example figures)",
+            polarity="higher",
+            decimals=1,
         )
     ]
