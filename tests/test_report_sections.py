@@ -319,3 +319,30 @@ def test_committee_settings_are_checked(tmp_path: Path) -> None:
     with pytest.raises(SettingsFileError, match="recommendations is text or a list of text"):
         load_settings(settings("[committee]\nrecommendations = [1, 2]\n"))
     assert load_settings(settings('[headline]\n"a.b" = "ytd"\n')).committee is None
+
+
+def test_the_demo_opens_on_the_key_messages_of_december(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from safeguarding_metrics.demo import main as demo
+
+    out = tmp_path / "demo"
+    assert demo(["--output", str(out), "--scale", "0.05"]) == 0
+    err = capsys.readouterr().err
+    assert err.rstrip().splitlines()[-1].startswith(("    3. ", "    none", "  - "))
+    assert "Key messages, December 2015 (drafted from the figures" in err
+    page = (out / "report" / "report.html").read_text(encoding="utf-8")
+    main_start = page.index('<main class="page">')
+    first = page[main_start : main_start + 200]
+    assert 'id="key-messages"' in first
+    assert "Key messages, December 2015" in page[main_start : page.index('id="summary"')]
+
+
+def test_the_example_settings_file_reads() -> None:
+    from safeguarding_metrics.report.settings import load_settings
+
+    settings = load_settings(ROOT / "examples" / "report.toml")
+    pack = settings.committee
+    assert pack is not None and pack.meeting_date is not None
+    assert pack.meeting_date.isoformat() == "2016-02-03"
+    assert len(pack.recommendations) == 2 and pack.exempt == "" and pack.wards == "All"

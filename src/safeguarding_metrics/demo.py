@@ -23,6 +23,7 @@ from .cli import _table
 from .export import write_csv
 from .model import load_dataset
 from .report import build_report, load_commentary
+from .report.key_messages import key_messages_text
 from .report.write import write_report
 from .synthetic import generate
 from .synthetic import write_csv as write_dataset
@@ -102,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Done in {elapsed:.1f} s.",
         file=sys.stderr,
     )
+    # the report opens on its key messages: the terminal ends on them too
+    print("\n" + key_messages_text(report.key_messages, report.latest_period_name), file=sys.stderr)
     return 0
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "KeyMessage",
     "KeyMessages",
     "draft_key_messages",
+    "key_messages_text",
     "service_key_messages",
 ]
 
@@ -334,3 +335,20 @@ def service_key_messages(drafts: KeyMessages, text: str, source: str) -> KeyMess
     if current:
         paragraphs.append(" ".join(current))
     return attrs.evolve(drafts, drafted=False, service=[p for p in paragraphs if p], source=source)
+
+
+def key_messages_text(messages: KeyMessages, period: str = "") -> str:
+    """The key messages as plain text for a terminal (``make demo`` ends on them): the
+    service's own, or the drafts marked as such."""
+    heading = f"Key messages{', ' + period if period else ''}"
+    if not messages.drafted:
+        lines = [f"{heading} (from {messages.source or 'the service'}):"]
+        lines += [f"  - {text}" for text in messages.service]
+        return "\n".join(lines)
+    lines = [f"{heading} (drafted from the figures, for the service to edit):"]
+    for name, chosen in (("Improvements", messages.improvements), ("Concerns", messages.concerns)):
+        lines.append(f"  {name}:")
+        lines += [f"    {n}. {m.section}: {m.text}" for n, m in enumerate(chosen, start=1)]
+        if not chosen:
+            lines.append("    none")
+    return "\n".join(lines)
