@@ -736,10 +736,20 @@ def test_metadata_parameters_and_benchmarks() -> None:
     assert params["clock_start"]["choices"] == ["assessment", "referral"]
     assert params["count_start_day"]["default"] is False
     assert [p["name"] for p in meta[ICPC]["parameters"]] == ["count_start_day"]
-    assert meta[ICPC]["benchmark"] == "icpc_15wd"
-    assert meta[SECOND]["benchmark"] == "cpp_second_subsequent"
-    assert meta[OPEN2Y]["benchmark"] == "cpp_open_2y"
-    assert all(m["benchmark"] is None for i, m in meta.items() if i not in (ICPC, SECOND, OPEN2Y))
+    # every measure with a published equivalent links to it (issue 18), like for like
+    linked = {
+        ICPC: "CP_conf_15days",
+        SECOND: "cpp_second_subsequent",
+        OPEN2Y: "cpp_open_2y",
+        A45: "Continue_Assess_Comp",
+        ENDED2Y: "CPPlans2yrs",
+        "national.cpp_reviews_on_time": "RevCP",
+        "national.referrals_nfa": "CIN_Refferals_NFA",
+        "national.rereferrals_12m": "rereferrals_12m",
+    }
+    found = {i: m["benchmark"] for i, m in meta.items() if m["benchmark"] is not None}
+    assert found == {i: k for i, k in linked.items() if i in meta}
+    assert all(meta[i]["benchmark_link"]["like_for_like"] for i in found)
     assert all(m["definition_version"] for m in meta.values())
     assert all(m["unit"] == "count" for i, m in meta.items() if i in COUNTS)
     nfa = {p["name"]: p for p in meta["national.referrals_nfa"]["parameters"]}
