@@ -203,6 +203,11 @@ def test_summary_sections_and_files_follow_the_journey(small_report: Any, tmp_pa
     assert labels["Section"] == "Front door"
     assert labels["In plain words"].startswith("Of the contacts")
     assert labels["Counts"] == "contacts received; of which decided within 24 hours"
+    cells = {c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)}
+    assert {"Decided within 24 hours (numerator)", "Contacts received (denominator)"} <= cells
+    adoption = book[next(n for n in book.sheetnames if n.startswith("A1"))]
+    cells = {c.value for row in adoption.iter_rows() for c in row if isinstance(c.value, str)}
+    assert {"Total days (numerator)", "Children adopted (last 3 years) (denominator)"} <= cells
 
 
 def test_worse_run_counts_the_latest_periods_worsening() -> None:

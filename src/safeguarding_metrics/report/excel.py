@@ -264,6 +264,24 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
 _SUMMARY_WIDTHS = (52, 40, 26, 10, 10, 18, 9, 13, 10, 12, 9, 9, 10, 11, 12, 11, 11, 11, 11)
 
 
+def _count_headers(indicator: Any) -> tuple[str, str]:
+    """The numerator's and denominator's column headers, named by what they count
+    ("Within 45 working days (numerator)", "Assessments completed (denominator)"); a mean's
+    numerator is the total it averages ("Total days (numerator)")."""
+    unit = Unit(indicator.unit)
+    count = indicator.count_label or "counted"
+    if unit.is_mean:
+        top = "total days" if unit == Unit.DAYS else "total cases"
+    elif unit == Unit.COUNT:
+        top = count
+    else:
+        top = indicator.of_which_label or "met"
+    return (
+        f"{top[:1].upper()}{top[1:]} (numerator)",
+        f"{count[:1].upper()}{count[1:]} (denominator)",
+    )
+
+
 def _counts(indicator: Any) -> str | None:
     """What the denominator and numerator count, in words ("assessments completed; of which
     within 45 working days")."""
@@ -347,8 +365,7 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
     )
     header = [
         "Period",
-        "Numerator",
-        "Denominator",
+        *_count_headers(indicator),
         "Value",
         "Direction",
         "Target",
@@ -416,7 +433,7 @@ def _indicator_sheet(ws: Worksheet, report: Report, section: Section) -> None:
             "A child allocated to two workers counts under each team: teams need not add up.",
         )
         row += 1
-        _row(ws, row, ["Team", "Numerator", "Denominator", "Value", "Status"], bold=True)
+        _row(ws, row, ["Team", *_count_headers(indicator), "Value", "Status"], bold=True)
         for record in section.teams.to_dict(orient="records"):
             row += 1
             _row(
