@@ -362,7 +362,7 @@ def _placements_of(
     )
     by_id = pl[pl["id"].notna()].drop_duplicates("id").set_index("id")
     wanted = _text(_col(episodes, "clae_cla_placement_id"))
-    found = wanted.isin(by_id.index).to_numpy(dtype=bool)
+    found = wanted.isin(by_id.index).to_numpy(dtype=bool, copy=True)
     out = by_id.reindex(wanted.where(found, "\0missing").to_numpy())
     out.index = episodes.index
     if (~found).any():
