@@ -141,13 +141,20 @@ def test_catalogue_lists_indicators_in_journey_order() -> None:
 
 
 @pytest.fixture(scope="module")
-def small_report(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from safeguarding_metrics.report import build_report, load_commentary
-    from safeguarding_metrics.report.settings import load_settings
+def council(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from safeguarding_metrics.synthetic import generate, write_csv
 
     folder = tmp_path_factory.mktemp("council")
     write_csv(generate(seed=2015, scale=0.05), folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def small_report(council: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from safeguarding_metrics.report import build_report, load_commentary
+    from safeguarding_metrics.report.settings import load_settings
+
+    folder = tmp_path_factory.mktemp("files")
     commentary = folder / "commentary.csv"
     commentary.write_text(
         "indicator,period,commentary,author\n"
@@ -166,7 +173,7 @@ def small_report(tmp_path_factory: pytest.TempPathFactory) -> Any:
         "exempt = false\n",
         encoding="utf-8",
     )
-    dataset = sm.load_dataset(folder)
+    dataset = sm.load_dataset(council)
     return build_report(
         dataset,
         start="2015-04",
@@ -351,3 +358,35 @@ def test_the_example_settings_file_reads() -> None:
     assert pack is not None and pack.meeting_date is not None
     assert pack.meeting_date.isoformat() == "2016-02-03"
     assert len(pack.recommendations) == 2 and pack.exempt == "" and pack.wards == "All"
+
+
+def test_drafted_key_messages_round_trip_through_commentary_draft(
+    council: Path, tmp_path: Path
+) -> None:
+    from safeguarding_metrics.report import build_report, load_commentary
+    from safeguarding_metrics.report.write import write_report
+    from safeguarding_metrics.targets import load_targets
+
+    dataset = sm.load_dataset(council)
+    targets = load_targets(ROOT / "examples" / "targets.toml")
+    report = build_report(
+        dataset, start="2015-10", end="2015-12", la="372", council_targets=targets
+    )
+    drafted = [*report.key_messages.improvements, *report.key_messages.concerns]
+    assert report.key_messages.drafted and drafted
+    written = write_report(report, tmp_path / "out", html=False, excel=False)
+    rows = pd.read_csv(written.commentary)
+    assert rows["indicator"].iloc[0] == "key_messages" and rows["period"].iloc[0] == "2015-12"
+    again = build_report(
+        dataset,
+        start="2015-10",
+        end="2015-12",
+        la="372",
+        council_targets=targets,
+        commentary=load_commentary(written.commentary),
+    )
+    given = again.key_messages
+    assert not given.drafted and len(given.service) == len(drafted)
+    for message, text in zip(drafted, given.service, strict=True):
+        kind = "Improvement" if message in report.key_messages.improvements else "Concern"
+        assert text == f"{kind} ({message.section}): {message.text}"

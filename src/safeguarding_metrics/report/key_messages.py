@@ -36,6 +36,7 @@ __all__ = [
     "KeyMessage",
     "KeyMessages",
     "draft_key_messages",
+    "key_messages_bullets",
     "key_messages_text",
     "service_key_messages",
 ]
@@ -320,7 +321,7 @@ def draft_key_messages(
 
 def service_key_messages(drafts: KeyMessages, text: str, source: str) -> KeyMessages:
     """The service's own key messages (a commentary entry for :data:`KEY_MESSAGES`), which
-    replace the drafts: one message per paragraph or ``-`` bullet line."""
+    replace the drafts: one message per paragraph or bullet line (``•``, ``-`` or ``*``)."""
     lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
     paragraphs: list[str] = []
     current: list[str] = []
@@ -351,4 +352,17 @@ def key_messages_text(messages: KeyMessages, period: str = "") -> str:
         lines += [f"    {n}. {m.section}: {m.text}" for n, m in enumerate(chosen, start=1)]
         if not chosen:
             lines.append("    none")
+    return "\n".join(lines)
+
+
+def key_messages_bullets(messages: KeyMessages) -> str:
+    """The key messages as a commentary file's cell: one ``• `` line each (the service's own,
+    or the drafts headed "Improvement" and "Concern"), what :func:`service_key_messages` reads
+    back, so that ``commentary-draft.csv`` edited and passed back replaces the drafts. Bullets,
+    not ``-``: a cell starting with ``-`` is one a spreadsheet reads as a formula (and the CSV
+    writer guards it with an apostrophe)."""
+    if not messages.drafted:
+        return "\n".join(f"• {text}" for text in messages.service)
+    lines = [f"• Improvement ({m.section}): {m.text}" for m in messages.improvements]
+    lines += [f"• Concern ({m.section}): {m.text}" for m in messages.concerns]
     return "\n".join(lines)

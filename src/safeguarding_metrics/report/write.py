@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..export import write_csv
 from .excel import write_drilldowns, write_workbook
+from .key_messages import KEY_MESSAGES, key_messages_bullets
 from .model import Report
 
 __all__ = ["FILES", "Written", "write_report"]
@@ -56,8 +57,20 @@ def _results_frame(report: Report) -> pd.DataFrame:
 
 
 def _commentary_frame(report: Report) -> pd.DataFrame:
-    """A commentary file for the latest period: the council's words where given, else drafts."""
+    """A commentary file for the latest period: the council's words where given, else drafts;
+    the key messages first (indicator ``key_messages``, one ``•`` line each)."""
     rows = []
+    latest = next((s.series.iloc[-1] for s in report.sections if not s.series.empty), None)
+    bullets = key_messages_bullets(report.key_messages)
+    if latest is not None and bullets:
+        rows.append(
+            {
+                "indicator": KEY_MESSAGES,
+                "period": str(latest["period"]),
+                "commentary": bullets,
+                "author": "",
+            }
+        )
     for section in report.sections:
         if section.series.empty:
             continue
