@@ -163,7 +163,12 @@ def cmd_calculate(args: argparse.Namespace) -> int:
     except TargetsFileError as exc:
         raise CliError(str(exc)) from None
     with guard_stdout():  # a plugin printing cannot corrupt the results on standard output
-        dataset = load_dataset(args.dataset, strict=args.strict, progress=_progress(args.quiet))
+        dataset = load_dataset(
+            args.dataset,
+            strict=args.strict,
+            progress=_progress(args.quiet),
+            cache=not args.no_cache,
+        )
         results = _calculate(args, dataset, targets)
     set_aside = int(dataset.counts["set_aside"].sum()) if len(dataset.counts) else 0
     if set_aside or len(dataset.quality):
@@ -291,7 +296,12 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     check_output_file(args.output)
-    dataset = load_dataset(args.dataset, strict=args.strict, progress=_progress(args.quiet))
+    dataset = load_dataset(
+        args.dataset,
+        strict=args.strict,
+        progress=_progress(args.quiet),
+        cache=not args.no_cache,
+    )
     if args.format == "json":
         payload = {
             "counts": dataset.counts.to_dict(orient="records"),

@@ -31,8 +31,16 @@ def say(message: str) -> None:
 
 
 def add_run_options(parser: argparse.ArgumentParser, *, plugins: bool = True) -> None:
-    """``--strict``, ``--skip-broken-plugins`` (with ``plugins``) and ``-q/--quiet``."""
+    """``--strict``, ``--no-cache``, ``--skip-broken-plugins`` (with ``plugins``) and
+    ``-q/--quiet``."""
     parser.add_argument("--strict", action="store_true", help="stop at the first data error")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read and validate every file again, and keep nothing in the dataset folder's "
+        ".safeguarding-metrics-cache/ (by default the validated tables are kept there and "
+        "reused while the files are unchanged)",
+    )
     if plugins:
         parser.add_argument(
             "--skip-broken-plugins",

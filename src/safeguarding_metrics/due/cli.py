@@ -100,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         args.dataset,
         strict=args.strict,
         progress=None if args.quiet else (lambda m: print(f"... {m}", file=sys.stderr)),
+        cache=not args.no_cache,
     )
     if args.team is not None and args.team not in known_teams(dataset):
         raise UsageError(

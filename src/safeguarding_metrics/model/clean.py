@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .coded import MISSING, column_codes, repeated, row_hashes, text_hashes
 from .dates import parse_dates
 from .quality import Action, Severity, faults_frame, first_dates
 from .tables import Column, TableSpec
@@ -105,30 +106,7 @@ def _text_and_arrow(values: pd.Series, shared: bool = False) -> tuple[pd.Series,
     """
     array = _arrow_text(values)
     if array is not None:
-        if shared:
-            encoded = array.dictionary_encode()
-            distinct = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
-            lookup = np.full(len(distinct) + 1, None, dtype=object)  # the last: missing
-            lookup[:-1] = distinct
-            out = lookup[pc.fill_null(encoded.indices, len(distinct)).to_numpy()]
-        else:
-            out = array.to_numpy(zero_copy_only=False)
-            if out.dtype != object:  # pragma: no cover - Arrow gives objects for text
-                out = out.astype(object)
-            else:
-                out = out.copy() if not out.flags.writeable else out
-        empty = pc.fill_null(pc.equal(pc.binary_length(array), 0), False).to_numpy(
-            zero_copy_only=False
-        )
-        edge = pc.fill_null(pc.match_substring_regex(array, _EDGE_OR_DEFUSED), False).to_numpy(
-            zero_copy_only=False
-        )
-        if edge.any():
-            stripped = _strip(pd.Series(out[edge], dtype=object)).to_numpy(dtype=object)
-            out[edge] = stripped
-            empty[np.flatnonzero(edge)[stripped == ""]] = True
-        out[empty] = None
-        return pd.Series(out, index=values.index, name=values.name, dtype=object), array
+        return _text_of_arrow(values, array, shared)[0], array
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         out = values.dt.strftime("%Y-%m-%d").astype(object)
     else:
@@ -137,6 +115,74 @@ def _text_and_arrow(values: pd.Series, shared: bool = False) -> tuple[pd.Series,
     out = out.where(mask, _strip(out.astype(str)))
     out = out.where(~mask & (out != ""), None)
     return out, None
+
+
+def _text_of_arrow(values: pd.Series, array: pa.Array, shared: bool) -> tuple[pd.Series, bool]:
+    """Arrow text as stripped text (object dtype), ``None`` where missing or empty; and
+    whether any value had whitespace (or a defusing ``'``) to strip."""
+    if shared:
+        encoded = array.dictionary_encode()
+        distinct = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+        lookup = np.full(len(distinct) + 1, None, dtype=object)  # the last: missing
+        lookup[:-1] = distinct
+        out = lookup[pc.fill_null(encoded.indices, len(distinct)).to_numpy()]
+    else:
+        out = array.to_numpy(zero_copy_only=False)
+        if out.dtype != object:  # pragma: no cover - Arrow gives objects for text
+            out = out.astype(object)
+        else:
+            out = out.copy() if not out.flags.writeable else out
+    empty = pc.fill_null(pc.equal(pc.binary_length(array), 0), False).to_numpy(zero_copy_only=False)
+    edge = pc.fill_null(pc.match_substring_regex(array, _EDGE_OR_DEFUSED), False).to_numpy(
+        zero_copy_only=False
+    )
+    if edge.any():
+        stripped = _strip(pd.Series(out[edge], dtype=object)).to_numpy(dtype=object)
+        out[edge] = stripped
+        empty[np.flatnonzero(edge)[stripped == ""]] = True
+    out[empty] = None
+    text = pd.Series(out, index=values.index, name=values.name, dtype=object)
+    return text, bool(edge.any())
+
+
+def _text_coded(
+    values: pd.Series, shared: bool
+) -> tuple[pd.Series, pa.Array | None, np.ndarray | None, np.ndarray | None]:
+    """:func:`_text_and_arrow`'s values (property-tested equal), with equality codes.
+
+    Returns the text, the Arrow array before stripping (``None`` when the column was not
+    text), the codes of the values (``None`` when not known) and, for ``shared`` columns, the
+    distinct values the codes index (then the codes are exact: ``MISSING`` where ``None``).
+    A ``shared`` column (codes, child ids) is stripped on its distinct values only: a code
+    column of 21 million visits holds three. Other text is coded by hashing its bytes
+    (:func:`~.coded.text_hashes`), which only finds candidates for pandas to compare.
+    """
+    array = _arrow_text(values)
+    if array is None:
+        return _text_and_arrow(values)[0], None, None, None
+    if not shared:
+        text, edge = _text_of_arrow(values, array, shared=False)
+        hashed = None if edge else text_hashes(array)  # changed values: hashed when needed
+        if hashed is not None:
+            hashed[~text.notna().to_numpy()] = MISSING  # "" reads as missing
+        return text, array, hashed, None
+    encoded = array.dictionary_encode()
+    codes = pc.fill_null(encoded.indices, MISSING).to_numpy().astype(np.int64)
+    values_of = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    edge = pc.fill_null(pc.match_substring_regex(encoded.dictionary, _EDGE_OR_DEFUSED), False)
+    edge = edge.to_numpy(zero_copy_only=False)
+    if edge.any():
+        values_of[edge] = _strip(pd.Series(values_of[edge], dtype=object)).to_numpy(dtype=object)
+    empty = values_of == ""
+    if edge.any() or empty.any():  # stripped values may now equal others: coded again
+        values_of[empty] = None
+        again, uniques = pd.factorize(pd.Series(values_of, dtype=object), use_na_sentinel=True)
+        codes = np.where(codes >= 0, again[np.maximum(codes, 0)], MISSING)
+        values_of = np.asarray(uniques, dtype=object)
+    lookup = np.empty(len(values_of) + 1, dtype=object)  # the last: missing
+    lookup[:-1] = values_of
+    out = pd.Series(lookup[codes], index=values.index, name=values.name, dtype=object)
+    return out, array, codes, values_of
 
 
 def _strip(text: pd.Series) -> pd.Series:
@@ -288,12 +334,17 @@ def _parse_column(
     unusable: np.ndarray,
     field_bad: np.ndarray,
     pivot_year: int | None = None,
+    codes: dict[str, np.ndarray] | None = None,
 ) -> pd.Series:
     """Parse one column; mark rows to set aside (``unusable``) or fields to leave out.
 
     Dates are read by :func:`~.dates.parse_dates` (every form councils' files carry, two-digit
     years against ``pivot_year``, default the current year); an unreadable one says why.
+    With ``codes`` (the fast path), a text column's equality codes are put there when they
+    come at no extra cost (:func:`_text_coded`), and codes are checked on distinct values.
     """
+    coded: np.ndarray | None = None
+    distinct: np.ndarray | None = None
     name, kind = column.name, column.kind
     if kind in ("date", "datetime"):
         dates = parse_dates(raw, with_time=kind == "datetime", pivot_year=pivot_year)
@@ -303,10 +354,17 @@ def _parse_column(
     elif kind == "bool" and pd.api.types.is_bool_dtype(raw.dtype):
         return raw.astype("boolean")
     else:
-        text, arrow = _text_and_arrow(raw, shared=kind != "id" or name.endswith("child_id"))
+        shared = kind != "id" or name.endswith("child_id")
+        if codes is not None and kind in ("id", "text", "code"):
+            text, arrow, coded, distinct = _text_coded(raw, shared)
+        else:
+            text, arrow = _text_and_arrow(raw, shared=shared)
         if kind == "id":
-            text = _visible_ids(text, arrow, name, faults)
-        present = text.notna().to_numpy()
+            visible = _visible_ids(text, arrow, name, faults)
+            if visible is not text:
+                coded = distinct = None  # values changed: coded again when needed
+            text = visible
+        present = text.notna().to_numpy() if distinct is None else np.asarray(coded != MISSING)
         bad = np.zeros(len(raw), dtype=bool)
 
     if column.required:
@@ -315,6 +373,8 @@ def _parse_column(
         unusable |= missing
 
     if kind in ("id", "text"):
+        if codes is not None and coded is not None:
+            codes[name] = coded
         return text
     if kind == "code":
         assert text is not None
@@ -325,10 +385,15 @@ def _parse_column(
             out = text.copy()
             if spaced.any():
                 out[spaced] = text[spaced].str.replace(r"\s+", "", regex=True)
+                coded = distinct = None  # "A B" is now "AB": coded again when needed
         else:
             out = text.where(~present, text.str.replace(r"\s+", "", regex=True))
-        if column.codes is not None:
+        if column.codes is not None and coded is not None and distinct is not None:
+            known = np.append(pd.Series(distinct, dtype=object).isin(column.codes), False)
+            unknown = present & ~known[coded]
+        elif column.codes is not None:
             unknown = present & ~out.isin(column.codes).to_numpy()
+        if column.codes is not None:
             faults.add(
                 unknown,
                 name,
@@ -336,6 +401,8 @@ def _parse_column(
                 Severity.WARNING,
                 Action.KEPT,
             )
+        if codes is not None and coded is not None:
+            codes[name] = coded
         return out
 
     if kind in ("date", "datetime"):
@@ -436,6 +503,108 @@ def _exact_duplicates(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return repeat
 
 
+def _repeats(
+    frame: pd.DataFrame,
+    compare: list[str],
+    candidates: np.ndarray,
+    codes: dict[str, np.ndarray] | None,
+) -> tuple[np.ndarray, pd.Series]:
+    """Rows repeating an earlier candidate row exactly, and each one's reason (the row it
+    repeats). With ``codes`` (the fast path) only the rows whose coded values repeat are
+    compared by pandas; without, every candidate (the reference path)."""
+    n = len(frame)
+    where = np.flatnonzero(candidates)
+    if codes is None:
+        sub = frame if candidates.all() else frame.loc[candidates]
+        repeat = _exact_duplicates(sub, compare)
+        group_rows = where
+    else:
+        hashed = row_hashes([_codes_of(frame, c, codes)[where] for c in compare], len(where))
+        maybe = np.flatnonzero(repeated(hashed))
+        del hashed
+        repeat = np.zeros(len(where), dtype=bool)
+        if len(maybe):
+            few = frame.iloc[where[maybe]]
+            repeat[maybe] = few.duplicated(subset=compare, keep="first").to_numpy()
+        group_rows = where[maybe]
+    mask = np.zeros(n, dtype=bool)
+    reasons = pd.Series("", index=frame.index)
+    if not repeat.any():
+        return mask, reasons
+    # the first row of each group of equal rows (the groups lie within ``group_rows``)
+    rows = frame.iloc[group_rows]
+    first_row = (
+        rows["_row"]
+        .groupby(
+            [rows[c].astype(object).where(rows[c].notna(), "\x00") for c in compare],
+            sort=False,
+        )
+        .transform("first")
+        .to_numpy()
+    )
+    if codes is not None:
+        first_row = first_row[np.isin(group_rows, where[repeat])]
+    else:
+        first_row = first_row[repeat]
+    at = where[repeat]
+    mask[at] = True
+    reasons.iloc[at] = "exact duplicate of row " + first_row.astype(str) + "; counted once"
+    return mask, reasons
+
+
+def _shared_keys(
+    frame: pd.DataFrame,
+    key: list[str],
+    named: tuple[str, ...],
+    candidates: np.ndarray,
+    codes: dict[str, np.ndarray] | None,
+) -> tuple[np.ndarray, pd.Series]:
+    """Candidate rows sharing ``key`` (all of it given) with another, and their reasons.
+    With ``codes`` only the rows whose coded keys repeat are compared by pandas."""
+    n = len(frame)
+    where = np.flatnonzero(candidates)
+    if codes is None:
+        sub = frame if candidates.all() else frame.loc[candidates]
+        clash = (
+            sub.duplicated(subset=key, keep=False).to_numpy()
+            & sub[key].notna().all(axis=1).to_numpy()
+        )
+    else:
+        hashed = row_hashes([_codes_of(frame, c, codes)[where] for c in key], len(where))
+        maybe = np.flatnonzero(repeated(hashed))
+        clash = np.zeros(len(where), dtype=bool)
+        if len(maybe):
+            sub = frame.iloc[where[maybe]]
+            clash[maybe] = (
+                sub.duplicated(subset=key, keep=False).to_numpy()
+                & sub[key].notna().all(axis=1).to_numpy()
+            )
+    mask = np.zeros(n, dtype=bool)
+    reasons = pd.Series("", index=frame.index)
+    if not clash.any():
+        return mask, reasons
+    at = where[clash]
+    mask[at] = True
+    groups = frame.loc[at, [*key, "_row"]]
+    count = groups.groupby(key, sort=False)["_row"].transform("size").to_numpy()
+    first = groups.groupby(key, sort=False)["_row"].transform("min").to_numpy()
+    reasons.iloc[at] = (
+        f"duplicate key ({', '.join(named)}): "
+        + pd.Series(count).astype(str)
+        + " different records share it (first at row "
+        + pd.Series(first).astype(str)
+        + "); all set aside"
+    ).to_numpy()
+    return mask, reasons
+
+
+def _codes_of(frame: pd.DataFrame, column: str, codes: dict[str, np.ndarray]) -> np.ndarray:
+    """A column's equality codes: those its parsing gave, else from its values."""
+    if column not in codes:
+        codes[column] = column_codes(frame[column])
+    return codes[column]
+
+
 def clean_table(
     spec: TableSpec,
     raw: pd.DataFrame,
@@ -443,6 +612,7 @@ def clean_table(
     file: str,
     rows: np.ndarray | None = None,
     pivot_year: int | None = None,
+    _reference: bool = False,
 ) -> CleanTable:
     """Validate one raw table against its spec.
 
@@ -460,12 +630,16 @@ def clean_table(
     pivot_year
         The year the file describes, for two-digit years (20yy unless after it, then 19yy; see
         :mod:`~safeguarding_metrics.model.dates`). Default: the current year.
+    _reference
+        For tests only: find repeats and shared keys by pandas over the values themselves,
+        the path the fast one (equality codes, :mod:`~.coded`) is checked against.
 
     Returns
     -------
     CleanTable
         Usable rows (typed), per-column masks of fields to leave out, and the faults.
     """
+    codes: dict[str, np.ndarray] | None = None if _reference else {}
     n = len(raw)
     rows = np.arange(1, n + 1) if rows is None else np.asarray(rows)
     faults = _Faults(spec, file, rows)
@@ -488,7 +662,7 @@ def clean_table(
             continue
         bad = np.zeros(n, dtype=bool)
         data[column.name] = _parse_column(
-            column, raw[column.name], faults, unusable, bad, pivot_year
+            column, raw[column.name], faults, unusable, bad, pivot_year, codes
         )
         if bad.any():
             field_faults[column.name] = bad
@@ -517,29 +691,9 @@ def clean_table(
 
     # Exact duplicates count once; the repeats are listed as set aside.
     compare = [c for c in frame.columns if c != "_row"]
-    candidates = ~unusable
-    if candidates.any() and compare:
-        # every row a candidate (the usual case): compared in place, not copied first
-        sub = frame if candidates.all() else frame.loc[candidates]
-        repeat = _exact_duplicates(sub, compare)
-        if repeat.any():
-            first_row = (
-                frame.loc[candidates, "_row"]
-                .groupby(
-                    [sub[c].astype(object).where(sub[c].notna(), "\x00") for c in compare],
-                    sort=False,
-                )
-                .transform("first")
-            )
-            where = np.flatnonzero(candidates)[repeat]
-            mask = np.zeros(n, dtype=bool)
-            mask[where] = True
-            reasons = pd.Series("", index=frame.index)
-            reasons.iloc[where] = (
-                "exact duplicate of row "
-                + first_row.to_numpy()[repeat].astype(str)
-                + "; counted once"
-            )
+    if (~unusable).any() and compare:
+        mask, reasons = _repeats(frame, compare, ~unusable, codes)
+        if mask.any():
             faults.add(mask, None, reasons, Severity.WARNING, Action.SET_ASIDE)
             unusable |= mask
 
@@ -548,29 +702,11 @@ def clean_table(
         key = list(spec.key)
         if "la" in frame.columns and frame["la"].notna().any():
             key = ["la", *key]
-        candidates = ~unusable
-        sub = frame if candidates.all() else frame.loc[candidates]
-        clash = (
-            sub.duplicated(subset=key, keep=False).to_numpy()
-            & sub[key].notna().all(axis=1).to_numpy()
-        )
-        if clash.any():
-            where = np.flatnonzero(candidates)[clash]
-            mask = np.zeros(n, dtype=bool)
-            mask[where] = True
-            groups = frame.loc[where, [*key, "_row"]]
-            count = groups.groupby(key, sort=False)["_row"].transform("size").to_numpy()
-            first = groups.groupby(key, sort=False)["_row"].transform("min").to_numpy()
-            reasons = pd.Series("", index=frame.index)
-            reasons.iloc[where] = (
-                f"duplicate key ({', '.join(spec.key)}): "
-                + pd.Series(count).astype(str)
-                + " different records share it (first at row "
-                + pd.Series(first).astype(str)
-                + "); all set aside"
-            ).to_numpy()
+        mask, reasons = _shared_keys(frame, key, spec.key, ~unusable, codes)
+        if mask.any():
             faults.add(mask, spec.key[-1], reasons, Severity.ERROR, Action.SET_ASIDE)
             unusable |= mask
+    del codes
 
     keep = ~unusable
     if not keep.all():

@@ -9,6 +9,7 @@ data-quality table and its counts, and ``read == used + set_aside`` for every ta
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import functools
 import logging
@@ -25,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .cache import TableCache, TableOutcome
 from .clean import CleanTable, clean_table
 from .episode_rules import apply_episode_rules
 from .files import read_table_file
@@ -256,6 +258,8 @@ def load_dataset(
     tables: Iterable[str] | None = None,
     progress: Callable[[str], None] | None = None,
     pivot_year: int | None = None,
+    cache: bool = True,
+    _reference: bool = False,
 ) -> Dataset:
     """Load and validate a canonical dataset folder.
 
@@ -274,6 +278,15 @@ def load_dataset(
         The year the files describe, against which two-digit years (``08/05/17``) are read:
         20yy unless that is after it, then 19yy (:mod:`~safeguarding_metrics.model.dates`).
         Default: the current year.
+    cache
+        Reuse the validated tables kept in the folder's hidden ``.safeguarding-metrics-cache/``
+        (each table whose file, the library and ``pivot_year`` are unchanged), and keep them
+        there (see :mod:`~safeguarding_metrics.model.cache`; nothing is written when the
+        folder is read-only). ``False``: read and validate every file, keep nothing. A
+        ``strict`` load always reads every file.
+    _reference
+        For tests only: validate by the reference path (pandas over the values), which the
+        fast path (equality codes, typed columns checked in their type) is checked against.
 
     Raises
     ------
@@ -343,7 +356,14 @@ def load_dataset(
         unusable=unusable,
         readers=readers,
         pivot_year=pivot_year,
+        reference=_reference,
+        cache=TableCache(folder, _pivot(pivot_year)) if cache and not _reference else None,
     )
+
+
+def _pivot(pivot_year: int | None) -> int:
+    """The year two-digit years are read against (the current year by default)."""
+    return dt.date.today().year if pivot_year is None else int(pivot_year)
 
 
 # -- assembly ----------------------------------------------------------------------------------
@@ -362,13 +382,17 @@ def _assemble(
     unusable: dict[str, str],
     readers: dict[str, tuple[_Reader, str]] | None = None,
     pivot_year: int | None = None,
+    reference: bool = False,
+    cache: TableCache | None = None,
 ) -> Dataset:
     """Clean, check and code the tables; ``readers`` are tables read only when their turn
     comes (so that one raw table at a time is in memory), the others are given in ``raws``;
-    two-digit years are read against ``pivot_year`` (default: the current year)."""
+    two-digit years are read against ``pivot_year`` (default: the current year). With
+    ``cache``, a reader's table is taken from it when its file has not changed, and kept in
+    it once cleaned."""
     readers = {} if readers is None else readers
-    on_read: dict[str, int] = {}  # records set aside as the file was read (ragged rows)
-    kept: dict[str, int] = {}  # warnings on the file and its header (encoding, a repeat)
+    on_read: dict[str, int] = {}  # records set aside as the folder was read
+    kept: dict[str, int] = {}  # warnings on the file from the folder (a misnamed file)
     sources = {name: raw[1] for name, raw in raws.items()}
     sources.update({name: reader[1] for name, reader in readers.items()})
     for name, source in sources.items():
@@ -377,110 +401,53 @@ def _assemble(
     cleaned: dict[str, CleanTable] = {}
     chunks: list[pd.DataFrame] = []
     counts: list[dict[str, Any]] = []
+    files_of: dict[str, str] = {}
     if pre_faults:
         chunks.append(pd.DataFrame([attrs.asdict(f) for f in pre_faults]))
     for name in table_specs():
         if name in readers:
             read, file = readers.pop(name)
-            frame_read, rows_read, read_faults = read()
-            if read_faults:
-                chunks.append(pd.DataFrame([attrs.asdict(f) for f in read_faults]))
-            if frame_read is None:
-                unusable[name] = read_faults[-1].reason
-                continue
-            on_read[name] += _set_aside_on_read(read_faults)
-            kept[name] += _kept(read_faults)
-            raws[name] = (frame_read, file, rows_read)
-            del frame_read
-        if name not in raws:
-            continue
-        spec = table_spec(name)
-        frame, file, rows = raws[name]
-        raws[name] = (pd.DataFrame(), file, None)  # the raw table is freed once cleaned
-        raw_names = [str(c) for c in frame.columns]
-        frame, header_faults = name_columns(
-            frame, spec, file, rows, csv_file=file.lower().endswith(".csv")
-        )
-        if header_faults:
-            if strict and any(f.severity == Severity.ERROR for f in header_faults):
-                raise DataError(next(f for f in header_faults if f.severity == Severity.ERROR))
-            chunks.append(pd.DataFrame([attrs.asdict(f) for f in header_faults]))
-        before = on_read.get(name, 0)
-        noted = kept.get(name, 0) + _kept(header_faults)
-        missing = [c for c in spec.required if c not in frame.columns]
-        if missing:
-            fault = Fault(
-                table=name,
-                file=file,
-                row=1 if file.endswith(".csv") else None,
-                column=missing[0],
-                severity=Severity.ERROR,
-                action=Action.SET_ASIDE,
-                reason=f"required column {missing[0]!r} is missing (the header has: "
-                f"{', '.join(map(str, frame.columns))[:300]}); all {len(frame)} records of the "
-                f"table set aside{separator_hint(raw_names, spec)}",
-            )
-            if strict:
-                raise DataError(fault)
-            chunks.append(pd.DataFrame([attrs.asdict(fault)]))
-            unusable[name] = next(
-                (f.reason for f in header_faults if f.column == missing[0]),
-                f"required column {missing[0]!r} is missing in {file}"
-                f"{separator_hint(raw_names, spec)}",
-            )
-            counts.append(
-                dict(
-                    table=name,
-                    file=file,
-                    read=len(frame) + before,
-                    used=0,
-                    set_aside=len(frame) + before,
-                    fields_left_out=0,
-                    warnings=noted,
+            outcome = cache.load(name, Path(file)) if cache is not None else None
+            if outcome is None:
+                outcome = _read_outcome(
+                    name, read, file, strict=strict, pivot_year=pivot_year, reference=reference
                 )
+                if cache is not None:
+                    cache.store(outcome, Path(file))
+        elif name in raws:
+            frame, file, rows = raws.pop(name)
+            outcome = _clean_outcome(
+                name,
+                frame,
+                file,
+                rows,
+                [],
+                strict=strict,
+                pivot_year=pivot_year,
+                reference=reference,
             )
+            del frame
+        else:
             continue
-        clean = clean_table(spec, frame, file=file, rows=rows, pivot_year=pivot_year)
-        del frame
-        if name == "care_episodes":
-            clean = apply_episode_rules(clean, file=file)
-        errors = clean.faults[clean.faults["severity"] == str(Severity.ERROR)]
-        if strict and len(errors):
-            first = errors.sort_values("row", kind="stable").iloc[0]
-            raise DataError(
-                Fault(
-                    table=name,
-                    file=file,
-                    row=None if pd.isna(first["row"]) else int(first["row"]),
-                    column=None if pd.isna(first["column"]) else str(first["column"]),
-                    severity=Severity.ERROR,
-                    action=Action(first["action"]),
-                    reason=str(first["reason"]),
-                )
-            )
-        cleaned[name] = clean
-        chunks.append(clean.faults)
-        fields = int(
-            np.logical_or.reduce(list(clean.field_faults.values())).sum()
-            if clean.field_faults
-            else 0
-        )
-        counts.append(
-            dict(
-                table=name,
-                file=file,
-                read=clean.read + before,
-                used=len(clean.frame),
-                set_aside=clean.set_aside + before,
-                fields_left_out=fields,
-                warnings=int((clean.faults["action"] == str(Action.KEPT)).sum()) + noted,
-            )
-        )
+        files_of[name] = outcome.file
+        if len(outcome.faults):
+            chunks.append(outcome.faults)
+        if outcome.unusable is not None:
+            unusable[name] = outcome.unusable
+        if outcome.count is not None:
+            count = dict(outcome.count)
+            count["read"] += on_read.get(name, 0)
+            count["set_aside"] += on_read.get(name, 0)
+            count["warnings"] += kept.get(name, 0)
+            counts.append(count)
+        if outcome.clean is not None:
+            cleaned[name] = outcome.clean
+        del outcome
 
     # Rules that compare records with each other (overlapping plans, a review before its plan).
     for found in cross_table_faults(
         {n: c.frame for n, c in cleaned.items()},
-        files={n: raws[n][1] for n in cleaned},
+        files={n: files_of[n] for n in cleaned},
         field_faults={n: c.field_faults for n, c in cleaned.items()},
     ):
         if strict and found.severity == Severity.ERROR:
@@ -509,7 +476,6 @@ def _assemble(
     field_faults = {n: dict(c.field_faults) for n, c in cleaned.items()}
     uncoded = {name: c.frame for name, c in cleaned.items()}
     cleaned.clear()  # each table's frame with text child ids is freed once coded
-    files_of = {n: raws[n][1] for n in uncoded}
     la_faults = _authorities(uncoded, field_faults, counts, files_of)
     if strict and la_faults:
         errors = [c for c in la_faults if (c["severity"] == str(Severity.ERROR)).any()]
@@ -528,7 +494,7 @@ def _assemble(
             )
     chunks.extend(la_faults)
     quality = faults_frame([c for c in chunks if len(c)])
-    child_ids, child_las, frames = _code_children(uncoded, quality)
+    child_ids, child_las, frames = _code_children(uncoded, quality, reference)
     case_fault = _ids_differing_by_case(child_ids, child_las, frames, files_of)
     if case_fault is not None:
         quality = faults_frame([quality, pd.DataFrame([attrs.asdict(case_fault)])])
@@ -547,6 +513,138 @@ def _assemble(
         child_las=child_las,
         source=source,
     )
+
+
+def _read_outcome(
+    name: str, read: _Reader, file: str, *, strict: bool, pivot_year: int | None, reference: bool
+) -> TableOutcome:
+    """Read one table file and clean it (:func:`_clean_outcome`); a file that cannot be read
+    at all is an unusable table with the reader's findings."""
+    frame, rows, read_faults = read()
+    if frame is None:
+        return TableOutcome(
+            name=name,
+            file=file,
+            faults=_faults_of(read_faults),
+            clean=None,
+            unusable=read_faults[-1].reason,
+            count=None,
+        )
+    return _clean_outcome(
+        name,
+        frame,
+        file,
+        rows,
+        read_faults,
+        strict=strict,
+        pivot_year=pivot_year,
+        reference=reference,
+    )
+
+
+def _clean_outcome(
+    name: str,
+    frame: pd.DataFrame,
+    file: str,
+    rows: np.ndarray | None,
+    read_faults: list[Fault],
+    *,
+    strict: bool,
+    pivot_year: int | None,
+    reference: bool,
+) -> TableOutcome:
+    """Name the columns of one raw table, clean and check it (:func:`clean_table`, and the
+    episode rules for ``care_episodes``); in ``strict`` mode, raise on its first error.
+
+    The outcome's count holds this file's own figures (records set aside as it was read,
+    its warnings); the folder's notes on it are added when the dataset is assembled.
+    """
+    spec = table_spec(name)
+    raw_names = [str(c) for c in frame.columns]
+    frame, header_faults = name_columns(
+        frame, spec, file, rows, csv_file=file.lower().endswith(".csv")
+    )
+    if strict and any(f.severity == Severity.ERROR for f in header_faults):
+        raise DataError(next(f for f in header_faults if f.severity == Severity.ERROR))
+    before = _set_aside_on_read(read_faults)
+    noted = _kept(read_faults) + _kept(header_faults)
+    found = [*read_faults, *header_faults]
+    missing = [c for c in spec.required if c not in frame.columns]
+    if missing:
+        fault = Fault(
+            table=name,
+            file=file,
+            row=1 if file.endswith(".csv") else None,
+            column=missing[0],
+            severity=Severity.ERROR,
+            action=Action.SET_ASIDE,
+            reason=f"required column {missing[0]!r} is missing (the header has: "
+            f"{', '.join(map(str, frame.columns))[:300]}); all {len(frame)} records of the "
+            f"table set aside{separator_hint(raw_names, spec)}",
+        )
+        if strict:
+            raise DataError(fault)
+        return TableOutcome(
+            name=name,
+            file=file,
+            faults=_faults_of([*found, fault]),
+            clean=None,
+            unusable=next(
+                (f.reason for f in header_faults if f.column == missing[0]),
+                f"required column {missing[0]!r} is missing in {file}"
+                f"{separator_hint(raw_names, spec)}",
+            ),
+            count=dict(
+                table=name,
+                file=file,
+                read=len(frame) + before,
+                used=0,
+                set_aside=len(frame) + before,
+                fields_left_out=0,
+                warnings=noted,
+            ),
+        )
+    clean = clean_table(
+        spec, frame, file=file, rows=rows, pivot_year=pivot_year, _reference=reference
+    )
+    del frame
+    if name == "care_episodes":
+        clean = apply_episode_rules(clean, file=file)
+    errors = clean.faults[clean.faults["severity"] == str(Severity.ERROR)]
+    if strict and len(errors):
+        first = errors.sort_values("row", kind="stable").iloc[0]
+        raise DataError(
+            Fault(
+                table=name,
+                file=file,
+                row=None if pd.isna(first["row"]) else int(first["row"]),
+                column=None if pd.isna(first["column"]) else str(first["column"]),
+                severity=Severity.ERROR,
+                action=Action(first["action"]),
+                reason=str(first["reason"]),
+            )
+        )
+    fields = int(
+        np.logical_or.reduce(list(clean.field_faults.values())).sum() if clean.field_faults else 0
+    )
+    count = dict(
+        table=name,
+        file=file,
+        read=clean.read + before,
+        used=len(clean.frame),
+        set_aside=clean.set_aside + before,
+        fields_left_out=fields,
+        warnings=int((clean.faults["action"] == str(Action.KEPT)).sum()) + noted,
+    )
+    faults = faults_frame([_faults_of(found), clean.faults] if found else [clean.faults])
+    return TableOutcome(
+        name=name, file=file, faults=faults, clean=clean, unusable=None, count=count
+    )
+
+
+def _faults_of(faults: list[Fault]) -> pd.DataFrame:
+    """Findings as a data-quality chunk (ordered as :func:`faults_frame` orders)."""
+    return faults_frame([pd.DataFrame([attrs.asdict(f) for f in faults])] if faults else [])
 
 
 def _kept(faults: Iterable[Fault]) -> int:
@@ -778,7 +876,7 @@ def _ids_differing_by_case(
 
 
 def _code_children(
-    frames: dict[str, pd.DataFrame], quality: pd.DataFrame
+    frames: dict[str, pd.DataFrame], quality: pd.DataFrame, reference: bool = False
 ) -> tuple[np.ndarray, np.ndarray, dict[str, pd.DataFrame]]:
     """Replace ``child_id`` by integer codes, the same code for the same child in every table.
 
@@ -786,8 +884,25 @@ def _code_children(
 
     A child is identified by ``child_id``, or by (``la``, ``child_id``) in a pooled dataset.
     Codes follow the sorted order of the identifiers, so they do not depend on table order.
+    For one authority the identifiers are coded once: each table's rows by the string each
+    holds (cleaning gives one string per distinct identifier of a table), then the tables'
+    distinct identifiers by value (:func:`_codes_by_identity`); ``reference`` (tests only)
+    codes every row's identifier by value, the route the first is checked against.
     """
     pooled = any("la" in f.columns and f["la"].notna().any() for f in frames.values())
+    shared = None if pooled or reference else _codes_by_identity(frames)
+    if shared is not None:
+        uniques, codes_of = shared
+        child_ids, child_las = uniques, np.full(len(uniques), None, dtype=object)
+        tables: dict[str, pd.DataFrame] = {}
+        for name in list(frames):
+            frame = frames.pop(name)
+            codes = codes_of.pop(name, None)
+            if codes is not None:
+                frame = frame.drop(columns=["child_id"])
+                frame.insert(1, "child", codes)
+            tables[name] = frame
+        return child_ids, child_las, tables
     keys: dict[str, pd.Series] = {}
     for name, frame in frames.items():
         if "child_id" not in frame.columns:
@@ -866,3 +981,52 @@ def _arrow_codes(
     for name, chunk in zip(keys, unified.chunks, strict=True):
         out[name] = rank[chunk.indices.to_numpy()]
     return uniques, out
+
+
+def _codes_by_identity(
+    frames: Mapping[str, pd.DataFrame],
+) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+    """The sorted distinct child identifiers and each table's codes, coding each table's
+    rows by the string object each holds and only the distinct ones by value.
+
+    Cleaning (and the cache) give each table one Python string per distinct identifier, so a
+    table of 21 million visits holds 1.7 million strings: its rows are grouped by the address
+    of their string (integers, hashed by pandas in a fraction of the time of text), and only
+    the distinct strings of all tables are coded by value, by Arrow, as
+    :func:`_arrow_codes` codes every row. Grouping by address never joins two different
+    identifiers (one string object holds one value); equal strings held twice are joined by
+    the coding by value. ``None`` when an identifier is not text (the caller codes by value).
+    """
+    locals_: dict[str, np.ndarray] = {}
+    parts: list[np.ndarray] = []
+    for name, frame in frames.items():
+        if "child_id" not in frame.columns:
+            continue
+        ids = np.ascontiguousarray(frame["child_id"].to_numpy(dtype=object))
+        # the address of each row's string; copied at once, while ``ids`` holds the strings
+        addresses = np.frombuffer(ids, dtype=np.uintp).copy() if len(ids) else np.zeros(0)
+        codes, distinct = pd.factorize(addresses)
+        where = np.zeros(len(distinct), dtype=np.int64)
+        where[codes] = np.arange(len(codes))
+        locals_[name] = codes
+        parts.append(ids[where])
+    if not parts:
+        return None
+    try:
+        merged = pa.array(np.concatenate(parts), type=pa.string())
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if merged.null_count:
+        return None
+    encoded = merged.dictionary_encode()
+    order = pc.sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    uniques = encoded.dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False)
+    coded = rank[encoded.indices.to_numpy()]
+    out: dict[str, np.ndarray] = {}
+    start = 0
+    for (name, local), part in zip(locals_.items(), parts, strict=True):
+        out[name] = coded[start : start + len(part)][local]
+        start += len(part)
+    return uniques.astype(object), out

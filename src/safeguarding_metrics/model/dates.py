@@ -174,7 +174,9 @@ def parse_dates(
     reasons = np.empty(n, dtype=object)  # None throughout
     texts = np.empty(n, dtype=object)
     far = np.full(n, np.nan)
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+    if _held_as_is(values):
+        stamps[:] = values.to_numpy(dtype="datetime64[ns]")  # typed: checked in its type
+    elif pd.api.types.is_datetime64_any_dtype(values.dtype):
         stamps[:], far[:] = _naive(values)
         reasons[~np.isnan(far)] = _FAR
     elif pd.api.types.is_bool_dtype(values.dtype):
@@ -219,6 +221,17 @@ def _pivots(pivot_year: int | np.ndarray | None, n: int) -> np.ndarray:
         pivot_year = dt.date.today().year
     pivots = np.asarray(pivot_year, dtype="int64")
     return np.broadcast_to(pivots, (n,)) if pivots.ndim == 0 else pivots
+
+
+def _held_as_is(values: pd.Series) -> bool:
+    """Whether a column of dates arrives typed (Parquet ``date32``, a timestamp without a time
+    zone) with every value within the years a ``datetime64[ns]`` holds here: then its values
+    are the dates, with no conversion to text or through Python objects."""
+    if not pd.api.types.is_datetime64_dtype(values.dtype):  # naive only; zoned: _naive
+        return False
+    held = values.to_numpy()
+    inside = (held >= _HELD[0]) & (held < _HELD[1])
+    return bool((inside | np.isnat(held)).all())
 
 
 def _read_date_objects(values: pd.Series, stamps: np.ndarray, far: np.ndarray) -> bool:

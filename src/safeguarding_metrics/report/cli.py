@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
     clock = time.perf_counter()
     say(f"Loading {args.dataset} ...")
-    dataset = load_dataset(args.dataset, strict=args.strict)
+    dataset = load_dataset(args.dataset, strict=args.strict, cache=not args.no_cache)
     timings["load"] = time.perf_counter() - clock
     with guard_stdout():  # whatever a plugin prints goes to standard error, not the summary
         registry = default_registry()

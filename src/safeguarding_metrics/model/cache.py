@@ -1,0 +1,321 @@
+"""A validated dataset, reused: each table's cleaned rows and findings kept beside its file.
+
+Loading a folder again reads each table's validated, typed rows, its field masks and its
+findings from a hidden folder *inside the dataset folder* (:data:`CACHE_FOLDER`), instead of
+reading and checking the file again. Child-level data is never written anywhere else: the
+cache lives and dies with the folder, under the same access rights as the files it comes from.
+
+Each table is kept on its own, keyed on its source file (path, size and modification time),
+on the library's version and on a fingerprint of the loader's code, and on the year two-digit
+years are read against: a change to any of them reloads that table (a changed file reloads
+only its own table). Tables are written one at a time as they are cleaned, compressed (Arrow
+IPC with LZ4), and a table's entry is replaced atomically (its files are written first under
+new names, then the small ``meta.json`` that names them), so a reader never takes half an
+entry. A read-only folder gets no cache (said once, in the log); loading is then what it was.
+
+What is kept per table is what cleaning gives (:class:`TableOutcome`); the rules across tables
+(plans overlapping, authorities, the coding of children) run on every load, on the kept tables.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.feather as feather
+
+from .clean import CleanTable
+from .tables import table_spec
+
+__all__ = ["CACHE_FOLDER", "TableCache", "TableOutcome"]
+
+log = logging.getLogger(__name__)
+
+#: The hidden folder, inside a dataset folder, that holds its validated tables.
+CACHE_FOLDER = ".safeguarding-metrics-cache"
+#: The layout of an entry; raised when what is kept changes shape.
+_FORMAT = 1
+_COMPRESSION = "lz4"
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class TableOutcome:
+    """One table read, its columns named, cleaned and checked: what the cache keeps.
+
+    Attributes
+    ----------
+    name, file
+        The table and the file it was read from.
+    faults
+        Its findings (reading, headers, cleaning), in the order they were found.
+    clean
+        The cleaned table; ``None`` when the table cannot be used (``unusable`` says why).
+    unusable
+        Why the table cannot be used, else ``None``.
+    count
+        Its entry of :attr:`Dataset.counts` from this file's own findings (the folder's notes
+        are added when the dataset is assembled); ``None`` when the file could not be read.
+    """
+
+    name: str
+    file: str
+    faults: pd.DataFrame
+    clean: CleanTable | None
+    unusable: str | None
+    count: dict[str, Any] | None
+
+
+@functools.cache
+def _fingerprint() -> str:
+    """The library's version and a digest of the loader's code (``model/*.py``), so that a
+    cache written by other code (a development checkout changed in place) is never read."""
+    from safeguarding_metrics import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:16]}"
+
+
+class TableCache:
+    """The cache of one dataset folder (see the module docstring).
+
+    Parameters
+    ----------
+    folder
+        The dataset folder; the cache is ``folder / CACHE_FOLDER``.
+    pivot_year
+        The year two-digit years are read against (part of every key).
+    """
+
+    def __init__(self, folder: Path, pivot_year: int) -> None:
+        self.root = folder / CACHE_FOLDER
+        self.pivot_year = pivot_year
+        self._writable = True
+
+    def key(self, name: str, file: Path) -> dict[str, Any] | None:
+        """What an entry of table ``name`` read from ``file`` must match; ``None`` when the
+        file cannot be looked at (it is then read, and reports why)."""
+        try:
+            stat = file.stat()
+        except OSError:
+            return None
+        return {
+            "format": _FORMAT,
+            "library": _fingerprint(),
+            "table": name,
+            "file": str(file.resolve()),
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "pivot_year": self.pivot_year,
+        }
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def load(self, name: str, file: Path) -> TableOutcome | None:
+        """The kept outcome of table ``name`` when it is there and its key matches, else None.
+
+        An entry that cannot be read (cut short, or written by other code) is passed over:
+        the table is then read from its file and the entry replaced.
+        """
+        key = self.key(name, file)
+        meta_path = self.root / name / "meta.json"
+        if key is None or not meta_path.is_file():
+            return None
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if meta.get("key") != key:
+                return None
+            return _outcome_of(self.root / name, meta, str(file))
+        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+            log.info("cache entry of table %s not read (%s): reading the file", name, exc)
+            return None
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def store(self, outcome: TableOutcome, file: Path) -> None:
+        """Keep ``outcome`` (nothing when the folder is read-only: said once, in the log)."""
+        key = self.key(outcome.name, file)
+        if key is None or not self._writable:
+            return
+        place = self.root / outcome.name
+        try:
+            place.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self._read_only(exc)
+            return
+        token = secrets.token_hex(6)
+        written: list[Path] = []
+        try:
+            meta = _write_outcome(place, token, outcome, written)
+            meta["key"] = key
+            staged = place / f"meta-{token}.json"
+            staged.write_text(json.dumps(meta), encoding="utf-8")
+            os.replace(staged, place / "meta.json")
+        except OSError as exc:
+            for path in written:
+                path.unlink(missing_ok=True)
+            self._read_only(exc)
+            return
+        except (pa.ArrowException, TypeError, ValueError) as exc:
+            # a column Arrow cannot hold as it is (mixed cells of an unknown column): this
+            # table is validated on every load, as without a cache
+            for path in written:
+                path.unlink(missing_ok=True)
+            log.info("table %s not cached: %s", outcome.name, exc)
+            return
+        for path in place.iterdir():  # the entry it replaces
+            if path.name != "meta.json" and token not in path.name:
+                path.unlink(missing_ok=True)
+
+    def _read_only(self, exc: OSError) -> None:
+        if self._writable:
+            log.warning(
+                "the dataset folder %s cannot hold the validated tables (%s): nothing is "
+                "cached, and each load validates the files again",
+                self.root.parent,
+                exc.strerror or type(exc).__name__,
+            )
+        self._writable = False
+
+
+# -- what an entry holds ---------------------------------------------------------------------------
+
+
+def _shared_kinds(name: str) -> frozenset[str]:
+    """The columns of table ``name`` held as dictionaries (codes, free text, child ids): few
+    distinct values, each one Python string when read back, as cleaning makes them."""
+    spec = table_spec(name)
+    return frozenset(
+        c.name
+        for c in spec.columns
+        if c.kind in ("code", "text", "bool") or c.name.endswith("child_id")
+    )
+
+
+def _to_arrow(frame: pd.DataFrame, shared: frozenset[str]) -> tuple[pa.Table, dict[str, str]]:
+    """A frame as an Arrow table, and each column's pandas dtype to restore it exactly."""
+    arrays, dtypes = [], {}
+    for column in frame.columns:
+        values = frame[column]
+        dtypes[str(column)] = str(values.dtype)
+        if values.dtype == object:
+            array = pa.array(values.to_numpy(), type=pa.string(), from_pandas=True)
+            if column in shared:
+                array = array.dictionary_encode()
+        else:
+            array = pa.Array.from_pandas(values)
+        arrays.append(array)
+    return pa.table(arrays, names=[str(c) for c in frame.columns]), dtypes
+
+
+def _from_arrow(table: pa.Table, dtypes: Mapping[str, str]) -> pd.DataFrame:
+    """The frame :func:`_to_arrow` was given: text as Python strings (``None`` where
+    missing; one string per distinct value of a dictionary column), other dtypes as they
+    were. A dtype that does not come back as it was is an error (the entry is not used)."""
+    columns: dict[str, pd.Series] = {}
+    for name in table.column_names:
+        chunked = table[name]
+        array = chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
+        wanted = dtypes[name]
+        if wanted == "object":
+            if isinstance(array, pa.DictionaryArray):
+                distinct = array.dictionary.to_numpy(zero_copy_only=False).astype(object)
+                lookup = np.empty(len(distinct) + 1, dtype=object)
+                lookup[:-1] = distinct
+                indices = array.indices.fill_null(len(distinct)).to_numpy()
+                values = lookup[indices]
+            else:
+                values = array.to_numpy(zero_copy_only=False).astype(object, copy=False)
+                if not values.flags.writeable:
+                    values = values.copy()
+            series = pd.Series(values, dtype=object)
+        else:
+            series = pd.Series(array.to_pandas(), copy=False)
+            if str(series.dtype) != wanted:
+                series = series.astype(wanted)
+        if str(series.dtype) != wanted:
+            raise TypeError(f"column {name!r} came back as {series.dtype}, not {wanted}")
+        columns[name] = series
+    frame = pd.concat(columns, axis=1) if columns else pd.DataFrame()
+    if not columns:
+        frame = pd.DataFrame(index=pd.RangeIndex(table.num_rows))
+    return frame
+
+
+def _write_table(path: Path, frame: pd.DataFrame, shared: frozenset[str]) -> dict[str, str]:
+    table, dtypes = _to_arrow(frame, shared)
+    feather.write_feather(table, str(path), compression=_COMPRESSION)
+    return dtypes
+
+
+def _read_table(path: Path, dtypes: Mapping[str, str]) -> pd.DataFrame:
+    return _from_arrow(feather.read_table(str(path), memory_map=False), dtypes)
+
+
+def _write_outcome(
+    place: Path, token: str, outcome: TableOutcome, written: list[Path]
+) -> dict[str, Any]:
+    """Write an outcome's frames as ``<part>-<token>.arrow``; its ``meta.json`` content."""
+    meta: dict[str, Any] = {
+        "unusable": outcome.unusable,
+        "count": outcome.count,
+        "parts": {},
+    }
+    shared = _shared_kinds(outcome.name)
+    parts: dict[str, tuple[pd.DataFrame, frozenset[str]]] = {
+        "faults": (outcome.faults, frozenset({"table", "file", "column", "severity", "action"}))
+    }
+    clean = outcome.clean
+    if clean is not None:
+        parts["frame"] = (clean.frame, shared)
+        n = len(clean.frame)
+        masks = pd.DataFrame({c: np.asarray(m, dtype=bool) for c, m in clean.field_faults.items()})
+        parts["masks"] = (masks if len(masks.columns) else pd.DataFrame(index=range(n)), shared)
+        meta["read"], meta["set_aside"] = clean.read, clean.set_aside
+    for part, (frame, dictionaries) in parts.items():
+        path = place / f"{part}-{token}.arrow"
+        written.append(path)
+        meta["parts"][part] = {"file": path.name, "dtypes": _write_table(path, frame, dictionaries)}
+    return meta
+
+
+def _outcome_of(place: Path, meta: Mapping[str, Any], file: str) -> TableOutcome:
+    parts = meta["parts"]
+
+    def read(part: str) -> pd.DataFrame:
+        return _read_table(place / parts[part]["file"], parts[part]["dtypes"])
+
+    faults = read("faults")
+    clean = None
+    if "frame" in parts:
+        frame = read("frame")
+        masks = read("masks")
+        if len(masks) != len(frame) and len(masks.columns):
+            raise ValueError("the field masks and the rows differ in length")
+        clean = CleanTable(
+            frame=frame,
+            field_faults={c: masks[c].to_numpy(dtype=bool) for c in masks.columns},
+            faults=faults.iloc[:0],
+            read=int(meta["read"]),
+            set_aside=int(meta["set_aside"]),
+        )
+    return TableOutcome(
+        name=str(place.name),
+        file=file,
+        faults=faults,
+        clean=clean,
+        unusable=meta["unusable"],
+        count=meta["count"],
+    )

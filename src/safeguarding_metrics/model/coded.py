@@ -1,0 +1,170 @@
+"""Equality codes: a column as integers, equal exactly where its values are equal.
+
+The loader finds exact duplicate rows, records sharing a key and children across tables by
+comparing values. Comparing Python strings row by row (pandas' hashing of ``object`` columns)
+was the largest part of a national load; these helpers give each column an ``int64`` code
+instead, from the column's own type: a date is its day number, a boolean 0/1, a text column
+its rank among the column's distinct values (Arrow sorts the UTF-8 bytes, as Python orders
+text). Codes only *find candidates*: the loader still confirms every duplicate with pandas on
+the few rows the codes point at, so a collision can never make two different records equal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["MISSING", "column_codes", "repeated", "row_hashes", "text_codes", "text_hashes"]
+
+#: The code of a missing value (every missing value of a column shares it).
+MISSING = -1
+
+
+def text_codes(array: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Dense codes of a text array in the sorted order of its values, and those values.
+
+    Parameters
+    ----------
+    array
+        Arrow ``string`` or ``large_string`` values; nulls are allowed.
+
+    Returns
+    -------
+    codes
+        ``int64``, ``0 .. k-1`` following the sorted distinct values; :data:`MISSING` for null.
+    distinct
+        The ``k`` distinct values, sorted (``distinct.take(codes)`` gives the values back).
+
+    Notes
+    -----
+    Sorting (``pyarrow.compute.rank``) is several times faster than hashing for strings at
+    this size (5.3 million referral ids: 0.5 s against 2.6 s for ``dictionary_encode``).
+    """
+    if pa.types.is_large_string(array.type):
+        # a faster sort; the cast fails only beyond 2 GB of text in one column
+        with contextlib.suppress(pa.ArrowException, OverflowError):
+            array = array.cast(pa.string())
+    n = len(array)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), array
+    ranks = pc.rank(array, tiebreaker="dense").to_numpy().astype(np.int64) - 1
+    valid = pc.is_valid(array).to_numpy(zero_copy_only=False)
+    codes = np.where(valid, ranks, MISSING)
+    k = int(ranks[valid].max()) + 1 if valid.any() else 0
+    where = np.zeros(k, dtype=np.int64)
+    present = np.flatnonzero(valid)
+    where[codes[present]] = present  # any row holding each distinct value
+    return codes, array.take(pa.array(where))
+
+
+#: Text longer than this (in bytes) is coded by :func:`text_codes` instead of hashed.
+_HASHED_BYTES = 64
+_SEED = np.uint64(0x9E3779B97F4A7C15)
+
+
+def text_hashes(array: pa.Array) -> np.ndarray | None:
+    """A 64-bit hash of each value of a text array, from its UTF-8 bytes, eight at a time.
+
+    Equal values have equal hashes (every null one hash); different values rarely do, which
+    only makes a candidate that pandas then compares. Identifiers are short, so this is one or
+    two vectorised passes over the column, where Arrow's hashing or sorting of 5 million
+    distinct identifiers takes seconds. ``None`` when a value is longer than 64 bytes.
+    """
+    width: type[np.integer[Any]]
+    if pa.types.is_large_string(array.type):
+        width = np.int64
+    elif pa.types.is_string(array.type):
+        width = np.int32
+    else:
+        raise TypeError(f"not text: {array.type}")
+    n = len(array)
+    _, offsets_buffer, data_buffer = array.buffers()[:3]
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[array.offset : array.offset + n + 1]
+    start = offsets[:-1].astype(np.int64)
+    length = np.diff(offsets).astype(np.int64)
+    if n and int(length.max()) > _HASHED_BYTES:
+        return None
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else None
+    size = 0 if data is None else len(data)
+    padded = np.zeros(size + 8, dtype=np.uint8)
+    if data is not None:
+        padded[:size] = data
+    # every run of eight bytes as one little-endian word: words[i] holds bytes i .. i+7
+    windows = np.lib.stride_tricks.as_strided(padded, shape=(size + 1, 8), strides=(1, 1))
+    words = windows.view("<u8")[:, 0]
+    hashed = _mix(np.full(n, _SEED, dtype=np.uint64) ^ length.astype(np.uint64))
+    longest = int(length.max()) if n else 0
+    for at in range(0, longest, 8):
+        left = np.clip(length - at, 0, 8).astype(np.uint64)
+        word = words[np.where(left > 0, start + at, 0)]
+        keep = np.where(
+            left >= 8,
+            np.uint64(0xFFFFFFFFFFFFFFFF),
+            (np.uint64(1) << (np.uint64(8) * np.minimum(left, 7))) - np.uint64(1),
+        )
+        hashed = _mix(hashed ^ (word & keep))
+    if array.null_count:
+        hashed[~pc.is_valid(array).to_numpy(zero_copy_only=False)] = _SEED
+    return hashed.view(np.int64)
+
+
+def _mix(hashed: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: every input bit moves every output bit."""
+    with np.errstate(over="ignore"):
+        hashed = hashed * np.uint64(0xBF58476D1CE4E5B9)
+        hashed ^= hashed >> np.uint64(31)
+        hashed *= np.uint64(0x94D049BB133111EB)
+        hashed ^= hashed >> np.uint64(29)
+    return hashed
+
+
+def column_codes(values: pd.Series) -> np.ndarray:
+    """``int64`` codes of a column: equal values (as pandas' ``duplicated`` compares them)
+    have equal codes; every missing value has one code.
+
+    Dates are their nanoseconds (``NaT`` one value), booleans 0/1/2, a column of text its
+    :func:`text_hashes` (these "codes" may collide: they find candidates only); anything else
+    is factorized by pandas, which compares as ``duplicated`` does.
+    """
+    dtype = values.dtype
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return values.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    if pd.api.types.is_bool_dtype(dtype):
+        held = values.to_numpy(dtype="float64", na_value=np.nan)
+        return np.where(np.isnan(held), 2, held).astype(np.int64)
+    if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
+        try:
+            array = pa.array(
+                values.array if isinstance(dtype, pd.StringDtype) else values.to_numpy(),
+                type=pa.string(),
+                from_pandas=True,
+            )
+        except (pa.ArrowException, TypeError, ValueError):
+            array = None
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if array is not None:
+            hashed = text_hashes(array)
+            return text_codes(array)[0] if hashed is None else hashed
+    codes, _ = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64)
+
+
+def row_hashes(columns: list[np.ndarray], n: int) -> np.ndarray:
+    """One 64-bit hash per row of several code columns (equal rows, equal hashes)."""
+    hashed = np.full(n, _SEED, dtype=np.uint64)
+    for codes in columns:
+        hashed = _mix(hashed ^ codes.astype(np.uint64, copy=False))
+    return hashed
+
+
+def repeated(hashed: np.ndarray) -> np.ndarray:
+    """Which rows share their hash with another row (``duplicated(keep=False)``)."""
+    if len(hashed) < 2:
+        return np.zeros(len(hashed), dtype=bool)
+    return pd.Series(hashed).duplicated(keep=False).to_numpy()

@@ -1,0 +1,236 @@
+"""The validated dataset kept inside its folder and reused (issue 20).
+
+A second load reads each table's validated rows and findings from the folder's hidden
+``.safeguarding-metrics-cache/``; a changed file (content, size or modification time) reloads
+its own table, another library (version or loader code) reloads every table, a folder that
+cannot be written gets no cache and the same dataset, and the findings are identical.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pathlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from safeguarding_metrics import load_dataset
+from safeguarding_metrics.cli import main
+from safeguarding_metrics.model import cache as cache_module
+from safeguarding_metrics.model import dataset as dataset_module
+from safeguarding_metrics.model.cache import CACHE_FOLDER
+from safeguarding_metrics.synthetic import generate, write_csv
+
+from .test_loading_paths import assert_same_dataset
+
+
+@pytest.fixture(scope="module")
+def council() -> dict[str, pd.DataFrame]:
+    return generate(scale=0.02, dirty=True)
+
+
+def _write(frames: dict[str, pd.DataFrame], folder: Path, form: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    if form == "csv":
+        write_csv(frames, folder)
+    else:
+        for name, frame in frames.items():
+            frame.to_parquet(folder / f"{name}.parquet", index=False)
+    return folder
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The tables whose files are read (not taken from the cache), in order."""
+    seen: list[str] = []
+    original = dataset_module.read_table_file
+
+    def counting(path, spec, progress=None):  # type: ignore[no-untyped-def]
+        seen.append(spec.name)
+        return original(path, spec, progress)
+
+    monkeypatch.setattr(dataset_module, "read_table_file", counting)
+    yield seen
+
+
+@pytest.mark.parametrize("form", ["csv", "parquet"])
+def test_second_load_is_the_first_from_the_cache(
+    tmp_path: Path, council: dict[str, pd.DataFrame], form: str, reads: list[str]
+) -> None:
+    """Tables, masks, findings (file, row, column, reason), counts and children identical."""
+    folder = _write(council, tmp_path / form, form)
+    first = load_dataset(folder)
+    assert sorted(reads) == sorted(council)
+    assert (folder / CACHE_FOLDER).is_dir()
+    reads.clear()
+    second = load_dataset(folder)
+    assert reads == []  # nothing read from the files
+    assert_same_dataset(second, first)
+    assert_same_dataset(second, load_dataset(folder, cache=False))
+    assert len(second.quality) > 10  # the dirty council's findings came back too
+
+
+def test_a_changed_file_reloads_its_table_only(
+    tmp_path: Path, council: dict[str, pd.DataFrame], reads: list[str]
+) -> None:
+    folder = _write(council, tmp_path / "ds", "csv")
+    load_dataset(folder)
+    # content changed, same size: the modification time tells
+    path = folder / "referrals.csv"
+    text = path.read_text(encoding="utf-8")
+    stat = path.stat()
+    path.write_text(text.replace("2015-", "2014-", 1), encoding="utf-8")
+    assert path.stat().st_size == stat.st_size
+    reads.clear()
+    changed = load_dataset(folder)
+    assert reads == ["referrals"]
+    assert_same_dataset(changed, load_dataset(folder, cache=False))
+    # only the modification time changed
+    os.utime(folder / "visits.csv", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    reads.clear()
+    load_dataset(folder)
+    assert reads == ["visits"]
+    # the size changed (a row appended) but the time set back as it was
+    path = folder / "children.csv"
+    before = path.stat()
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("C999999,2010-01-01,1,WBRI,\n")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    reads.clear()
+    grown = load_dataset(folder)
+    assert reads == ["children"]
+    assert "C999999" in set(grown.child_ids)
+    reads.clear()
+    load_dataset(folder)
+    assert reads == []
+
+
+def test_another_library_version_reloads_every_table(
+    tmp_path: Path,
+    council: dict[str, pd.DataFrame],
+    reads: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = _write(council, tmp_path / "ds", "parquet")
+    load_dataset(folder)
+    monkeypatch.setattr(cache_module, "_fingerprint", lambda: "9.9.9+other-code")
+    reads.clear()
+    upgraded = load_dataset(folder)
+    assert sorted(reads) == sorted(council)
+    reads.clear()
+    load_dataset(folder)
+    assert reads == []  # the upgrade's entries replaced the old ones
+    assert_same_dataset(upgraded, load_dataset(folder, cache=False))
+
+
+def test_another_pivot_year_reloads(
+    tmp_path: Path, council: dict[str, pd.DataFrame], reads: list[str]
+) -> None:
+    """Two-digit years are read against the pivot year: another one is another dataset."""
+    folder = _write({"referrals": council["referrals"]}, tmp_path / "ds", "csv")
+    load_dataset(folder, pivot_year=2020)
+    reads.clear()
+    load_dataset(folder, pivot_year=2021)
+    assert reads == ["referrals"]
+
+
+def test_no_cache_reads_everything_and_keeps_nothing(
+    tmp_path: Path, council: dict[str, pd.DataFrame], reads: list[str]
+) -> None:
+    folder = _write(council, tmp_path / "ds", "csv")
+    load_dataset(folder, cache=False)
+    assert not (folder / CACHE_FOLDER).exists()
+    load_dataset(folder)
+    reads.clear()
+    load_dataset(folder, cache=False)  # an existing cache is not read either
+    assert sorted(reads) == sorted(council)
+
+
+def test_a_read_only_folder_gets_no_cache_and_the_same_dataset(
+    tmp_path: Path,
+    council: dict[str, pd.DataFrame],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Said once in the log (a warning, not an error); the dataset is the one without."""
+    folder = _write(council, tmp_path / "ds", "csv")
+    original = pathlib.Path.mkdir
+
+    def refuse(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if CACHE_FOLDER in self.parts:
+            raise PermissionError(13, "Permission denied", str(self))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "mkdir", refuse)
+    with caplog.at_level(logging.WARNING, logger="safeguarding_metrics.model.cache"):
+        got = load_dataset(folder)
+    assert not (folder / CACHE_FOLDER).exists()
+    said = [r for r in caplog.records if r.name == "safeguarding_metrics.model.cache"]
+    assert len(said) == 1 and said[0].levelno == logging.WARNING
+    assert "nothing is cached" in said[0].getMessage()
+    assert_same_dataset(got, load_dataset(folder, cache=False))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in a read-only folder")
+def test_a_folder_without_write_permission_gets_no_cache(
+    tmp_path: Path, council: dict[str, pd.DataFrame]
+) -> None:
+    folder = _write(council, tmp_path / "ds", "csv")
+    folder.chmod(0o555)
+    try:
+        got = load_dataset(folder)
+        assert not (folder / CACHE_FOLDER).exists()
+        assert_same_dataset(got, load_dataset(folder, cache=False))
+    finally:
+        folder.chmod(0o755)
+
+
+def test_a_damaged_entry_is_read_again_from_the_file(
+    tmp_path: Path, council: dict[str, pd.DataFrame], reads: list[str]
+) -> None:
+    folder = _write(council, tmp_path / "ds", "parquet")
+    first = load_dataset(folder)
+    for part in (folder / CACHE_FOLDER / "visits").glob("frame-*.arrow"):
+        part.write_bytes(part.read_bytes()[:100])  # cut short
+    reads.clear()
+    again = load_dataset(folder)
+    assert reads == ["visits"]
+    assert_same_dataset(again, first)
+
+
+def test_child_level_data_stays_inside_the_dataset_folder(
+    tmp_path: Path, council: dict[str, pd.DataFrame]
+) -> None:
+    folder = _write(council, tmp_path / "ds", "csv")
+    before = {p for p in tmp_path.rglob("*") if CACHE_FOLDER not in p.parts}
+    load_dataset(folder)
+    after = {p for p in tmp_path.rglob("*") if CACHE_FOLDER not in p.parts}
+    assert after == before  # nothing new beside the cache, which is inside the folder
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == [CACHE_FOLDER]
+
+
+def test_the_cache_folder_is_not_a_note_of_the_folder(
+    tmp_path: Path, council: dict[str, pd.DataFrame]
+) -> None:
+    """A hidden folder: the loader's notes on what the folder holds do not mention it."""
+    folder = _write(council, tmp_path / "ds", "csv")
+    load_dataset(folder)
+    quality = load_dataset(folder).quality
+    assert not quality["file"].astype(str).str.contains(CACHE_FOLDER, regex=False).any()
+
+
+def test_cli_no_cache_flag(
+    tmp_path: Path, council: dict[str, pd.DataFrame], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _write(council, tmp_path / "ds", "csv")
+    assert main(["validate", str(folder), "--no-cache", "-q"]) == 0
+    assert not (folder / CACHE_FOLDER).exists()
+    no_cache = capsys.readouterr().out
+    assert main(["validate", str(folder), "-q"]) == 0
+    assert (folder / CACHE_FOLDER).is_dir()
+    assert main(["validate", str(folder), "-q"]) == 0  # from the cache
+    outputs = capsys.readouterr().out
+    assert outputs == no_cache * 2
