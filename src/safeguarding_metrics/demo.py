@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -48,7 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Path(args.output)
     data = out / "synthetic-council"
     started = time.perf_counter()
-    if args.regenerate or not (data / "referrals.csv").exists():
+    regenerated = args.regenerate or not (data / "referrals.csv").exists()
+    if regenerated:
         print(f"Generating the synthetic council (seed {args.seed}) ...", file=sys.stderr)
         frames = generate(seed=args.seed, scale=args.scale)
         write_dataset(frames, data)
@@ -88,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         drilldown=True,
         progress=lambda message: print(f"... {message}", file=sys.stderr),
     )
+    _ssd_part(data, out, frame, regenerated)
     elapsed = time.perf_counter() - started
     print(
         f"\nMonthly results for April-December 2015 written to {out}/results.csv, "
@@ -106,6 +109,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the report opens on its key messages: the terminal ends on them too
     print("\n" + key_messages_text(report.key_messages, report.latest_period_name), file=sys.stderr)
     return 0
+
+
+def _ssd_part(data: Path, out: Path, frame: Any, regenerated: bool) -> None:
+    """The synthetic council as a Standard Safeguarding Dataset (``ssd.sqlite``), read back,
+    its figures beside the CSV folder's (``docs/ssd.md``)."""
+    from .io.ssd.demo import SSD_DIFFERENCES, run_demo
+
+    verdict = run_demo(
+        data,
+        out / "ssd.sqlite",
+        frame,
+        start="2015-04-01",
+        end="2015-12-31",
+        regenerate=regenerated,
+        say=lambda message: print(f"... {message}", file=sys.stderr),
+    )
+    print(
+        f"From the SSD database {out}/ssd.sqlite: {len(verdict['equal'])} indicators equal to "
+        "the CSV folder's in every month; not computable from the SSD (it holds no such "
+        f"data): {', '.join(verdict['not computable']) or 'none'}.",
+        file=sys.stderr,
+    )
+    for indicator in verdict["explained"]:
+        print(f"  {indicator} differs: {SSD_DIFFERENCES[indicator]}.", file=sys.stderr)
+    for indicator in verdict["differ"]:
+        print(f"  warning: {indicator} differs from the CSV folder's figures", file=sys.stderr)
 
 
 if __name__ == "__main__":
