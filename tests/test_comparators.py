@@ -276,3 +276,75 @@ def test_calculate_sets_every_linked_indicator_beside_england_for_2015_16(tmp_pa
     assert shown.loc[linked, "neighbours_n"].fillna(0).ge(0).all()
     assert shown.drop(index=missing)["region"].notna().all()
     assert shown.drop(index=missing)["neighbours"].notna().all()
+
+
+# --- labelled in results, charts and commentary ---------------------------------------------
+
+
+def _series_row(like: bool, **extra: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "period": "December 2015",
+        "period_start": pd.Timestamp("2015-12-01"),
+        "period_end": pd.Timestamp("2015-12-31"),
+        "value": 30.0,
+        "numerator": 3,
+        "denominator": 10,
+        "england": 20.0,
+        "neighbours": 25.0,
+        "neighbours_n": 10,
+        "quartile": None if not like else "D",
+        "figure_quartile": None,
+        "benchmark_year": 2015,
+        "like_for_like": like,
+        "benchmark_note": "" if like else "timescale: within 2 years, the DfE's ever",
+        "target": None,
+        "suppressed": False,
+    }
+    row.update(extra)
+    return row
+
+
+def test_commentary_draws_no_better_or_worse_from_a_comparator_not_like_for_like() -> None:
+    from safeguarding_metrics.report.commentary import draft_commentary
+
+    registry = sm.build_registry([("national", national), ("rotherham", rotherham)])
+    indicator = registry.get("rotherham.cpp_repeat_2y")
+    fair = draft_commentary(indicator, [_series_row(True)], window_label="Month", every="month")
+    assert "worse" in fair.text and "2014-15 benchmarks" in fair.text
+    unfair = draft_commentary(indicator, [_series_row(False)], window_label="Month", every="month")
+    assert "worse" not in unfair.text and "better" not in unfair.text
+    assert "not like for like (timescale: within 2 years" in unfair.text
+
+
+def test_key_messages_never_call_a_figure_worse_than_a_comparator_not_like_for_like() -> None:
+    from safeguarding_metrics.report.key_messages import worse_than_neighbours
+
+    row = {"unit": "%", "polarity": "lower", "value": 30.0, "neighbours": 25.0}
+    assert worse_than_neighbours({**row, "like_for_like": True})
+    assert not worse_than_neighbours({**row, "like_for_like": False})
+
+
+def test_the_summary_labels_quartiles_with_their_year_and_marks_a_comparator() -> None:
+    from safeguarding_metrics.indicator import Unit
+    from safeguarding_metrics.report.html import _benchmark_view
+
+    fair = _benchmark_view(_series_row(True, figure_quartile="B"), Unit.PERCENT, "25.0% (10)")
+    assert fair["quartile"] == "D (published 2014-15); B (this figure among 2014-15 published)"
+    assert fair["england"] == "20.0%" and fair["benchmark_note"] == ""
+    unfair = _benchmark_view(_series_row(False), Unit.PERCENT, "25.0% (10)")
+    assert unfair["england"].endswith("†") and unfair["neighbours"].endswith("†")
+    assert unfair["quartile"] == "– (not like for like)"
+    assert unfair["benchmark_note"].startswith("† Not like for like: timescale")
+
+
+def test_chart_benchmark_lines_say_which_year_they_show_where_it_changes() -> None:
+    from safeguarding_metrics.report.charts import _benchmark_label, _benchmark_years
+
+    series = pd.DataFrame({"benchmark_year": [2015, 2015, 2016, 2016], "like_for_like": [True] * 4})
+    years, changes = _benchmark_years(series)
+    assert years == ["2014-15", "2014-15", "2015-16", "2015-16"] and changes == [2]
+    assert _benchmark_label("England", series, years, changes) == "England 2014-15 (then as marked)"
+    one = series.assign(benchmark_year=2016, like_for_like=False)
+    years, changes = _benchmark_years(one)
+    assert changes == []
+    assert _benchmark_label("England", one, years, changes) == "England 2015-16 (not like for like)"

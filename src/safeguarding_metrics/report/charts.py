@@ -23,9 +23,10 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import matplotlib
@@ -243,6 +244,51 @@ def chart_description(section: Section, every: str = "month") -> str:
     return " ".join(parts)
 
 
+def _benchmark_years(series: pd.DataFrame) -> tuple[list[str], list[int]]:
+    """The collection year each period's benchmarks show (``"2014-15"``, ``""`` for none), and
+    the positions where it changes from one shown year to another (issue 18)."""
+    from ..benchmarks.results import year_label
+
+    column = series["benchmark_year"] if "benchmark_year" in series else pd.Series(dtype=object)
+    years = ["" if is_missing(y) else year_label(y) for y in column]
+    shown = [i for i, y in enumerate(years) if y]
+    changes = [b for a, b in itertools.pairwise(shown) if years[a] != years[b]]
+    return years, changes
+
+
+def _benchmark_label(label: str, series: pd.DataFrame, years: list[str], changes: list[int]) -> str:
+    """A benchmark line's legend: its year when one, the first year when it changes (each change
+    is marked on the line), and "not like for like" when so linked."""
+    shown = [y for y in years if y]
+    if shown and not changes:
+        label = f"{label} {shown[0]}"
+    elif shown:
+        label = f"{label} {shown[0]} (then as marked)"
+    if "like_for_like" in series and (series["like_for_like"] == False).any():  # noqa: E712
+        label += " (not like for like)"
+    return label
+
+
+def _mark_year_changes(
+    ax: Any, x: np.ndarray, lines: Mapping[str, np.ndarray], years: list[str], changes: list[int]
+) -> None:
+    """Write the new benchmark year where the year the benchmark lines show changes."""
+    for i in changes:
+        for key in ("england", "neighbours"):
+            y = lines.get(key)
+            if y is not None and np.isfinite(y[i]):
+                ax.annotate(
+                    years[i],
+                    (x[i], y[i]),
+                    xytext=(0, 4),
+                    textcoords="offset points",
+                    fontsize=6.5,
+                    color="#555555",
+                    ha="center",
+                )
+                break
+
+
 def _plot(ax: Any, x: np.ndarray, y: np.ndarray, key: str, label: str) -> Line2D | None:
     if not _has_values(y):
         return None
@@ -358,6 +404,10 @@ def chart_svg(section: Section, *, every: str = "month") -> str | None:
         labels["england"] = "England"
     lines["neighbours"] = _floats(series, "neighbours")
     labels["neighbours"] = "Statistical neighbours"
+    years, changes = _benchmark_years(series)
+    for key in ("england", "neighbours"):
+        if key in labels:
+            labels[key] = _benchmark_label(labels[key], series, years, changes)
 
     drawn = np.concatenate([v for v in lines.values() if _has_values(v)])
     low, high, truncated = _y_limits(unit, drawn)
@@ -375,6 +425,7 @@ def chart_svg(section: Section, *, every: str = "month") -> str | None:
                 line = _plot(ax, x, lines[key], key, labels[key])
                 if line is not None:
                     handles.append(line)
+        _mark_year_changes(ax, x, lines, years, changes)
         handles.reverse()  # legend order: headline first
         ncol = min(len(handles), 3)
 

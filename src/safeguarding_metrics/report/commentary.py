@@ -346,12 +346,13 @@ def draft_commentary(
         }.get(str(latest.get("target_status")), "is measured against the target")
         sentences.append(f"It {status_words} of {format_value(target, unit)}.")
     comparisons = []
+    like_for_like = latest.get("like_for_like") is not False
     for column, name in (
         ("neighbours", "the statistical neighbours' average"),
         ("england", "England"),
     ):
         other: Any = latest.get(column)
-        if not is_missing(other):
+        if not is_missing(other) and like_for_like:
             better = _better(value, float(other), unit, polarity)
             verdict = "" if better is None else (", better" if better else ", worse")
             comparisons.append(
@@ -366,6 +367,11 @@ def draft_commentary(
             else "the benchmarks"
         )
         sentences.append(f"Against {which} it is {' and '.join(comparisons)}.")
+    if not like_for_like and not is_missing(latest.get("england")):
+        sentences.append(
+            "The published comparator is not like for like "
+            f"({latest.get('benchmark_note') or 'another definition'}): no comparison is drawn."
+        )
     return Commentary(text=" ".join(sentences), draft=True, source="drafted")
 
 

@@ -316,6 +316,31 @@ def _status(status: Any) -> tuple[str, str]:
     return STATUS_WORDS.get(key, key), key if key in STATUS_WORDS else "none"
 
 
+def _benchmark_view(source: Mapping[str, Any], unit: Unit, neighbours: str) -> dict[str, str]:
+    """England, neighbours and quartiles as shown (issue 18): a comparator that is not like for
+    like is marked † with its reason and has no quartile; the published quartile says its
+    year, and this figure's rank among that year's published values is labelled as such."""
+    from ..benchmarks.results import quartile_label
+
+    like = source.get("like_for_like") is not False
+    mark = "" if like else " †"
+    england = _value(source.get("england"), unit)
+    year = source.get("benchmark_year")
+    labels = [
+        quartile_label(None if is_missing(q) else q, None if is_missing(year) else year, figure)
+        for q, figure in ((source.get("quartile"), False), (source.get("figure_quartile"), True))
+    ]
+    quartile = "; ".join(label for label in labels if label) or "–"
+    note = _text(source.get("benchmark_note"))
+    return {
+        "england": england + (mark if england != "–" else ""),
+        "neighbours": neighbours + (mark if neighbours != "–" else ""),
+        "quartile": quartile if like else "– (not like for like)",
+        "benchmark_year": _benchmark_year(year),
+        "benchmark_note": "" if like else f"† Not like for like: {note}",
+    }
+
+
 def _benchmark_year(year: Any) -> str:
     if is_missing(year):
         return ""
@@ -402,10 +427,7 @@ def _row_view(section: Section, summary: Mapping[str, Any], every: str) -> dict[
         "teams_outside": _teams_outside(source) if ok and not suppressed else "",
         "status": status_words,
         "status_class": status_class,
-        "england": _value(source.get("england"), unit),
-        "neighbours": neighbours,
-        "quartile": "–" if is_missing(source.get("quartile")) else str(source.get("quartile")),
-        "benchmark_year": _benchmark_year(source.get("benchmark_year")),
+        **_benchmark_view(source, unit, neighbours),
         "quality": _quality_mark(source.get("quality_findings")),
         "quality_note": _text(source.get("quality_note")),
         **_year_ago_view(source, unit, ok and not suppressed),

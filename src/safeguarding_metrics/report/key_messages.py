@@ -164,8 +164,8 @@ def worse_than_neighbours(row: Mapping[str, Any]) -> bool:
     """Whether the value is worse than the statistical neighbours' at display precision."""
     unit, sign = Unit(row["unit"]), _sign(row)
     value, neighbours = _number(row.get("value")), _number(row.get("neighbours"))
-    if sign == 0 or value is None or neighbours is None:
-        return False
+    if sign == 0 or value is None or neighbours is None or row.get("like_for_like") is False:
+        return False  # a comparator that is not like for like is never "worse than" (issue 18)
     difference = sign * (value - neighbours)
     return difference < 0 and _visible(difference, unit)
 
