@@ -348,3 +348,11 @@ def test_chart_benchmark_lines_say_which_year_they_show_where_it_changes() -> No
     years, changes = _benchmark_years(one)
     assert changes == []
     assert _benchmark_label("England", one, years, changes) == "England 2015-16 (not like for like)"
+
+
+def test_the_workbook_quartile_cell_says_what_it_is() -> None:
+    from safeguarding_metrics.report.excel import _quartiles
+
+    assert _quartiles(_series_row(True)) == "D (published 2014-15)"
+    assert _quartiles(_series_row(True, quartile=None)) is None
+    assert _quartiles(_series_row(False)).startswith("not like for like: timescale")  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ from the data is ever read as a formula. Numbers stay numbers, with a display fo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +135,21 @@ def _number(value: Any) -> Any:
     return None if is_missing(value) else float(value)
 
 
+def _quartiles(record: Mapping[str, Any]) -> str | None:
+    """The quartile cell: the published quartile with its year, this figure's rank when there
+    is one, or why a comparator that is not like for like has none (issue 18)."""
+    from ..benchmarks.results import quartile_label
+
+    if record.get("like_for_like") is False:
+        return f"not like for like: {record.get('benchmark_note') or 'another definition'}"
+    year = None if is_missing(record.get("benchmark_year")) else record.get("benchmark_year")
+    labels = [
+        quartile_label(None if is_missing(q) else q, year, figure)
+        for q, figure in ((record.get("quartile"), False), (record.get("figure_quartile"), True))
+    ]
+    return "; ".join(label for label in labels if label) or None
+
+
 def _figure(value: Any, unit: Unit) -> Any:
     """A value as stored in the workbook: a per cent figure as a fraction (98.6% -> 0.986)."""
     number = _number(value)
@@ -221,7 +236,7 @@ def _summary_sheet(ws: Worksheet, report: Report, names: dict[str, str]) -> None
             _figure(record["england"], unit),
             _figure(record["neighbours"], unit),
             None if is_missing(record["neighbours_n"]) else int(record["neighbours_n"]),
-            None if is_missing(record["quartile"]) else str(record["quartile"]),
+            _quartiles(record),
             None if is_missing(year) else f"{int(year) - 1}-{int(year) % 100:02d}",
             _number(record["numerator"]),
             _number(record["denominator"]),
