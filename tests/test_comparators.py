@@ -356,3 +356,25 @@ def test_the_workbook_quartile_cell_says_what_it_is() -> None:
     assert _quartiles(_series_row(True)) == "D (published 2014-15)"
     assert _quartiles(_series_row(True, quartile=None)) is None
     assert _quartiles(_series_row(False)).startswith("not like for like: timescale")  # type: ignore[union-attr]
+
+
+def test_plugins_shows_a_plugin_whose_benchmark_key_is_mistyped(
+    install_plugin: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from safeguarding_metrics.cli import main
+
+    install_plugin(  # type: ignore[operator]
+        "typo",
+        """
+        import attrs
+        from safeguarding_metrics import hookimpl
+        from safeguarding_metrics_national.rereferrals import REREFERRALS_12M
+
+        @hookimpl
+        def register_indicators():
+            return [attrs.evolve(REREFERRALS_12M, id="typo.rereferrals", benchmark="CP_conf_15day")]
+        """,
+    )
+    assert main(["plugins"]) == 1
+    out = capsys.readouterr().out
+    assert "BROKEN" in out and "'CP_conf_15day'" in out and "CP_conf_15days" in out
