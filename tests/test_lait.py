@@ -241,3 +241,15 @@ def test_packaged_figures_match_the_published_values_to_the_published_decimals()
         # and the packaged figure carries no more places than the measure publishes
         scaled = merged.loc[rows, "value"] * 10 ** int(places)
         assert (scaled - scaled.round()).abs().max() < 1e-6 or math.isclose(places, 6)
+
+
+def test_the_benchmarks_command_shows_a_lait_measure(capsys: pytest.CaptureFixture[str]) -> None:
+    from safeguarding_metrics.cli import main
+
+    assert main(["benchmarks", "--la", "372", "--year", "2015-16", "--format", "json"]) == 0
+    rows = {r["measure"]: r for r in __import__("json").loads(capsys.readouterr().out)}
+    assert rows["Continue_Assess_Comp"]["la_value"] == 93.0
+    assert "rereferrals_12m" in rows and all(2016 == r["year"] for r in rows.values())
+    assert main(["benchmarks", "--la", "372", "--year", "2014-15", "--format", "json"]) == 0
+    earlier = __import__("json").loads(capsys.readouterr().out)
+    assert {r["measure"] for r in earlier} == {m.key for m in bm.measures("tables")}

@@ -61,8 +61,9 @@ def add_parser(subparsers: Any) -> None:
         "--indicator",
         action="append",
         metavar="ID",
-        help="measure key such as rereferrals_12m, or national.<key>; repeatable "
-        "(default: every measure; the keys are listed in docs/benchmarks.md)",
+        help="measure key such as rereferrals_12m or a LAIT short name such as "
+        "Continue_Assess_Comp, or national.<key>; repeatable (default: every measure published "
+        "that year; the keys are listed in docs/benchmarks.md and lait_measures.csv)",
     )
     parser.add_argument(
         "--neighbours",
@@ -184,8 +185,12 @@ def run(args: argparse.Namespace, *, stdout: TextIO | None = None) -> int:
     indicators = [indicator] if isinstance(indicator, str) else list(indicator or [])
     try:
         year = parse_year(args.year)
-        keys = [_measure_key(i) for i in indicators] or None
-        published = {y for (_, y) in _data.value_index()}
+        keys = [_measure_key(i) for i in indicators] or [
+            m.key for m in measures() if year in m.years
+        ]
+        published = {y for (_, y) in _data.value_index()} | {
+            y for years in _data.lait_years().values() for y in years
+        }
         if year not in published:
             raise LookupError(
                 f"No DfE benchmark data for {year} ({year - 1}-{year % 100:02d}): the packaged "
