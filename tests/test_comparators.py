@@ -158,19 +158,21 @@ def test_quartile_labels_carry_their_year() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "start", "end", "comparable"),
+    ("kind", "window", "start", "end", "comparable"),
     [
-        ("flow", "2015-04-01", "2016-03-31", True),
-        ("flow", "2015-01-01", "2015-12-31", True),
-        ("flow", "2015-12-01", "2015-12-31", False),
-        ("flow", "2015-04-01", "2015-12-31", False),
-        ("snapshot", "2015-12-01", "2015-12-31", True),
+        ("flow", "period", "2015-04-01", "2016-03-31", True),
+        ("flow", "period", "2015-01-01", "2015-12-31", True),
+        ("flow", "period", "2015-12-01", "2015-12-31", False),
+        ("flow", "ytd", "2015-12-01", "2015-12-31", False),
+        ("flow", "ytd", "2016-03-01", "2016-03-31", True),
+        ("flow", "rolling12", "2015-12-01", "2015-12-31", True),
+        ("snapshot", "period", "2015-12-01", "2015-12-31", True),
     ],
 )
 def test_a_figure_is_ranked_only_over_a_comparable_window(
-    kind: str, start: str, end: str, comparable: bool
+    kind: str, window: str, start: str, end: str, comparable: bool
 ) -> None:
-    assert comparable_window(kind, start, end) is comparable
+    assert comparable_window(kind, window, start, end) is comparable
 
 
 def _frame(value: float, start: str, end: str) -> pd.DataFrame:
@@ -378,3 +380,25 @@ def test_plugins_shows_a_plugin_whose_benchmark_key_is_mistyped(
     assert main(["plugins"]) == 1
     out = capsys.readouterr().out
     assert "BROKEN" in out and "'CP_conf_15day'" in out and "CP_conf_15days" in out
+
+
+def test_a_rolling_year_of_a_month_is_ranked_and_its_month_is_not() -> None:
+    link = BenchmarkLink(key="club.icpc_10wd")
+    frame = pd.concat(
+        [
+            _frame(95.0, "2015-12-01", "2015-12-31").assign(window=w)
+            for w in ("period", "rolling12")
+        ],
+        ignore_index=True,
+    )
+    out = add_benchmarks(
+        frame,
+        {"club.x": _indicator(link)},
+        "372",
+        "mean",
+        [],
+        "same",
+        benchmark_year,
+        {"club.icpc_10wd": _club()},
+    )
+    assert list(out["figure_quartile"]) == [None, "A"]

@@ -75,17 +75,20 @@ def quartile_label(quartile: Any, year: Any, figure: bool = False) -> str:
     return f"{quartile} (published {year_label(year)})"
 
 
-def comparable_window(kind: str, start: Any, end: Any) -> bool:
-    """Whether a figure over ``[start, end]`` compares with a published yearly measure.
+def comparable_window(kind: str, window: str, start: Any, end: Any) -> bool:
+    """Whether a figure compares with a published yearly measure.
 
     A snapshot (measured as at a day) compares with the published snapshot; a flow only
-    over a full year: twelve months ending on ``end`` (a financial year's year to date at
-    March, a rolling 12 months, a year period).
+    over a full year: a rolling 12 months, a year to date ending on 31 March (the whole
+    financial year), or a period of twelve months (``every="year"``). ``start`` and ``end``
+    are the period's; the window starts earlier for ``ytd`` and ``rolling12``.
     """
-    if str(kind) == "snapshot":
+    if str(kind) == "snapshot" or window == "rolling12":
         return True
-    first = pd.Timestamp(start).normalize()
     last = pd.Timestamp(end).normalize()
+    if window == "ytd":
+        return bool(last.month == 3 and last.day == 31)
+    first = pd.Timestamp(start).normalize()
     return bool(first == last + pd.Timedelta(days=1) - pd.DateOffset(months=12))
 
 
@@ -216,7 +219,8 @@ def _figure_quartile(
     value = row["value"]
     if value is None or pd.isna(value) or not found.councils:
         return None
-    if not comparable_window(indicator.kind, row["period_start"], row["period_end"]):
+    window = str(row.get("window", "period"))
+    if not comparable_window(indicator.kind, window, row["period_start"], row["period_end"]):
         return None
     measure = (
         comparator_measure(comparators[key])
