@@ -556,6 +556,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="only load the dataset from CSV files (written once beside the Parquet files)",
     )
+    parser.add_argument(
+        "--loading",
+        choices=("all", "parquet", "none", "only"),
+        default="all",
+        help="loading beside DuckDB, each run in a fresh process (benchmarks/loading.py): "
+        "'all' Parquet and CSV then the rest (default), 'parquet' without CSV, 'none' "
+        "skips it, 'only' runs nothing else",
+    )
     parser.add_argument("--output", default=str(OUTPUT / "results.json"))
     args = parser.parse_args(argv)
     scale = 1.0 if args.quick else args.scale
@@ -581,10 +589,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{figures['peak_rss_mb'] / 1024:.2f} GB"
         )
         return 0
-    figures = run(scale, args.indicators, log, activity=activity)
+    loading: dict[str, Any] = {}
+    if args.loading != "none":
+        import loading as loading_bench  # benchmarks/loading.py, beside this script
+
+        folder, _ = ensure_dataset(scale, log, activity)
+        csv_folder = ensure_csv(folder, log) if args.loading in ("all", "only") else None
+        log("loading, each run in a fresh process ...")
+        loading = loading_bench.measure(folder, csv_folder, log)
+    if args.loading == "only":
+        figures = {"scale": scale, "activity": activity, "loading": loading}
+    else:
+        figures = run(scale, args.indicators, log, activity=activity)
+        figures["loading"] = loading
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
+    if loading:
+        print(loading_bench.table(loading))
+        print()
+    if args.loading == "only":
+        return 0 if all(h["equal"] for h in loading["headline"].values()) else 1
     print(table(figures))
     bad = [
         ind

@@ -234,3 +234,53 @@ def test_cli_no_cache_flag(
     assert main(["validate", str(folder), "-q"]) == 0  # from the cache
     outputs = capsys.readouterr().out
     assert outputs == no_cache * 2
+
+
+def test_an_unknown_column_with_gaps_comes_back_as_it_was(
+    tmp_path: Path, council: dict[str, pd.DataFrame], reads: list[str]
+) -> None:
+    """An unknown column (kept and ignored) keeps its dtype and its missing values."""
+    frames = {"referrals": council["referrals"].copy(), "children": council["children"]}
+    notes = [["a", None, "b "][i % 3] for i in range(len(frames["referrals"]))]
+    frames["referrals"]["Notes"] = notes
+    frames["referrals"]["Score"] = [[1.5, None][i % 2] for i in range(len(notes))]
+    folder = _write(frames, tmp_path / "ds", "parquet")
+    first = load_dataset(folder)
+    reads.clear()
+    second = load_dataset(folder)
+    assert reads == []
+    assert_same_dataset(second, first)
+    assert second.tables["referrals"]["notes"].isna().any()
+
+
+def test_a_column_arrow_cannot_hold_leaves_its_table_uncached(
+    tmp_path: Path,
+    council: dict[str, pd.DataFrame],
+    reads: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Text whose missing values are not ``None`` would not come back as it was: the table
+    is not cached (validated on every load), the others are; the dataset is the same."""
+    from safeguarding_metrics.model.cache import _text_array
+
+    with pytest.raises(TypeError):
+        _text_array(pd.Series(["a", float("nan")], dtype=object), dictionary=False)
+    folder = _write(
+        {"referrals": council["referrals"], "children": council["children"]},
+        tmp_path / "ds",
+        "csv",
+    )
+    original = cache_module._text_array
+
+    def refuse_referrals(values: pd.Series, dictionary: bool) -> object:
+        if values.name == "referral_id":
+            raise TypeError("a missing value other than None")
+        return original(values, dictionary)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cache_module, "_text_array", refuse_referrals)
+        first = load_dataset(folder)
+    reads.clear()
+    second = load_dataset(folder)
+    assert reads == ["referrals"]
+    assert_same_dataset(second, first)

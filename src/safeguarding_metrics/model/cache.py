@@ -211,13 +211,30 @@ def _to_arrow(frame: pd.DataFrame, shared: frozenset[str]) -> tuple[pa.Table, di
         values = frame[column]
         dtypes[str(column)] = str(values.dtype)
         if values.dtype == object:
-            array = pa.array(values.to_numpy(), type=pa.string(), from_pandas=True)
-            if column in shared:
-                array = array.dictionary_encode()
+            array = _text_array(values, dictionary=column in shared)
         else:
             array = pa.Array.from_pandas(values)
         arrays.append(array)
     return pa.table(arrays, names=[str(c) for c in frame.columns]), dtypes
+
+
+def _text_array(values: pd.Series, dictionary: bool) -> pa.Array:
+    """An object column of text (``None`` where missing) as Arrow text; a ``dictionary``
+    column by its distinct string objects (cleaning gives one per distinct value), so only
+    those are converted. A missing value other than ``None`` (a NaN in an unknown column)
+    would come back as ``None``: such a column is refused (the table is then not cached)."""
+    held = np.ascontiguousarray(values.to_numpy(dtype=object))
+    missing = pd.isna(held)
+    if missing.any() and (held[missing] != None).any():  # noqa: E711 - elementwise
+        raise TypeError("a missing value other than None")
+    if not dictionary or not len(held):
+        return pa.array(held, type=pa.string(), from_pandas=True)
+    # the rows grouped by the address of their string object: equal objects, equal values
+    codes, _ = pd.factorize(np.frombuffer(held, dtype=np.uintp).copy())
+    where = np.zeros(int(codes.max()) + 1, dtype=np.int64)
+    where[codes] = np.arange(len(codes))
+    distinct = pa.array(held[where], type=pa.string(), from_pandas=True)
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), distinct)
 
 
 def _from_arrow(table: pa.Table, dtypes: Mapping[str, str]) -> pd.DataFrame:
