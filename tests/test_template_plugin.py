@@ -268,7 +268,7 @@ def test_the_templates_own_tests_pass(example_site: Path, tmp_path: Path) -> Non
         timeout=300,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert re.search(r"\b5 passed\b", done.stdout), done.stdout[-1000:]
+    assert re.search(r"\b6 passed\b", done.stdout), done.stdout[-1000:]
 
 
 @pytest.mark.skipif(not HAVE_HATCHLING, reason="hatchling (the template's build backend) absent")
@@ -396,7 +396,7 @@ def test_a_plugin_written_from_the_guide_alone(
 
     assert main(["plugins"]) == 0
     [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("doncaster ")]
-    assert "doncaster-metrics" in line and "1 indicators" in line and line.rstrip().endswith("ok")
+    assert "doncaster-metrics" in line and "2 indicators" in line and line.rstrip().endswith("ok")
     folder = tmp_path / "data"
     folder.mkdir()
     (folder / "referrals.csv").write_text(
@@ -426,7 +426,7 @@ def test_a_plugin_written_from_the_guide_alone(
         timeout=300,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert re.search(r"\b1 passed, 1 deselected\b", done.stdout), done.stdout[-1000:]
+    assert re.search(r"\b1 passed, 2 deselected\b", done.stdout), done.stdout[-1000:]
 
 
 def test_the_guides_snippets_run() -> None:

@@ -317,7 +317,8 @@ class Indicator(PluginId):
     optional_tables
         Tables it reads when the dataset has them (for a parameter that needs them, or a
         refinement); absent ones are simply not passed to ``compute``, which must then say
-        clearly (raise ``ValueError``) if the parameters chosen need one.
+        clearly (raise :class:`NotComputable` with the reason) if the parameters chosen need
+        one: the indicator is then reported as not computable, with that reason.
     compute
         ``compute(tables, periods, params) -> cohort``; see :data:`COHORT_COLUMNS`.
     count

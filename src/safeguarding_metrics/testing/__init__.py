@@ -9,7 +9,19 @@ same checks the bundled indicators pass::
     def test_early_help_reviews_properties():
         check_indicator(EARLY_HELP_REVIEWS)
 
-and writes worked examples and its own properties on coherent generated case histories::
+checks that the definition puts each case at its timescale's boundary on the right side (the
+day the timescale runs out, and the day after, on weekends, bank holidays, month ends and
+29 February)::
+
+    from safeguarding_metrics.declared import Limit
+    from safeguarding_metrics.testing import Boundary, check_boundary
+
+    def test_early_help_reviews_boundary():
+        check_boundary(EARLY_HELP_REVIEWS, Boundary.deadline(
+            "cin_plans", "start_date", "end_date", Limit(3, "months")))
+
+(a declared indicator carries its boundary: ``check_boundary(DECLARED)``), and writes worked
+examples and its own properties on coherent generated case histories::
 
     from hypothesis import given
     from safeguarding_metrics.testing import case_histories, make_dataset, run_indicator
@@ -37,6 +49,14 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         'safeguarding_metrics.testing needs hypothesis: pip install "safeguarding-metrics[test]"'
     ) from exc
 
+from .boundary import (
+    BOUNDARY_DAYS,
+    Boundary,
+    BoundaryCase,
+    BoundaryReport,
+    boundary_cases,
+    check_boundary,
+)
 from .check import (
     OPTIONAL_PROPERTIES,
     PROPERTIES,
@@ -57,6 +77,7 @@ from .strategies import (
     datasets,
     dates,
     dates_after,
+    declared_limits,
     describe_history,
     history_frames,
     history_tables,
@@ -68,22 +89,29 @@ from .strategies import (
 )
 
 __all__ = [
+    "BOUNDARY_DAYS",
     "DEFAULT_END",
     "DEFAULT_START",
     "OPTIONAL_PROPERTIES",
     "PROPERTIES",
+    "Boundary",
+    "BoundaryCase",
+    "BoundaryReport",
     "CheckReport",
     "History",
     "IndicatorCheckError",
     "assert_result_bounds",
+    "boundary_cases",
     "boundary_dates",
     "case_histories",
+    "check_boundary",
     "check_declaration",
     "check_indicator",
     "child_ids",
     "datasets",
     "dates",
     "dates_after",
+    "declared_limits",
     "describe_history",
     "history_frames",
     "history_tables",

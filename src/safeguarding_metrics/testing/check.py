@@ -32,6 +32,13 @@ report computes them:
     computes; the data-quality table lists the first two; ``read == used + set_aside`` for
     every table; and the results equal those without the record set aside, with the other
     record left out only if the indicator reads the faulty column.
+``boundary`` (run when there is a boundary)
+    The cases at a timescale's boundary (N - 1, N and N + 1 units; the last day within and
+    the day after; on weekends, bank holidays, month ends, 29 February; at the period's
+    edges) come out met or not met as the limit says
+    (:func:`~safeguarding_metrics.testing.check_boundary`). Run for a declared indicator
+    (:mod:`safeguarding_metrics.declared`) and for the ``boundaries`` given for a hand-written
+    one; the generated histories then also draw their spans around those limits.
 ``partition`` (not run by default)
     For flow indicators counting records: the monthly numerators and denominators add up to
     those of the whole range. Leave it out for per-child measures and rolling windows.
@@ -56,7 +63,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import numpy as np
@@ -65,6 +72,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import errors as hypothesis_errors
 from hypothesis import strategies as st
 
+from ..declared import Deadline, Recency, declaration_of
 from ..engine import Results, calculate
 from ..indicator import COHORT_COLUMNS, Indicator, Kind, Unit
 from ..model.dataset import Dataset
@@ -84,6 +92,9 @@ from .strategies import (
     shuffled,
     split_children,
 )
+
+if TYPE_CHECKING:
+    from .boundary import Boundary
 
 __all__ = [
     "OPTIONAL_PROPERTIES",
@@ -111,6 +122,7 @@ _DESCRIPTIONS = {
     "additivity": "numerators and denominators add up over disjoint sets of children",
     "bad_input": "faulty records are listed and set aside or left out, and the run goes on",
     "partition": "monthly numerators and denominators add up to the whole range's",
+    "boundary": "the cases at a timescale's boundary are met or not as its limit says",
     "declaration": "the tables and columns it declares (read, populated) are canonical",
 }
 
@@ -1220,6 +1232,15 @@ def check_declaration(indicator: Indicator) -> None:
         fail(f"lookback {indicator.lookback!r} does not read: {exc}")
 
 
+def _linked(rule: Deadline | Recency, indicator: Indicator, params: Mapping[str, Any]) -> bool:
+    link = rule.linked_start if isinstance(rule, Deadline) else None
+    return link is not None and link.active(indicator.resolve_params(params))
+
+
+def _has_boundary(rule: Deadline | Recency) -> bool:
+    return not (isinstance(rule, Deadline) and rule.counted == "open")
+
+
 def check_indicator(
     indicator: Indicator | str,
     *,
@@ -1232,6 +1253,7 @@ def check_indicator(
     start: dt.date = DEFAULT_START,
     end: dt.date = DEFAULT_END,
     shrink_time: float = 10.0,
+    boundaries: Sequence[Boundary | None] | None = None,
 ) -> CheckReport:
     """Check the properties every indicator must have, on generated case histories.
 
@@ -1272,6 +1294,13 @@ def check_indicator(
         records, are removed while it still fails, and the smallest failing example found is
         reported. (Hypothesis's own shrinking is off: it regenerates and recomputes every
         candidate, which takes minutes for an indicator.)
+    boundaries
+        The timescales a hand-written definition applies
+        (:class:`~safeguarding_metrics.testing.Boundary`): each is checked with every
+        parameter set (property ``boundary``), and the generated histories draw around their
+        limits. Default: a declared indicator's own boundary, none for a hand-written one.
+        The ``boundary`` property runs by default when there is a boundary, or when named in
+        ``properties``.
 
     Returns
     -------
@@ -1312,16 +1341,26 @@ def check_indicator(
             params=[{}, {"per_fte": True}],
         )
     """
-    known = PROPERTIES + OPTIONAL_PROPERTIES
+    known = PROPERTIES + OPTIONAL_PROPERTIES + ("boundary",)
     unknown = [p for p in properties if p not in known]
     if unknown:
         raise ValueError(f"unknown properties {unknown}; the properties are {', '.join(known)}")
     chosen, reg = _registry(indicator, registry)
     check_declaration(chosen)
     tables = history_tables(chosen)
+    rule = declaration_of(chosen)
+    if boundaries is None:
+        boundaries = () if rule is None or not _has_boundary(rule) else (None,)
+    run_boundary = bool(boundaries) and (properties is PROPERTIES or "boundary" in properties)
+    limits = [b.limit for b in boundaries if b is not None]
+    limits += [*(b.new_case for b in boundaries if b is not None and b.new_case is not None)]
+    if rule is not None:
+        limits += list(rule.limits)
     histories = dataset_strategy
     if histories is None:
-        histories = case_histories(tables=tables, max_children=10, start=start, end=end)
+        histories = case_histories(
+            tables=tables, max_children=10, start=start, end=end, limits=limits
+        )
     param_sets = _param_sets(params)
     for p in param_sets:
         chosen.resolve_params(p)  # a clear ParameterError before any example runs
@@ -1340,7 +1379,7 @@ def check_indicator(
     ran: list[str] = []
     skipped: dict[str, str] = {}
     for prop in known:
-        if prop not in properties:
+        if prop not in properties or prop == "boundary":  # boundary: below, after the others
             continue
         if prop == "partition" and chosen.kind != Kind.FLOW:
             skipped[prop] = "a snapshot indicator is not a sum over months"
@@ -1350,6 +1389,18 @@ def check_indicator(
             continue
         getattr(checker, prop)()
         ran.append(prop)
+    if run_boundary:
+        from .boundary import check_boundary  # it reads this module
+
+        for boundary in boundaries:
+            for p in param_sets:
+                if boundary is None and rule is not None and _linked(rule, chosen, p):
+                    continue  # the clock starts at a linked record: no boundary of its own
+                report = check_boundary(chosen, boundary, params=p, registry=reg)
+                checker.examples["boundary"] = checker.examples.get("boundary", 0) + report.cases
+        ran.append("boundary")
+    elif "boundary" in properties:
+        skipped["boundary"] = "no boundary declared or given (boundaries=...)"
     return CheckReport(
         indicator=chosen.id,
         properties=tuple(ran),

@@ -41,6 +41,7 @@ import pandas as pd
 from hypothesis import strategies as st
 
 from ..calendar import add_months, add_working_days, bank_holidays
+from ..declared import Limit, declaration_of
 from ..indicator import Indicator
 from ..model.dataset import Dataset
 from ..model.records import (
@@ -74,6 +75,7 @@ __all__ = [
     "datasets",
     "dates",
     "dates_after",
+    "declared_limits",
     "describe_history",
     "history_frames",
     "history_tables",
@@ -346,6 +348,34 @@ class _Builder:
     max_referrals: int
     out: dict[str, list[Any]] = attrs.field(factory=dict)
     workers: tuple[str, ...] = ()
+    limits: tuple[Limit, ...] = ()
+
+    def after(
+        self,
+        day: dt.date,
+        *,
+        months: Sequence[int] = (),
+        working_days: Sequence[int] = (),
+        days: Sequence[int] = (),
+        **options: Any,
+    ) -> dt.date:
+        """:func:`dates_after`, drawing also around the declared limits (``limits``)."""
+        for limit in self.limits:
+            if limit.unit == "months":
+                months = (*months, limit.n)
+            elif limit.unit == "working days":
+                working_days = (*working_days, *(n for n in (limit.n - 1, limit.n) if n >= 1))
+            elif limit.unit == "days":
+                days = (*days, limit.n)
+        return self.draw(
+            dates_after(day, months=months, working_days=working_days, days=days, **options)
+        )
+
+    def decision_minutes(self) -> list[int]:
+        """Minutes from a contact's receipt to its decision that test a limit in hours: the
+        national 24 hours and each declared one, exactly and a minute either side."""
+        hours = [24, 48, 72] + [limit.n for limit in self.limits if limit.unit == "hours"]
+        return sorted({m for h in hours for m in (h * 60 - 1, h * 60, h * 60 + 1)} | {0})
 
     def needs(self, *tables: str) -> bool:
         return any(t in self.wanted for t in tables)
@@ -414,7 +444,7 @@ class _Builder:
         number = 0
         for index in range(n_referrals):
             if index:
-                day = draw(dates_after(day, months=(12,), max_days=800))
+                day = self.after(day, months=(12,), max_days=800)
             if day > self.end:
                 break
             copies = 2 if self.maybe(1) else 1  # a same-day duplicate, another id
@@ -441,7 +471,7 @@ class _Builder:
         draw = self.draw
         closure = None
         if self.maybe(5):
-            closure = draw(dates_after(day, months=(3, 12), max_days=500, same_day=True))
+            closure = self.after(day, months=(3, 12), max_days=500, same_day=True)
         closure = self.cap(closure)
         self.emit(
             _new(
@@ -464,9 +494,7 @@ class _Builder:
         )
         decision = None
         if self.maybe(7):
-            minutes = draw(
-                st.sampled_from([24 * 60, 24 * 60 + 1, 24 * 60 - 1, 0, 48 * 60, 72 * 60])
-            )
+            minutes = draw(st.sampled_from(self.decision_minutes()))
             if self.maybe(3):
                 minutes = draw(st.integers(1, 96 * 60))
             decision = received + dt.timedelta(minutes=minutes)
@@ -488,13 +516,12 @@ class _Builder:
     def assessment(
         self, child_id: str, number: int, day: dt.date, referral_id: str
     ) -> dt.date | None:
-        draw = self.draw
-        start = draw(dates_after(day, max_days=10, same_day=True))
+        start = self.after(day, max_days=10, same_day=True)
         if start > self.end:
             return None
         authorised = None
         if self.maybe(6):
-            authorised = draw(dates_after(start, working_days=(45,), max_days=100, same_day=True))
+            authorised = self.after(start, working_days=(45,), max_days=100, same_day=True)
         authorised = self.cap(authorised)
         self.emit(
             _new(
@@ -513,7 +540,7 @@ class _Builder:
     ) -> dt.date | None:
         """An enquiry, maybe its conference, maybe a plan; returns when the next plan may start."""
         draw = self.draw
-        start = draw(dates_after(day, max_days=20, same_day=True))
+        start = self.after(day, max_days=20, same_day=True)
         if start > self.end:
             return cp_free_from
         icpc: dt.date | None = None
@@ -521,7 +548,7 @@ class _Builder:
             if self.maybe(1):  # a conference recorded before its enquiry: counted as not met
                 icpc = start - dt.timedelta(days=draw(st.integers(1, 3)))
             else:
-                icpc = draw(dates_after(start, working_days=(15,), max_days=40, same_day=True))
+                icpc = self.after(start, working_days=(15,), max_days=40, same_day=True)
         icpc = self.cap(icpc)
         self.emit(
             _new(
@@ -545,7 +572,7 @@ class _Builder:
         draw = self.draw
         end = None
         if self.maybe(5):
-            end = draw(dates_after(start, months=(24,), max_days=900))
+            end = self.after(start, months=(24,), max_days=900)
         end = self.cap(end)
         plan_id = f"{child_id}-P{number}"
         self.emit(
@@ -561,12 +588,12 @@ class _Builder:
         )
         until = self.end if end is None else end
         if self.needs("cp_reviews"):
-            review = draw(dates_after(start, months=(3,), max_days=120))
+            review = self.after(start, months=(3,), max_days=120)
             for _ in range(draw(st.integers(0, 6))):
                 if review > until:
                     break
                 self.emit(_new(CpReview, plan_id=plan_id, child_id=child_id, review_date=review))
-                review = draw(dates_after(review, months=(6,), max_days=220))
+                review = self.after(review, months=(6,), max_days=220)
         if self.needs("visits"):
             self.visits(child_id, "cp", start, until, days=(10, 14), max_days=20)
         if self.needs("care_plans"):
@@ -574,15 +601,10 @@ class _Builder:
         return end
 
     def cin_plan(self, child_id: str, number: int, after: dt.date) -> dt.date | None:
-        draw = self.draw
-        start = draw(dates_after(after, max_days=15, same_day=True))
+        start = self.after(after, max_days=15, same_day=True)
         if start > self.end:
             return start
-        end = (
-            self.cap(draw(dates_after(start, months=(6, 12), max_days=500)))
-            if self.maybe(5)
-            else None
-        )
+        end = self.cap(self.after(start, months=(6, 12), max_days=500)) if self.maybe(5) else None
         self.emit(
             _new(
                 CinPlan,
@@ -612,7 +634,7 @@ class _Builder:
     ) -> None:
         """Visits from ``start`` to ``until``: the first within a week, then at intervals."""
         draw = self.draw
-        visit = draw(dates_after(start, days=(first_within,), max_days=first_within, same_day=True))
+        visit = self.after(start, days=(first_within,), max_days=first_within, same_day=True)
         for _ in range(draw(st.integers(0, 6))):
             if visit > until or visit > self.end:
                 break
@@ -625,25 +647,25 @@ class _Builder:
                     seen_alone=draw(st.sampled_from([True, False, None])),
                 )
             )
-            visit = draw(dates_after(visit, days=days, max_days=max_days))
+            visit = self.after(visit, days=days, max_days=max_days)
 
     def care_plans(
         self, child_id: str, kind: str, start: dt.date, until: dt.date, *, months: Sequence[int]
     ) -> None:
         draw = self.draw
-        update = draw(dates_after(start, max_days=20, same_day=True))
+        update = self.after(start, max_days=20, same_day=True)
         for _ in range(draw(st.integers(0, 4))):
             if update > until or update > self.end:
                 break
             self.emit(_new(CarePlan, child_id=child_id, plan_type=kind, updated_date=update))
-            update = draw(dates_after(update, months=months, max_days=250))
+            update = self.after(update, months=months, max_days=250)
 
     # -- care ----------------------------------------------------------------------------------
 
     def care(self, child_id: str, first: dt.date, dob: dt.date) -> None:
         """Short breaks, then one or two periods of care, maybe ending in adoption."""
         draw = self.draw
-        day = draw(dates_after(first, max_days=365, same_day=True))
+        day = self.after(first, max_days=365, same_day=True)
         if self.maybe(2):
             day = self.short_breaks(child_id, day)
         adopted = False
@@ -653,7 +675,7 @@ class _Builder:
             end, adopted = self.period_of_care(child_id, day, dob)
             if end is None:
                 break
-            day = draw(dates_after(end, max_days=500))
+            day = self.after(end, max_days=500)
 
     def short_breaks(self, child_id: str, day: dt.date) -> dt.date:
         """A series of short breaks (legal status V3/V4); returns the day after the last."""
@@ -676,7 +698,7 @@ class _Builder:
             )
             if end > self.end:
                 return end
-            day = draw(dates_after(end, days=(28,), max_days=90))
+            day = self.after(end, days=(28,), max_days=90)
         return day
 
     def period_of_care(
@@ -686,8 +708,8 @@ class _Builder:
         draw = self.draw
         adoption: tuple[dt.date, dt.date] | None = None
         if self.needs("adoptions", "care_episodes") and self.maybe(2):
-            placed = draw(dates_after(start, months=(6, 12), max_days=700))
-            order = draw(dates_after(placed, months=(6,), days=(70,), max_days=400))
+            placed = self.after(start, months=(6, 12), max_days=700)
+            order = self.after(placed, months=(6,), days=(70,), max_days=400)
             adoption = (placed, order)
         leaves_at = _date(add_months(dob, 216))  # the 18th birthday
         if not start < leaves_at:
@@ -715,7 +737,7 @@ class _Builder:
             episodes.append(episode)
             end = None
             if not (last and self.maybe(3)):
-                end = draw(dates_after(day, months=(12, 24, 30), max_days=500))
+                end = self.after(day, months=(12, 24, 30), max_days=500)
             if adoption is not None and (end is None or end >= adoption[0]):
                 end = adoption[0]
             if adoption is None and (end is None or end >= leaves_at) and leaves_at <= self.end:
@@ -757,14 +779,14 @@ class _Builder:
             self.adoption(child_id, start, placed, order)
         elif adoption is not None and self.needs("adoptions") and self.maybe(2):
             # a decision that the child should be placed, later reversed or not yet carried out
-            shobpa = draw(dates_after(start, months=(3,), max_days=300))
+            shobpa = self.after(start, months=(3,), max_days=300)
             if shobpa <= self.end:
                 self.emit(
                     _new(
                         Adoption,
                         child_id=child_id,
                         shobpa_date=shobpa,
-                        shobpa_reversed_date=self.cap(draw(dates_after(shobpa, max_days=300)))
+                        shobpa_reversed_date=self.cap(self.after(shobpa, max_days=300))
                         if self.maybe(4)
                         else None,
                     )
@@ -779,27 +801,25 @@ class _Builder:
         poc_end = self.cap(end)
         until = self.end if poc_end is None else poc_end
         if self.needs("cla_reviews"):
-            review = draw(dates_after(start, working_days=(20,), max_days=40))
+            review = self.after(start, working_days=(20,), max_days=40)
             gap = (3,)
             for _ in range(draw(st.integers(0, 5))):
                 if review > until:
                     break
                 self.emit(_new(ClaReview, child_id=child_id, review_date=review))
-                review = draw(dates_after(review, months=gap, max_days=220))
+                review = self.after(review, months=gap, max_days=220)
                 gap = (6,)
         if self.needs("visits"):
             self.visits(child_id, "cla", start, until, days=(42,), max_days=50)
         if self.needs("care_plans"):
             self.care_plans(child_id, "cla", start, until, months=(6,))
         if self.needs("missing") and self.maybe(3):
-            day = draw(dates_after(start, max_days=120, same_day=True))
+            day = self.after(start, max_days=120, same_day=True)
             for _ in range(draw(st.integers(1, 3))):
                 if day > until or day > self.end:
                     break
                 back = (
-                    self.cap(draw(dates_after(day, max_days=5, same_day=True)))
-                    if self.maybe(7)
-                    else None
+                    self.cap(self.after(day, max_days=5, same_day=True)) if self.maybe(7) else None
                 )
                 self.emit(
                     _new(
@@ -812,7 +832,7 @@ class _Builder:
                 )
                 if back is None:
                     break
-                day = draw(dates_after(back, max_days=90))
+                day = self.after(back, max_days=90)
         if self.needs("care_leavers") and poc_end is not None and poc_end == leaves_at:
             for age in (19, 20, 21):
                 birthday = _date(add_months(dob, 12 * age))
@@ -833,16 +853,14 @@ class _Builder:
     def adoption(self, child_id: str, start: dt.date, placed: dt.date, order: dt.date) -> None:
         """The adoption journey of a child placed for adoption on ``placed``."""
         draw = self.draw
-        shobpa = min(placed, draw(dates_after(start, months=(3,), max_days=200)))
-        placement_order = min(
-            placed, draw(dates_after(shobpa, months=(4,), max_days=200, same_day=True))
-        )
+        shobpa = min(placed, self.after(start, months=(3,), max_days=200))
+        placement_order = min(placed, self.after(shobpa, months=(4,), max_days=200, same_day=True))
         if self.maybe(1):  # matched before the placement order: allowed, counted as 0 days
             matched = placement_order - dt.timedelta(days=draw(st.integers(1, 10)))
             matched = max(matched, shobpa)
         else:
             matched = min(
-                placed, draw(dates_after(placement_order, months=(4,), max_days=150, same_day=True))
+                placed, self.after(placement_order, months=(4,), max_days=150, same_day=True)
             )
         self.emit(
             _new(
@@ -861,16 +879,12 @@ class _Builder:
 
     def allocations(self, child_id: str, first: dt.date) -> None:
         draw = self.draw
-        day = draw(dates_after(first, max_days=5, same_day=True))
+        day = self.after(first, max_days=5, same_day=True)
         for _ in range(draw(st.integers(1, 3))):
             if day > self.end:
                 break
             worker = draw(st.sampled_from(self.workers))
-            end = (
-                self.cap(draw(dates_after(day, months=(6,), max_days=400)))
-                if self.maybe(5)
-                else None
-            )
+            end = self.cap(self.after(day, months=(6,), max_days=400)) if self.maybe(5) else None
             self.emit(
                 _new(Allocation, child_id=child_id, worker_id=worker, start_date=day, end_date=end)
             )
@@ -896,6 +910,7 @@ def case_histories(
     start: dt.date = DEFAULT_START,
     end: dt.date = DEFAULT_END,
     max_referrals: int = 4,
+    limits: Iterable[Limit] | None = None,
 ) -> History:
     """Coherent case histories of distinct children, built along each child's timeline.
 
@@ -911,6 +926,12 @@ def case_histories(
         would fall after it is missing ("still open"), as in an extract taken on ``end``.
     max_referrals
         At most this many referral dates per child (a same-day duplicate comes on top).
+    limits
+        Timescales (:class:`~safeguarding_metrics.declared.Limit`) to draw around: every span
+        between two events of a child's timeline is then also, half the time, exactly one of
+        them or a day off it (months, days, working days; hours for the time a contact waits
+        for its decision), besides the national timescales. Default: the limits of the
+        indicator's declaration when ``tables`` is a declared indicator, else none.
 
     Returns
     -------
@@ -939,12 +960,15 @@ def case_histories(
     if start > end:
         raise ValueError(f"case_histories() needs start <= end; got {start} > {end}")
     wanted = history_tables(tables)
+    if limits is None:
+        limits = declared_limits(tables) if isinstance(tables, Indicator) else ()
     builder = _Builder(
         draw=draw,
         wanted=frozenset(wanted),
         start=start,
         end=end,
         max_referrals=max(1, max_referrals),
+        limits=tuple(limits),
     )
     if builder.needs(*_NEEDS_WORKERS):
         builder.make_workers()
@@ -956,6 +980,12 @@ def case_histories(
         rows = builder.out.get(name, [])
         history[name] = list(dict.fromkeys(rows))  # no exact duplicates
     return history
+
+
+def declared_limits(indicator: Indicator) -> tuple[Limit, ...]:
+    """The limits an indicator's declaration applies (none for a hand-written indicator)."""
+    rule = declaration_of(indicator)
+    return () if rule is None else rule.limits
 
 
 def referrals(

@@ -5,12 +5,22 @@ import datetime as dt
 from collections.abc import Callable
 
 import safeguarding_metrics as sm
+from safeguarding_metrics.declared import Events, Limit
 from safeguarding_metrics.model import CinPlan, Visit
-from safeguarding_metrics.testing import CheckReport, run_indicator
+from safeguarding_metrics.testing import Boundary, CheckReport, check_boundary, run_indicator
 
 import safeguarding_metrics_example as example
 
 ID = "example.cin_visits_20wd"
+
+#: The definition's timescale, stated for the kit: a plan (of cin_plans) is met when its
+#: child's latest cin visit is at most ``within`` working days before the end, or when the
+#: plan itself is that young.
+BOUNDARY = Boundary.recency(
+    "cin_plans",
+    Events("visits", "visit_date", where=("visit_type", "cin")),
+    Limit(20, "working days", parameter="within"),
+)
 
 
 def test_worked_example(make_dataset: Callable[..., sm.Dataset]) -> None:
@@ -67,6 +77,15 @@ def test_registered_with_its_target() -> None:
     registry = sm.build_registry([("example", example)])
     assert list(registry.indicators) == [ID]
     assert [t.value for t in registry.targets] == [90.0]
+
+
+def test_boundary() -> None:
+    """The cases at 19, 20 and 21 working days (the last visit, or the plan's start, before the
+    end), ending on weekends, bank holidays, month ends and 29 February: an off-by-one in the
+    definition (``<`` for ``<=``) fails here."""
+    for params in ({}, {"within": 5}):
+        report = check_boundary(example.CIN_VISITS_20WD, BOUNDARY, params=params)
+        assert report.cases > 50
 
 
 def test_properties(indicator_checker: Callable[..., CheckReport]) -> None:

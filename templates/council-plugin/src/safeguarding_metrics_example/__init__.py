@@ -16,12 +16,7 @@ import pandas as pd
 from safeguarding_metrics import Indicator, Parameter, Periods, Target, hookimpl
 from safeguarding_metrics.benchmarks import BenchmarkLink, Comparator
 from safeguarding_metrics.calendar import wd
-from safeguarding_metrics.cohort import (
-    cohort_frame,
-    days,
-    latest_on_or_before,
-    rows_open_at_period_ends,
-)
+from safeguarding_metrics.cohort import cohort_frame, days, latest_event, rows_open_at_period_ends
 
 __all__ = [
     "CIN_VISITS_20WD",
@@ -30,8 +25,6 @@ __all__ = [
     "register_indicators",
     "register_targets",
 ]
-
-NAT = np.datetime64("NaT", "D")
 
 
 def cin_visits_20wd(
@@ -80,11 +73,9 @@ def cin_visits_20wd(
 
     visits = tables["visits"]
     cin = visits.loc[visits["visit_type"].to_numpy() == "cin"]
-    visit_day = days(cin["visit_date"])
-    hit = latest_on_or_before(cin["child"].to_numpy(np.int64), visit_day, child, end)
-    seen = hit >= 0
-    last = np.full(len(row), NAT)
-    last[seen] = visit_day[hit[seen]]
+    # the day of each child's latest cin visit on or before the end (NaT: never visited)
+    last = latest_event(cin["child"].to_numpy(np.int64), days(cin["visit_date"]), child, end)
+    seen = ~np.isnat(last)
     since = np.full(len(row), -1, dtype=np.int64)
     since[seen] = wd(last[seen], end[seen])
 
