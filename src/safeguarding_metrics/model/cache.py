@@ -258,6 +258,15 @@ def _from_arrow(table: pa.Table, dtypes: Mapping[str, str]) -> pd.DataFrame:
                 if not values.flags.writeable:
                     values = values.copy()
             series = pd.Series(values, dtype=object)
+        elif wanted in ("boolean", "Int64") and not isinstance(array, pa.DictionaryArray):
+            # built from the values and the gaps: to_pandas gives objects (or floats) first
+            missing = array.is_null().to_numpy(zero_copy_only=False)
+            if wanted == "boolean":
+                held = array.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+                series = pd.Series(pd.arrays.BooleanArray(held, missing), copy=False)
+            else:
+                held = array.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+                series = pd.Series(pd.arrays.IntegerArray(held, missing), copy=False)
         else:
             series = pd.Series(array.to_pandas(), copy=False)
             if str(series.dtype) != wanted:
