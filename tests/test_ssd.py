@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import os
 import pwd
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -445,7 +446,7 @@ def postgres_url() -> Iterator[str]:
             if not prefix or prefix[-1] == "--"
             else [
                 *prefix,
-                " ".join(command),
+                shlex.join(command),
             ]
         )
         return subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
