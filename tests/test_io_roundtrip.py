@@ -80,8 +80,10 @@ def cin_histories(draw: st.DrawFn) -> dict[str, list[dict[str, object]]]:
                         referral_id=rid,
                     )
                 )
-            if draw(st.booleans()):
-                s = start + draw(st.integers(0, 5))
+            s = start + draw(st.integers(0, 5))
+            # likewise one enquiry (and the plan from it) a child and day
+            enquiries = {e["s47_id"] for e in tables["section47"]}
+            if draw(st.booleans()) and f"{child}/S47/{_day(s).replace('-', '')}" not in enquiries:
                 tables["section47"].append(
                     dict(
                         s47_id=f"{child}/S47/{_day(s).replace('-', '')}",
@@ -106,8 +108,9 @@ def cin_histories(draw: st.DrawFn) -> dict[str, list[dict[str, object]]]:
                     tables["cp_reviews"].append(
                         dict(plan_id=pid, child_id=child, review_date=_day(s + 12 + 90 * k))
                     )
-            if draw(st.booleans()):
-                s = start + draw(st.integers(20, 40))
+            s = start + draw(st.integers(20, 40))
+            plans = {c["plan_id"] for c in tables["cin_plans"]}
+            if draw(st.booleans()) and f"{child}/CIN/{_day(s).replace('-', '')}" not in plans:
                 tables["cin_plans"].append(
                     dict(
                         plan_id=f"{child}/CIN/{_day(s).replace('-', '')}",
