@@ -161,30 +161,34 @@ def add_benchmarks(
         Plugins' comparators by key (``Registry.comparators``).
     """
     out = frame.copy()
-    for column in BENCHMARK_COLUMNS:
-        out[column] = None
+    filled: dict[str, list[Any]] = {column: [None] * len(out) for column in BENCHMARK_COLUMNS}
 
     def warn(message: str) -> None:
         if message not in warnings:
             warnings.append(message)
 
     cache: dict[tuple[str, str, int], Benchmark | None] = {}
-    for i, row in out.iterrows():
+    years_of: dict[Any, tuple[int, int]] = {}  # period end -> (year by the rule, own year)
+    columns = ["indicator", "la", "period_start", "period_end", "value"]
+    records = out.reindex(columns=[*columns, "window"]).to_dict("records")
+    for i, row in enumerate(records):  # one per result row, not per record
         indicator = indicators[row["indicator"]]
         link = indicator.benchmark
         code = row["la"] if row["la"] is not None and not pd.isna(row["la"]) else la
         if link is None or code is None:
             continue
-        out.at[i, "benchmark"] = link.key
-        out.at[i, "like_for_like"] = link.like_for_like
-        out.at[i, "benchmark_note"] = "" if link.like_for_like else link.reason
+        filled["benchmark"][i] = link.key
+        filled["like_for_like"][i] = link.like_for_like
+        filled["benchmark_note"][i] = "" if link.like_for_like else link.reason
         try:
             published = comparator_years(link.key, comparators)
         except LookupError as exc:
             warn(f"no benchmarks for {indicator.id}: {exc}")
             continue
-        wanted = year_of(row["period_end"], years)
-        year = _choose_year(wanted, year_of(row["period_end"], "same"), years, published)
+        end = row["period_end"]
+        if end not in years_of:
+            years_of[end] = (year_of(end, years), year_of(end, "same"))
+        year = _choose_year(*years_of[end], years, published)
         key = (link.key, str(code), year)
         if key not in cache:
             cache[key] = _lookup(
@@ -193,17 +197,18 @@ def add_benchmarks(
         found = cache[key]
         if found is None:
             continue
-        out.at[i, "england"] = found.england
-        out.at[i, "region"] = found.region
-        out.at[i, "neighbours"] = found.neighbours
-        out.at[i, "neighbours_n"] = found.neighbours_n
-        out.at[i, "benchmark_year"] = year
-        if not link.like_for_like:
-            continue
-        out.at[i, "quartile"] = found.quartile
-        out.at[i, "figure_quartile"] = _figure_quartile(
-            row, indicator, found, link.key, comparators
-        )
+        filled["england"][i] = found.england
+        filled["region"][i] = found.region
+        filled["neighbours"][i] = found.neighbours
+        filled["neighbours_n"][i] = found.neighbours_n
+        filled["benchmark_year"][i] = year
+        if link.like_for_like:
+            filled["quartile"][i] = found.quartile
+            filled["figure_quartile"][i] = _figure_quartile(
+                row, indicator, found, link.key, comparators
+            )
+    for column, values in filled.items():
+        out[column] = pd.Series(values, index=out.index, dtype=object)
     return out
 
 
@@ -219,7 +224,8 @@ def _figure_quartile(
     value = row["value"]
     if value is None or pd.isna(value) or not found.councils:
         return None
-    window = str(row.get("window", "period"))
+    window = row.get("window")
+    window = "period" if window is None or pd.isna(window) else str(window)
     if not comparable_window(indicator.kind, window, row["period_start"], row["period_end"]):
         return None
     measure = (
