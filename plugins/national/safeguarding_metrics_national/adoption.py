@@ -548,9 +548,7 @@ ADOPTION_SHOBPA_DECISIONS = Indicator(
     id="national.adoption_shobpa_decisions",
     section="adoption",
     order=10,
-    plain=(
-        "How many decisions were made that a child should be placed for adoption."
-    ),
+    plain="How many decisions were made that a child should be placed for adoption.",
     count_label="decisions",
     title="'Should be placed for adoption' decisions",
     description="Decisions that a child should be placed for adoption made in the period.",

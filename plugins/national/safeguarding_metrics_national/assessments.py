@@ -239,9 +239,7 @@ ASSESSMENTS_COMPLETED = Indicator(
     id="national.assessments_completed",
     section="assessment",
     order=20,
-    plain=(
-        "How many social work assessments were completed: the volume of work."
-    ),
+    plain="How many social work assessments were completed: the volume of work.",
     count_label="assessments completed",
     title="Assessments completed",
     description=(

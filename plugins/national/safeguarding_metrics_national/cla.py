@@ -868,9 +868,7 @@ CLA_AT_END = Indicator(
     id="national.cla_at_end",
     section="looked_after",
     order=30,
-    plain=(
-        "How many children were looked after (in care) at the end of the period."
-    ),
+    plain="How many children were looked after (in care) at the end of the period.",
     count_label="children looked after",
     title="Children looked after at the period end",
     description=(
@@ -890,9 +888,7 @@ CLA_STARTED = Indicator(
     id="national.cla_started",
     section="looked_after",
     order=10,
-    plain=(
-        "How many children started to be looked after (came into care)."
-    ),
+    plain="How many children started to be looked after (came into care).",
     count_label="children starting care",
     title="Children who started to be looked after",
     description=(
@@ -915,9 +911,7 @@ CLA_CEASED = Indicator(
     id="national.cla_ceased",
     section="looked_after",
     order=20,
-    plain=(
-        "How many children stopped being looked after (left care)."
-    ),
+    plain="How many children stopped being looked after (left care).",
     count_label="children leaving care",
     title="Children who ceased to be looked after",
     description=(

@@ -218,9 +218,7 @@ REFERRALS = Indicator(
     id="national.referrals",
     section="front_door",
     order=20,
-    plain=(
-        "How many referrals to children's social care were made: the demand on the service."
-    ),
+    plain="How many referrals to children's social care were made: the demand on the service.",
     count_label="referrals",
     title="Referrals",
     description="Referrals with a referral date in the period, counted once per child and date.",

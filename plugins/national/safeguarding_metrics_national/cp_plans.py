@@ -512,9 +512,7 @@ CPP_ENDED_2Y = Indicator(
     id="national.cpp_ended_2y",
     section="child_protection",
     order=100,
-    plain=(
-        "Of the child protection plans that ended, how many had lasted two years or more."
-    ),
+    plain="Of the child protection plans that ended, how many had lasted two years or more.",
     count_label="plans ended",
     of_which_label="after two years or more",
     headline="ytd",
@@ -582,9 +580,7 @@ CPP_STARTED = Indicator(
     id="national.cpp_started",
     section="child_protection",
     order=30,
-    plain=(
-        "How many child protection plans were started in the period."
-    ),
+    plain="How many child protection plans were started in the period.",
     count_label="plans started",
     title="Child protection plans started",
     description="Plans with a start date in the period, counted as records.",
@@ -602,9 +598,7 @@ CPP_ENDED = Indicator(
     id="national.cpp_ended",
     section="child_protection",
     order=40,
-    plain=(
-        "How many child protection plans came to an end in the period."
-    ),
+    plain="How many child protection plans came to an end in the period.",
     count_label="plans ended",
     title="Child protection plans ended",
     description="Plans with an end date in the period, counted as records.",
