@@ -402,3 +402,30 @@ def test_a_rolling_year_of_a_month_is_ranked_and_its_month_is_not() -> None:
         {"club.icpc_10wd": _club()},
     )
     assert list(out["figure_quartile"]) == [None, "A"]
+
+
+def test_the_chart_and_its_words_say_the_year_and_the_verdict() -> None:
+    from safeguarding_metrics.report.charts import chart_description, chart_svg
+    from safeguarding_metrics.report.commentary import Commentary
+    from safeguarding_metrics.report.model import SECTION_SERIES_COLUMNS, Section
+
+    registry = sm.build_registry([("national", national), ("rotherham", rotherham)])
+    rows = [
+        _series_row(False, period=f"{m} 2015", benchmark_year=y, in_period=None, ytd=None)
+        for m, y in (("October", 2015), ("November", 2016))
+    ]
+    rows[0].update(period_start=pd.Timestamp("2015-10-01"), period_end=pd.Timestamp("2015-10-31"))
+    series = pd.DataFrame(rows).reindex(columns=list(SECTION_SERIES_COLUMNS))
+    section = Section(
+        indicator=registry.get("rotherham.cpp_repeat_2y"),
+        window="period",
+        series=series,
+        teams=pd.DataFrame(),
+        commentary=Commentary(text="", draft=True, source="drafted"),
+    )
+    words = chart_description(section)
+    assert "England 2015-16 (not like for like) 20.0%" in words
+    svg = chart_svg(section)  # glyphs are drawn as paths: the year change adds a label
+    steady = chart_svg(attrs.evolve(section, series=series.assign(benchmark_year=2016)))
+    assert svg is not None and steady is not None and "2015-16 (not like for like)" in svg
+    assert len(svg) > len(steady)

@@ -234,10 +234,13 @@ def chart_description(section: Section, every: str = "month") -> str:
     if section.window != "period" and not is_missing(latest.get("in_period")):
         word = "Quarter" if every == "quarter" else "Month"
         parts.append(f"{word} {format_value(latest.get('in_period'), indicator.unit)}.")
+    year = latest.get("benchmark_year")
+    shown = "" if is_missing(year) else f" {int(year) - 1}-{int(year) % 100:02d}"
+    unlike = " (not like for like)" if latest.get("like_for_like") is False else ""
     for key, words in (
         ("target", "Target"),
-        ("england", "England"),
-        ("neighbours", "Statistical neighbours"),
+        ("england", f"England{shown}{unlike}"),
+        ("neighbours", f"Statistical neighbours{shown}{unlike}"),
     ):
         if not is_missing(latest.get(key)):
             parts.append(f"{words} {format_value(latest.get(key), indicator.unit)}.")
