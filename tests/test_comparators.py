@@ -429,3 +429,27 @@ def test_the_chart_and_its_words_say_the_year_and_the_verdict() -> None:
     steady = chart_svg(attrs.evolve(section, series=series.assign(benchmark_year=2016)))
     assert svg is not None and steady is not None and "2015-16 (not like for like)" in svg
     assert len(svg) > len(steady)
+
+
+def test_plugins_lists_a_plugins_comparators(
+    install_plugin: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from safeguarding_metrics.cli import main
+
+    install_plugin(  # type: ignore[operator]
+        "club",
+        """
+        from safeguarding_metrics import hookimpl
+        from safeguarding_metrics.benchmarks import Comparator
+
+        @hookimpl
+        def register_benchmarks():
+            return [Comparator(key="club.x", label="x", source="s", polarity="higher",
+                               decimals=1, values={("372", 2016): 1.0})]
+        """,
+    )
+    assert main(["plugins"]) == 0
+    assert "0 indicators, 1 comparator  ok" in capsys.readouterr().out
+    assert main(["plugins", "--format", "json"]) == 0
+    found = __import__("json").loads(capsys.readouterr().out)
+    assert next(p for p in found if p["name"] == "club")["comparators"] == ["club.x"]

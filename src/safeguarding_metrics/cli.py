@@ -270,15 +270,22 @@ def cmd_plugins(args: argparse.Namespace) -> int:
             item = p.as_dict()
             item["indicators"] = [i for i, pr in registry.provenance.items() if pr.plugin == p.name]
             item["unplaced"] = _unplaced(registry, p.name)
+            item["comparators"] = [
+                k for k, pr in registry.comparator_provenance.items() if pr.plugin == p.name
+            ]
             out.append(item)
         _write(json.dumps(out, indent=2) + "\n", None)
     else:
         for p in plugins:
             state = "ok" if p.ok else ("blocked" if p.blocked else f"BROKEN: {p.error}")
             count = sum(1 for pr in registry.provenance.values() if pr.plugin == p.name)
+            compared = sum(
+                1 for pr in registry.comparator_provenance.values() if pr.plugin == p.name
+            )
+            also = f", {compared} comparator{'s' if compared != 1 else ''}" if compared else ""
             print(
                 f"{p.name:<16} {p.distribution or '-':<28} {p.version or '-':<12} "
-                f"{count:>3} indicators  {state}"
+                f"{count:>3} indicators{also}  {state}"
             )
             unplaced = _unplaced(registry, p.name)
             if unplaced:
