@@ -3,6 +3,7 @@ keys checked at registration, and quartiles that say what they are (issue 18).""
 
 from __future__ import annotations
 
+import re
 import types
 from pathlib import Path
 
@@ -453,3 +454,23 @@ def test_plugins_lists_a_plugins_comparators(
     assert main(["plugins", "--format", "json"]) == 0
     found = __import__("json").loads(capsys.readouterr().out)
     assert next(p for p in found if p["name"] == "club")["comparators"] == ["club.x"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([{"area": "372", "year": "2016", "value": "x"}], "row 2, column 'value'"),
+        ([{"area": "999", "year": "2016", "value": "1"}], "row 2, column 'area': '999'"),
+        ([{"area": "372", "year": "2016-18", "value": "1"}], "row 2, column 'year'"),
+        ([{"area": "372", "year": "2016", "value": "1"}] * 2, "row 3: area 372 is given twice"),
+        ([{"area": "372", "value": "1"}], "no column 'year'"),
+    ],
+)
+def test_a_malformed_comparator_file_names_file_row_and_column(
+    rows: list[dict[str, str]], message: str
+) -> None:
+    meta = {k: v for k, v in attrs.asdict(_club()).items() if k != "values"}
+    with pytest.raises(
+        ValueError, match=re.escape(f"club.csv{', ' if 'row' in message else ': '}{message}")
+    ):
+        Comparator.from_rows(rows, where="club.csv", **meta)

@@ -192,11 +192,13 @@ class Comparator:
         Raises
         ------
         ValueError
-            A missing column, an unreadable year or value, or an area given twice for a year,
-            naming ``where``, the row (the header is row 1) and the column.
+            A missing column, an unknown area, an unreadable year or value, or an area given
+            twice for a year, naming ``where``, the row (the header is row 1) and the column.
         """
+        from safeguarding_metrics.benchmarks.authorities import authorities
         from safeguarding_metrics.benchmarks.lookup import parse_year
 
+        councils = {la.old_code for la in authorities()}
         values: dict[tuple[str, int], float | None] = {}
         for number, row in enumerate(rows, start=2):
             missing = [c for c in COMPARATOR_COLUMNS if c not in row]
@@ -205,6 +207,11 @@ class Comparator:
             area = (row["area"] or "").strip()
             if not area:
                 raise ValueError(f"{where}, row {number}, column 'area': empty")
+            if area not in councils and area != "E92000001" and not area.startswith(("E12", "E13")):
+                raise ValueError(
+                    f"{where}, row {number}, column 'area': {area!r} is not a council's DfE old "
+                    "code (372), a region's code (E12000003) or England (E92000001)"
+                )
             try:
                 year = parse_year(row["year"] or "")
             except ValueError as exc:
