@@ -182,3 +182,14 @@ def test_service_key_messages_replace_the_drafts_one_per_bullet_or_paragraph() -
         "Adoption timeliness is a priority.",
     )
     assert given.source == "commentary.csv, row 9"
+
+
+def test_a_percentage_says_the_counts_it_rests_on() -> None:
+    # 4 of 8 care leavers, 5 of 8 a year ago: down 12.5 points on a base of eight
+    row = _row("eet", value=50.0, numerator=4, denominator=8, year_ago=62.5, year_ago_change=-12.5)
+    (concern,) = draft_key_messages(_summary(row)).concerns
+    assert concern.text.startswith("Eet: 50.0% (4 of 8, month of December 2015), down 12.5")
+    counts = _row("count", unit="count", polarity="lower", value=3, numerator=3, year_ago=1)
+    counts["year_ago_change"] = 2
+    (worse,) = draft_key_messages(_summary(counts)).concerns
+    assert worse.text.startswith("Count: 3 (month of December 2015), up 2 on a year ago")

@@ -190,10 +190,15 @@ def _run(row: Mapping[str, Any]) -> int:
 
 
 def _figure_words(row: Mapping[str, Any]) -> str:
+    """The figure with what it covers, and for a percentage its counts, so that members see
+    the base a change rests on: "50.0% (4 of 8, month of December 2015)"."""
     unit = Unit(row["unit"])
     label = "" if is_missing(row.get("window_label")) else str(row["window_label"])
     figure = format_value(row["value"], unit)
     label = label.replace(" (", ", ").replace(")", "")  # "year to date, April to December"
+    top, base = _number(row.get("numerator")), _number(row.get("denominator"))
+    if unit == Unit.PERCENT and top is not None and base is not None:
+        label = f"{top:,.0f} of {base:,.0f}" + (f", {label}" if label else "")
     return f"{figure} ({label})" if label else figure
 
 
