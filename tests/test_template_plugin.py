@@ -380,7 +380,8 @@ def test_a_plugin_written_from_the_guide_alone(
     """The folder of section 1, the module of section 2, the tests of section 4: installed,
     listed, computed, and its tests pass."""
     [pyproject] = _blocks("toml")
-    plugin, worked_example, conftest, kit_test = _blocks("python")
+    # the guide's first four python blocks: the module, a worked example, conftest, kit tests
+    plugin, worked_example, conftest, kit_test = _blocks("python")[:4]
     project = tmp_path / "doncaster-metrics"
     package = project / "src" / "safeguarding_metrics_doncaster"
     package.mkdir(parents=True)
