@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -363,8 +364,8 @@ def test_every_form_reads_back_through_parse_dates(pivot: int, data: st.DataObje
 @given(data=st.data())
 def test_every_form_reads_back_through_the_loader(tmp_path: Path, data: st.DataObject) -> None:
     items = data.draw(st.lists(written(TODAY, timed=True), min_size=1, max_size=20))
-    folder = tmp_path / f"d{abs(hash(tuple(t for t, _ in items)))}"
-    folder.mkdir()
+    # a new folder for each example: hypothesis may draw the same texts twice
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
     rows = [f"K{i},C{i},{text},{text}" for i, (text, _) in enumerate(items)]
     (folder / "contacts.csv").write_text(
         "contact_id,child_id,received_at,decision_at\n" + "\n".join(rows) + "\n"
@@ -407,7 +408,7 @@ def test_every_form_reads_back_through_the_ssda903_importer(
 ) -> None:
     """The collection year (given) is the pivot of the return's two-digit years."""
     items = data.draw(st.lists(written(pivot), min_size=1, max_size=15))
-    folder = tmp_path / f"r{abs(hash((pivot, xml, tuple(t for t, _ in items))))}"
+    folder = Path(tempfile.mkdtemp(dir=tmp_path)) / "r"  # one for each example
     _write_903(folder, items, xml)
     result = import_returns(ssda903=[folder], collection_year=pivot)
     starts = result.frames["care_episodes"].set_index("child_id")["start_date"]
