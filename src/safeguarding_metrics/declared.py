@@ -37,8 +37,8 @@ declaration::
     )
 
 The test kit (:mod:`safeguarding_metrics.testing`) reads the declaration's boundary
-(:meth:`Deadline.boundary`) and checks the cases at N - 1, N and N + 1 across weekends, bank
-holidays, month ends and 29 February.
+(``Boundary.of(declaration, params)``) and checks the cases at N - 1, N and N + 1 across
+weekends, bank holidays, month ends and 29 February.
 """
 
 from __future__ import annotations
@@ -755,13 +755,6 @@ class Deadline:
             rule=rule,
         )
 
-    def boundary(self, params: Mapping[str, Any] | None = None) -> Any:
-        """The kit's :class:`~safeguarding_metrics.testing.Boundary` of this rule (the start
-        and stop columns, the limit with ``params`` applied)."""
-        from .testing.boundary import Boundary
-
-        return Boundary.of(self, params or {})
-
 
 # -- recency measures ------------------------------------------------------------------------------
 
@@ -1085,13 +1078,6 @@ class Recency:
             in_population=in_population,
             already_late=np.asarray(in_population) & ~met & (due >= as_at),
         )
-
-    def boundary(self, params: Mapping[str, Any] | None = None) -> Any:
-        """The kit's :class:`~safeguarding_metrics.testing.Boundary` of the recency limit (the
-        latest event to the period's end)."""
-        from .testing.boundary import Boundary
-
-        return Boundary.of(self, params or {})
 
 
 def _indicator(rule: Deadline | Recency, doc: str | None, fields: dict[str, Any]) -> Indicator:

@@ -9,9 +9,8 @@ and the day after, starting (or ending) on weekends, bank holidays, month ends, 
 the financial year's edges, each counted in a period that begins or ends on the counted day,
 computes the indicator and asserts met or not met case by case.
 
-A declared indicator (:mod:`safeguarding_metrics.declared`) carries its boundary
-(:meth:`~safeguarding_metrics.declared.Deadline.boundary`); a hand-written one states it in its
-test::
+A declared indicator (:mod:`safeguarding_metrics.declared`) carries its boundary, read by
+:meth:`Boundary.of`; a hand-written one states it in its test::
 
     from safeguarding_metrics.declared import Events, Limit
     from safeguarding_metrics.testing import Boundary, check_boundary
