@@ -218,3 +218,32 @@ def test_text_hashes_are_equal_for_equal_values(values: list[str | None], cut: i
     duplicated = pd.Series(held, dtype=object).duplicated(keep=False).to_numpy()
     repeats = pd.Series(codes).duplicated(keep=False).to_numpy()
     assert (repeats | ~duplicated).all()  # every true repeat is a candidate
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", " a", None, "", "é"]),
+            st.sampled_from([True, False, None]),
+            st.sampled_from(["2015-01-01", "2015-01-02", None]),
+            st.sampled_from([1, 2, None]),
+            st.sampled_from([0.5, -0.0, 0.0, None]),
+        ),
+        max_size=30,
+    )
+)
+def test_column_codes_find_every_repeat_pandas_finds(rows: list[tuple[object, ...]]) -> None:
+    """Codes of text, boolean, date, integer and float columns: every row pandas calls a
+    repeat shares its codes with an earlier one (the codes never split equal values)."""
+    frame = pd.DataFrame(rows, columns=["text", "flag", "day", "count", "fte"])
+    frame["text"] = frame["text"].astype(object)
+    frame["flag"] = frame["flag"].astype("boolean")
+    frame["day"] = pd.to_datetime(frame["day"])
+    frame["count"] = frame["count"].astype("Int64")
+    frame["fte"] = frame["fte"].astype("float64")
+    for column in frame.columns:
+        codes = column_codes(frame[column])
+        expected = frame[column].duplicated(keep=False).to_numpy()
+        got = pd.Series(codes).duplicated(keep=False).to_numpy()
+        assert (got | ~expected).all(), column

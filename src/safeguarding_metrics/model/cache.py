@@ -221,23 +221,22 @@ def _to_arrow(frame: pd.DataFrame, shared: frozenset[str]) -> tuple[pa.Table, di
 def _text_array(values: pd.Series, dictionary: bool) -> pa.Array:
     """An object column of text (``None`` where missing) as Arrow text; a ``dictionary``
     column by its distinct string objects (cleaning gives one per distinct value), so only
-    those are converted. A missing value other than ``None`` (a NaN in an unknown column)
-    would come back as ``None``: such a column is refused (the table is then not cached)."""
+    those are converted. Anything but ``str`` and ``None`` (a NaN in an unknown column, which
+    would come back as ``None``) raises ``TypeError``: the table is then not cached."""
     held = np.ascontiguousarray(values.to_numpy(dtype=object))
-    missing = pd.isna(held)
-    if missing.any() and (held[missing] != None).any():  # noqa: E711 - elementwise
-        raise TypeError("a missing value other than None")
     if not dictionary or not len(held):
-        return pa.array(held, type=pa.string(), from_pandas=True)
+        return pa.array(held, type=pa.string())  # not from_pandas: a NaN is refused
     # the rows grouped by the address of their string object: equal objects, equal values
     codes, _ = pd.factorize(np.frombuffer(held, dtype=np.uintp).copy())
     where = np.zeros(int(codes.max()) + 1, dtype=np.int64)
     where[codes] = np.arange(len(codes))
-    distinct = pa.array(held[where], type=pa.string(), from_pandas=True)
+    distinct = pa.array(held[where], type=pa.string())
     return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), distinct)
 
 
-def _from_arrow(table: pa.Table, dtypes: Mapping[str, str]) -> pd.DataFrame:
+def _from_arrow(
+    table: pa.Table, dtypes: Mapping[str, str], positions: dict[str, Any] | None = None
+) -> pd.DataFrame:
     """The frame :func:`_to_arrow` was given: text as Python strings (``None`` where
     missing; one string per distinct value of a dictionary column), other dtypes as they
     were. A dtype that does not come back as it was is an error (the entry is not used)."""
@@ -253,6 +252,8 @@ def _from_arrow(table: pa.Table, dtypes: Mapping[str, str]) -> pd.DataFrame:
                 lookup[:-1] = distinct
                 indices = array.indices.fill_null(len(distinct)).to_numpy()
                 values = lookup[indices]
+                if positions is not None and not array.null_count:
+                    positions[name] = (indices, distinct)
             else:
                 values = array.to_numpy(zero_copy_only=False).astype(object, copy=False)
                 if not values.flags.writeable:
@@ -286,8 +287,10 @@ def _write_table(path: Path, frame: pd.DataFrame, shared: frozenset[str]) -> dic
     return dtypes
 
 
-def _read_table(path: Path, dtypes: Mapping[str, str]) -> pd.DataFrame:
-    return _from_arrow(feather.read_table(str(path), memory_map=False), dtypes)
+def _read_table(
+    path: Path, dtypes: Mapping[str, str], positions: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    return _from_arrow(feather.read_table(str(path), memory_map=False), dtypes, positions)
 
 
 def _write_outcome(
@@ -320,13 +323,14 @@ def _write_outcome(
 def _outcome_of(place: Path, meta: Mapping[str, Any], file: str) -> TableOutcome:
     parts = meta["parts"]
 
-    def read(part: str) -> pd.DataFrame:
-        return _read_table(place / parts[part]["file"], parts[part]["dtypes"])
+    def read(part: str, positions: dict[str, Any] | None = None) -> pd.DataFrame:
+        return _read_table(place / parts[part]["file"], parts[part]["dtypes"], positions)
 
     faults = read("faults")
     clean = None
     if "frame" in parts:
-        frame = read("frame")
+        positions: dict[str, Any] = {}
+        frame = read("frame", positions)
         masks = read("masks")
         if len(masks) != len(frame) and len(masks.columns):
             raise ValueError("the field masks and the rows differ in length")
@@ -336,6 +340,7 @@ def _outcome_of(place: Path, meta: Mapping[str, Any], file: str) -> TableOutcome
             faults=faults.iloc[:0],
             read=int(meta["read"]),
             set_aside=int(meta["set_aside"]),
+            child_codes=positions.get("child_id"),
         )
     return TableOutcome(
         name=str(place.name),

@@ -49,6 +49,10 @@ class CleanTable:
     faults: pd.DataFrame
     read: int
     set_aside: int
+    #: For ``frame`` exactly (the object itself), the rows' child identifiers as positions in
+    #: an array of distinct identifiers, ``(positions, identifiers)``, when known at no cost
+    #: (a table read from the cache): the children are then coded without looking at rows.
+    child_codes: tuple[np.ndarray, np.ndarray] | None = None
 
 
 #: Python's whitespace (``str.isspace``, what ``str.strip`` and ``re``'s ``\\s`` remove), as an

@@ -475,6 +475,9 @@ def _assemble(
 
     field_faults = {n: dict(c.field_faults) for n, c in cleaned.items()}
     uncoded = {name: c.frame for name, c in cleaned.items()}
+    known = {
+        name: (c.frame, *c.child_codes) for name, c in cleaned.items() if c.child_codes is not None
+    }
     cleaned.clear()  # each table's frame with text child ids is freed once coded
     la_faults = _authorities(uncoded, field_faults, counts, files_of)
     if strict and la_faults:
@@ -494,7 +497,8 @@ def _assemble(
             )
     chunks.extend(la_faults)
     quality = faults_frame([c for c in chunks if len(c)])
-    child_ids, child_las, frames = _code_children(uncoded, quality, reference)
+    child_ids, child_las, frames = _code_children(uncoded, quality, reference, known)
+    del known
     case_fault = _ids_differing_by_case(child_ids, child_las, frames, files_of)
     if case_fault is not None:
         quality = faults_frame([quality, pd.DataFrame([attrs.asdict(case_fault)])])
@@ -876,7 +880,10 @@ def _ids_differing_by_case(
 
 
 def _code_children(
-    frames: dict[str, pd.DataFrame], quality: pd.DataFrame, reference: bool = False
+    frames: dict[str, pd.DataFrame],
+    quality: pd.DataFrame,
+    reference: bool = False,
+    known: Mapping[str, tuple[pd.DataFrame, np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, pd.DataFrame]]:
     """Replace ``child_id`` by integer codes, the same code for the same child in every table.
 
@@ -887,10 +894,12 @@ def _code_children(
     For one authority the identifiers are coded once: each table's rows by the string each
     holds (cleaning gives one string per distinct identifier of a table), then the tables'
     distinct identifiers by value (:func:`_codes_by_identity`); ``reference`` (tests only)
-    codes every row's identifier by value, the route the first is checked against.
+    codes every row's identifier by value, the route the first is checked against. ``known``:
+    per table, a frame and its rows' positions among distinct identifiers
+    (:attr:`CleanTable.child_codes`), used while ``frames`` holds that very frame.
     """
     pooled = any("la" in f.columns and f["la"].notna().any() for f in frames.values())
-    shared = None if pooled or reference else _codes_by_identity(frames)
+    shared = None if pooled or reference else _codes_by_identity(frames, known or {})
     if shared is not None:
         uniques, codes_of = shared
         child_ids, child_las = uniques, np.full(len(uniques), None, dtype=object)
@@ -985,6 +994,7 @@ def _arrow_codes(
 
 def _codes_by_identity(
     frames: Mapping[str, pd.DataFrame],
+    known: Mapping[str, tuple[pd.DataFrame, np.ndarray, np.ndarray]],
 ) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
     """The sorted distinct child identifiers and each table's codes, coding each table's
     rows by the string object each holds and only the distinct ones by value.
@@ -1001,6 +1011,11 @@ def _codes_by_identity(
     parts: list[np.ndarray] = []
     for name, frame in frames.items():
         if "child_id" not in frame.columns:
+            continue
+        hint = known.get(name)
+        if hint is not None and hint[0] is frame and len(hint[1]) == len(frame):
+            locals_[name] = hint[1]  # read from the cache: positions among its identifiers
+            parts.append(hint[2])
             continue
         ids = np.ascontiguousarray(frame["child_id"].to_numpy(dtype=object))
         # the address of each row's string; copied at once, while ``ids`` holds the strings
