@@ -234,7 +234,7 @@ def chart_description(section: Section, every: str = "month") -> str:
     if section.window != "period" and not is_missing(latest.get("in_period")):
         word = "Quarter" if every == "quarter" else "Month"
         parts.append(f"{word} {format_value(latest.get('in_period'), indicator.unit)}.")
-    year = latest.get("benchmark_year")
+    year: Any = latest.get("benchmark_year")
     shown = "" if is_missing(year) else f" {int(year) - 1}-{int(year) % 100:02d}"
     unlike = " (not like for like)" if latest.get("like_for_like") is False else ""
     for key, words in (
