@@ -284,3 +284,23 @@ def test_a_column_arrow_cannot_hold_leaves_its_table_uncached(
     second = load_dataset(folder)
     assert reads == ["referrals"]
     assert_same_dataset(second, first)
+
+
+@pytest.mark.parametrize("authorities", [["372"], ["372", "373"]])
+def test_authorities_given_by_some_tables_only_from_the_cache(
+    tmp_path: Path, council: dict[str, pd.DataFrame], authorities: list[str]
+) -> None:
+    """Records without ``la`` take the one code (or are set aside among several) after the
+    tables come from the cache too: the children are coded on the changed tables, not on
+    the positions the cache kept for the tables as read."""
+    frames = {name: frame.copy() for name, frame in council.items()}
+    children = frames["children"]
+    children["la"] = [authorities[i % len(authorities)] for i in range(len(children))]
+    referrals = frames["referrals"]
+    referrals["la"] = [authorities[0] if i % 3 else None for i in range(len(referrals))]
+    folder = _write(frames, tmp_path / "ds", "parquet")
+    first = load_dataset(folder)
+    second = load_dataset(folder)
+    assert_same_dataset(second, first)
+    assert_same_dataset(second, load_dataset(folder, cache=False))
+    assert set(second.las) == set(authorities)

@@ -178,6 +178,8 @@ class TableCache:
         for path in place.iterdir():  # the entry it replaces
             if path.name != "meta.json" and token not in path.name:
                 path.unlink(missing_ok=True)
+        # the Arrow copy of the table is freed; give its pages back before the next table
+        pa.default_memory_pool().release_unused()
 
     def _read_only(self, exc: OSError) -> None:
         if self._writable:
