@@ -222,3 +222,38 @@ def test_la_single_and_pooled(tmp_path: Path) -> None:
     given = import_returns(cin=[path], la="999")
     assert given.frames["referrals"]["la"].tolist() == ["999"]
     assert given.quality["reason"].str.contains("differs from the authority given").any()
+
+
+def test_strict_mode_raises_the_first_error_with_file_row_and_column() -> None:
+    """What ``import_returns(..., strict=True)`` and ``import_ssd(..., strict=True)`` raise."""
+    from safeguarding_metrics.io.combine import raise_first_error
+    from safeguarding_metrics.model.quality import QUALITY_COLUMNS, DataError
+
+    rows = [
+        {
+            "table": "referrals",
+            "file": "a.xml",
+            "row": 3,
+            "column": "source",
+            "severity": "warning",
+            "action": "kept",
+            "reason": "unknown code",
+        },
+        {
+            "table": "referrals",
+            "file": "b.xml",
+            "row": 7,
+            "column": "referral_date",
+            "severity": "error",
+            "action": "set aside",
+            "reason": "not a date",
+        },
+    ]
+    quality = pd.DataFrame(rows).reindex(columns=list(QUALITY_COLUMNS))
+    raise_first_error(quality.iloc[:1])  # a warning alone: nothing raised
+    raise_first_error(quality.iloc[:0])
+    with pytest.raises(DataError) as caught:
+        raise_first_error(quality)
+    message = str(caught.value)
+    assert "b.xml" in message and "7" in message and "referral_date" in message
+    assert "not a date" in message

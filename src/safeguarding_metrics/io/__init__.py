@@ -31,10 +31,10 @@ import pandas as pd
 
 from ..export import defuse_frame
 from ..model.dataset import Dataset
-from ..model.quality import Action, DataError, Fault, Severity
+from ..model.quality import Action, Fault
 from .annex_a import read_annex_a
 from .cin_census import read_cin_census
-from .combine import COUNT_COLUMNS, combine
+from .combine import COUNT_COLUMNS, combine, raise_first_error
 from .common import Extract, Progress, ReturnFileError
 from .ssda903 import NoTableError, group_returns, read_ssda903
 
@@ -226,20 +226,7 @@ def import_returns(
         raise ValueError("no return given: pass cin=, ssda903= or annex_a= files")
     combined = combine(extracts)
     if strict:
-        errors = combined.quality[combined.quality["severity"] == str(Severity.ERROR)]
-        if len(errors):
-            first = errors.iloc[0]
-            raise DataError(
-                Fault(
-                    table=str(first["table"]),
-                    file=str(first["file"]),
-                    row=None if pd.isna(first["row"]) else int(first["row"]),
-                    column=None if pd.isna(first["column"]) else str(first["column"]),
-                    severity=Severity.ERROR,
-                    action=first["action"],
-                    reason=str(first["reason"]),
-                )
-            )
+        raise_first_error(combined.quality)
     return ImportResult(
         frames=combined.frames,
         quality=combined.quality,

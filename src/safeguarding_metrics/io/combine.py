@@ -35,12 +35,12 @@ import numpy as np
 import pandas as pd
 
 from ..model.clean import clean_table
-from ..model.quality import QUALITY_COLUMNS, Action, Severity, faults_frame
+from ..model.quality import QUALITY_COLUMNS, Action, DataError, Fault, Severity, faults_frame
 from ..model.tables import table_spec, table_specs
 from .common import Extract, normalise_frame, text_values
 from .ssda903 import adoption_dates_from_episodes
 
-__all__ = ["COUNT_COLUMNS", "MERGE_KEYS", "Combined", "combine"]
+__all__ = ["COUNT_COLUMNS", "MERGE_KEYS", "Combined", "combine", "raise_first_error"]
 
 #: How records of a table without a key are matched across returns.
 MERGE_KEYS: dict[str, tuple[str, ...]] = {
@@ -471,3 +471,23 @@ def _case_warnings(
         }
     )
     return [out]
+
+
+def raise_first_error(quality: pd.DataFrame) -> None:
+    """In strict mode: raise the first error-level finding of ``quality`` (file, row, column
+    and reason, as the finding holds them) as a :class:`DataError`; nothing when none."""
+    errors = quality[quality["severity"] == str(Severity.ERROR)] if len(quality) else quality
+    if not len(errors):
+        return
+    first = errors.iloc[0]
+    raise DataError(
+        Fault(
+            table=str(first["table"]),
+            file=str(first["file"]),
+            row=None if pd.isna(first["row"]) else int(first["row"]),
+            column=None if pd.isna(first["column"]) else str(first["column"]),
+            severity=Severity.ERROR,
+            action=first["action"],
+            reason=str(first["reason"]),
+        )
+    )

@@ -25,9 +25,8 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from ...model.dataset import Dataset
-from ...model.quality import DataError, Fault, Severity
 from .. import ImportResult
-from ..combine import combine
+from ..combine import combine, raise_first_error
 from .codes import DEFAULT_ALLOCATED_ROLES
 from .database import SsdConnectionError, connect, masked, read_ssd_tables, resolve_url
 from .mapping import ssd_extract
@@ -127,33 +126,13 @@ def import_ssd(
         )
     combined = combine([extract])
     if strict:
-        _raise_first_error(combined.quality)
+        raise_first_error(combined.quality)
     return ImportResult(
         frames=combined.frames,
         quality=combined.quality,
         counts=combined.counts,
         notes=combined.notes,
     )
-
-
-def _raise_first_error(quality: object) -> None:
-    import pandas as pd
-
-    assert isinstance(quality, pd.DataFrame)
-    errors = quality[quality["severity"] == str(Severity.ERROR)] if len(quality) else quality
-    if len(errors):
-        first = errors.iloc[0]
-        raise DataError(
-            Fault(
-                table=str(first["table"]),
-                file=str(first["file"]),
-                row=None if pd.isna(first["row"]) else int(first["row"]),
-                column=None if pd.isna(first["column"]) else str(first["column"]),
-                severity=Severity.ERROR,
-                action=first["action"],
-                reason=str(first["reason"]),
-            )
-        )
 
 
 def read_ssd(
