@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 # a few lines of the service's own commentary (the rest is drafted from the figures).
 demo: $(STAMP)
 	$(BIN)/python -m safeguarding_metrics.demo --targets examples/targets.toml \
-		--commentary examples/commentary.csv
+		--commentary examples/commentary.csv --settings examples/report.toml
 
 # The report's browser tests need Debian's headless Chromium: installed here when missing (and
 # possible), else those tests skip with the reason. A screenshot lands in test-artefacts/.

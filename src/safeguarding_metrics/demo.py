@@ -25,6 +25,7 @@ from .export import write_csv
 from .model import load_dataset
 from .report import build_report, load_commentary
 from .report.key_messages import key_messages_text
+from .report.settings import load_settings
 from .report.write import write_report
 from .synthetic import generate
 from .synthetic import write_csv as write_dataset
@@ -44,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--regenerate", action="store_true", help="rebuild the dataset")
     parser.add_argument("--targets", help="a targets file (TOML) for the red/amber/green status")
     parser.add_argument("--commentary", help="a commentary file (CSV) for the report")
+    parser.add_argument(
+        "--settings", help="report settings (TOML): headline windows, the committee's front page"
+    )
     args = parser.parse_args(argv)
 
     out = Path(args.output)
@@ -60,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         dataset,
         council_targets=load_targets(args.targets) if args.targets else None,
         commentary=load_commentary(args.commentary) if args.commentary else None,
+        settings=load_settings(args.settings) if args.settings else None,
         start="2015-04",
         end="2015-12",
         every="month",
