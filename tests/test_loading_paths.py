@@ -247,3 +247,21 @@ def test_column_codes_find_every_repeat_pandas_finds(rows: list[tuple[object, ..
         expected = frame[column].duplicated(keep=False).to_numpy()
         got = pd.Series(codes).duplicated(keep=False).to_numpy()
         assert (got | ~expected).all(), column
+
+
+def test_typed_dates_are_taken_as_they_are_within_the_years_a_timestamp_holds() -> None:
+    """A typed column is read without conversion when every value is within 1678-2261; a
+    value outside (1677, which ``datetime64[ns]`` still holds) is read as before: no date,
+    with its year, which the loader reports as out of range."""
+    from safeguarding_metrics.model.dates import parse_dates
+
+    inside = pd.Series(pd.to_datetime(["2015-04-01 10:30", None, "1900-01-01 00:00"]))
+    got = parse_dates(inside, with_time=False)
+    assert got.stamps.tolist()[0] == pd.Timestamp("2015-04-01")
+    assert got.stamps.isna().tolist() == [False, True, False]
+    assert not got.unreadable.any()
+    far = pd.Series(pd.to_datetime(["1677-12-31", "2015-04-01"]))
+    got = parse_dates(far, with_time=True)
+    assert got.unreadable.tolist() == [True, False]
+    assert got.far_years[0] == 1677
+    assert got.stamps[1] == pd.Timestamp("2015-04-01")
