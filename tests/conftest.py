@@ -9,11 +9,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from safeguarding_metrics import registry as registry_module
 from safeguarding_metrics.plugins import ENV_BLOCK, ENV_DISABLE_AUTOLOAD, ENV_PLUGINS
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+# Speed is measured by `make bench`, never by a timed test: hypothesis' per-example deadline
+# (200 ms) failed property tests on a loaded machine, with nothing wrong in the code.
+settings.register_profile("untimed", deadline=None)
+settings.load_profile("untimed")
 
 
 @pytest.fixture(autouse=True)
