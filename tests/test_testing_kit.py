@@ -436,8 +436,9 @@ def _closure_groups(
 ) -> pd.DataFrame:
     """Looks closure reasons up in a fixed table: a new (unknown) code raises KeyError."""
     referrals, child, day, period, row = _referral_rows(tables, periods)
+    # text columns are pandas' str dtype: a missing value is NaN, not None
     reasons = referrals["closure_reason"].to_numpy(dtype=object)
-    closed = np.array([r is not None and _CLOSURE_GROUPS[r] == "closed" for r in reasons])
+    closed = np.array([isinstance(r, str) and _CLOSURE_GROUPS[r] == "closed" for r in reasons])
     return cohort_frame(period=period, child=child[row], date=day[row], met=closed[row])
 
 

@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.feather as feather
 
-from .clean import CleanTable
+from .clean import TEXT_DTYPE, CleanTable
 from .tables import table_spec
 
 __all__ = ["CACHE_FOLDER", "TableCache", "TableOutcome"]
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 #: The hidden folder, inside a dataset folder, that holds its validated tables.
 CACHE_FOLDER = ".safeguarding-metrics-cache"
 #: The layout of an entry; raised when what is kept changes shape.
-_FORMAT = 1
+_FORMAT = 2  # 2: text columns kept as pandas' str dtype (Arrow strings), not objects
 _COMPRESSION = "lz4"
 
 
@@ -197,7 +197,8 @@ class TableCache:
 
 def _shared_kinds(name: str) -> frozenset[str]:
     """The columns of table ``name`` held as dictionaries (codes, free text, child ids): few
-    distinct values, each one Python string when read back, as cleaning makes them."""
+    distinct values. Child ids come back one Python string per distinct value, as cleaning
+    makes them; the others as pandas' ``str`` dtype (Arrow strings)."""
     spec = table_spec(name)
     return frozenset(
         c.name
@@ -212,7 +213,7 @@ def _to_arrow(frame: pd.DataFrame, shared: frozenset[str]) -> tuple[pa.Table, di
     for column in frame.columns:
         values = frame[column]
         dtypes[str(column)] = str(values.dtype)
-        if values.dtype == object:
+        if values.dtype == object or values.dtype == TEXT_DTYPE:
             array = _text_array(values, dictionary=column in shared)
         else:
             array = pa.Array.from_pandas(values)
@@ -224,7 +225,14 @@ def _text_array(values: pd.Series, dictionary: bool) -> pa.Array:
     """An object column of text (``None`` where missing) as Arrow text; a ``dictionary``
     column by its distinct string objects (cleaning gives one per distinct value), so only
     those are converted. Anything but ``str`` and ``None`` (a NaN in an unknown column, which
-    would come back as ``None``) raises ``TypeError``: the table is then not cached."""
+    would come back as ``None``) raises ``TypeError``: the table is then not cached. A column
+    of pandas' ``str`` dtype (:data:`~.clean.TEXT_DTYPE`) is taken as the Arrow strings it
+    holds (a ``dictionary`` one encoded by Arrow), no Python string made."""
+    if values.dtype == TEXT_DTYPE:
+        array = pa.array(values.array)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        return array.dictionary_encode() if dictionary else array
     held = np.ascontiguousarray(values.to_numpy(dtype=object))
     if not dictionary or not len(held):
         return pa.array(held, type=pa.string())  # not from_pandas: a NaN is refused
@@ -239,9 +247,10 @@ def _text_array(values: pd.Series, dictionary: bool) -> pa.Array:
 def _from_arrow(
     table: pa.Table, dtypes: Mapping[str, str], positions: dict[str, Any] | None = None
 ) -> pd.DataFrame:
-    """The frame :func:`_to_arrow` was given: text as Python strings (``None`` where
-    missing; one string per distinct value of a dictionary column), other dtypes as they
-    were. A dtype that does not come back as it was is an error (the entry is not used)."""
+    """The frame :func:`_to_arrow` was given: object text (child ids) as Python strings
+    (``None`` where missing; one string per distinct value of a dictionary column), ``str``
+    columns as Arrow strings (no Python string made), other dtypes as they were. A dtype
+    that does not come back as it was is an error (the entry is not used)."""
     columns: dict[str, pd.Series] = {}
     for name in table.column_names:
         chunked = table[name]
@@ -261,6 +270,13 @@ def _from_arrow(
                 if not values.flags.writeable:
                     values = values.copy()
             series = pd.Series(values, dtype=object)
+        elif wanted == str(TEXT_DTYPE):
+            # Arrow strings as they are: no Python string is made
+            if isinstance(array, pa.DictionaryArray):
+                array = array.dictionary_decode()
+            if not pa.types.is_large_string(array.type):
+                array = array.cast(pa.large_string())
+            series = pd.Series(pd.array(array, dtype=TEXT_DTYPE), copy=False)
         elif wanted in ("boolean", "Int64") and not isinstance(array, pa.DictionaryArray):
             # built from the values and the gaps: to_pandas gives objects (or floats) first
             missing = array.is_null().to_numpy(zero_copy_only=False)

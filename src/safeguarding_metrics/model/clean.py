@@ -27,7 +27,7 @@ from .dates import parse_dates
 from .quality import Action, Severity, faults_frame, first_dates
 from .tables import Column, TableSpec
 
-__all__ = ["CleanTable", "clean_table"]
+__all__ = ["TEXT_DTYPE", "CleanTable", "as_arrow_text", "clean_table"]
 
 _TRUE = frozenset({"true", "t", "1", "y", "yes"})
 _FALSE = frozenset({"false", "f", "0", "n", "no"})
@@ -38,6 +38,30 @@ _YEAR_BOUNDS = (
     np.datetime64(f"{YEAR_RANGE[0]}-01-01"),
     np.datetime64(f"{YEAR_RANGE[1] + 1}-01-01"),
 )
+#: The dtype of the loaded tables' text columns (identifiers, codes, free text; not the child
+#: identifiers, which are coded): pandas' ``str`` dtype, Arrow strings with NaN where missing,
+#: so that no Python string is made until an indicator asks for one.
+TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def as_arrow_text(values: pd.Series, shared: bool) -> pd.Series:
+    """An object column of text (``str``, ``None`` where missing) as :data:`TEXT_DTYPE`; other
+    columns as they are. A ``shared`` column (codes: one Python string per distinct value,
+    as cleaning gives them) is converted by its distinct string objects only. Anything but
+    ``str`` and ``None`` raises ``TypeError`` or ``pyarrow.ArrowException``."""
+    if values.dtype != object:
+        return values
+    held = np.ascontiguousarray(values.to_numpy(dtype=object))
+    if shared and len(held):
+        # the rows grouped by the address of their string object: equal objects, equal values
+        codes, _ = pd.factorize(np.frombuffer(held, dtype=np.uintp).copy())
+        where = np.zeros(int(codes.max()) + 1, dtype=np.int64)
+        where[codes] = np.arange(len(codes))
+        distinct = pa.array(held[where], type=pa.large_string())
+        array = distinct.take(pa.array(codes.astype(np.int32)))
+    else:
+        array = pa.array(held, type=pa.large_string())  # not from_pandas: a NaN is refused
+    return pd.Series(pd.array(array, dtype=TEXT_DTYPE), index=values.index, name=values.name)
 
 
 @attrs.frozen(kw_only=True, eq=False)
