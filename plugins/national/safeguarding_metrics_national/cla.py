@@ -338,7 +338,9 @@ def _visits_due(
     if visit_child.dtype.kind not in "iu":
         visit_child = visits["child"].to_numpy(np.int64)
     mine = rows_of_children(visit_child, child)
-    cla = mine[visits["visit_type"].to_numpy()[mine] == "cla"]
+    # compared as the loader holds the column (Arrow strings): no Python string per visit
+    is_cla = np.asarray(visits["visit_type"] == "cla", dtype=bool)
+    cla = mine[is_cla[mine]]
     visit_child = visit_child[cla].astype(np.int64)
     visit_day = days(visits["visit_date"].to_numpy()[cla])
     hit = latest_on_or_before(visit_child, visit_day, child, end)
