@@ -530,11 +530,7 @@ def latest_event(
     review or plan update as at each period's end.
     """
     event_day = days(event_day)
-    hit = latest_on_or_before(event_child, event_day, child, day)
-    out = np.full(len(hit), NAT)
-    found = hit >= 0
-    out[found] = event_day[hit[found]]
-    return out
+    return _days_of(event_day, latest_on_or_before(event_child, event_day, child, day))
 
 
 def first_on_or_after(
@@ -574,7 +570,11 @@ def first_event(
 ) -> np.ndarray:
     """For each (child, day), the day of the child's first event on or after it (``NaT``)."""
     event_day = days(event_day)
-    hit = first_on_or_after(event_child, event_day, child, day)
+    return _days_of(event_day, first_on_or_after(event_child, event_day, child, day))
+
+
+def _days_of(event_day: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """The days of the events found (indices into ``event_day``), ``NaT`` where none (-1)."""
     out = np.full(len(hit), NAT)
     found = hit >= 0
     out[found] = event_day[hit[found]]
