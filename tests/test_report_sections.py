@@ -390,3 +390,19 @@ def test_drafted_key_messages_round_trip_through_commentary_draft(
     for message, text in zip(drafted, given.service, strict=True):
         kind = "Improvement" if message in report.key_messages.improvements else "Concern"
         assert text == f"{kind} ({message.section}): {message.text}"
+
+
+def test_team_breakdown_caption_keeps_the_month_capitalised(small_report: Any) -> None:
+    """'By team, as at 31 Dec 2015', not 'as at 31 dec 2015': only the first letter of the
+    window's label is lowered."""
+    import re
+
+    from safeguarding_metrics.report.html import render_html
+
+    page = render_html(small_report, charts=False)
+    captions = re.findall(r"<caption>By team, ([^<]*)</caption>", page)
+    assert captions
+    assert not any(c[:1].isupper() for c in captions)
+    months = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+    assert not any(re.search(rf"\b({months.lower()}) \d{{4}}", c) for c in captions)
+    assert any(re.search(rf"as at \d+ ({months}) \d{{4}}", c) for c in captions)
