@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 #: The hidden folder, inside a dataset folder, that holds its validated tables.
 CACHE_FOLDER = ".safeguarding-metrics-cache"
 #: The layout of an entry; raised when what is kept changes shape.
-_FORMAT = 2  # 2: text columns kept as pandas' str dtype (Arrow strings), not objects
+_FORMAT = 3  # 2: text as pandas' str dtype; 3: child ids as positions among distinct ones
 _COMPRESSION = "lz4"
 
 
@@ -207,13 +207,26 @@ def _shared_kinds(name: str) -> frozenset[str]:
     )
 
 
-def _to_arrow(frame: pd.DataFrame, shared: frozenset[str]) -> tuple[pa.Table, dict[str, str]]:
-    """A frame as an Arrow table, and each column's pandas dtype to restore it exactly."""
+def _to_arrow(
+    frame: pd.DataFrame,
+    shared: frozenset[str],
+    child_codes: tuple[np.ndarray, pa.Array] | None = None,
+) -> tuple[pa.Table, dict[str, str]]:
+    """A frame as an Arrow table, and each column's pandas dtype to restore it exactly.
+
+    ``child_codes`` (:attr:`CleanTable.child_codes`) gives the ``child_id`` column as the
+    positions of its rows among the table's distinct identifiers: written as an Arrow
+    dictionary from them, without looking at the rows' text."""
     arrays, dtypes = [], {}
     for column in frame.columns:
         values = frame[column]
         dtypes[str(column)] = str(values.dtype)
-        if values.dtype == object or values.dtype == TEXT_DTYPE:
+        if column == "child_id" and child_codes is not None and len(child_codes[0]) == len(values):
+            positions, distinct = child_codes
+            array = pa.DictionaryArray.from_arrays(
+                pa.array(np.asarray(positions, dtype=np.int32)), distinct
+            )
+        elif values.dtype == object or values.dtype == TEXT_DTYPE:
             array = _text_array(values, dictionary=column in shared)
         else:
             array = pa.Array.from_pandas(values)
@@ -247,15 +260,30 @@ def _text_array(values: pd.Series, dictionary: bool) -> pa.Array:
 def _from_arrow(
     table: pa.Table, dtypes: Mapping[str, str], positions: dict[str, Any] | None = None
 ) -> pd.DataFrame:
-    """The frame :func:`_to_arrow` was given: object text (child ids) as Python strings
-    (``None`` where missing; one string per distinct value of a dictionary column), ``str``
-    columns as Arrow strings (no Python string made), other dtypes as they were. A dtype
-    that does not come back as it was is an error (the entry is not used)."""
+    """The frame :func:`_to_arrow` was given: object text as Python strings (``None`` where
+    missing; one string per distinct value of a dictionary column), ``str`` columns as Arrow
+    strings (no Python string made), other dtypes as they were. A dtype that does not come
+    back as it was is an error (the entry is not used).
+
+    With ``positions``, the ``child_id`` column (a dictionary without gaps) is not turned into
+    text: it comes back as Arrow's dictionary (pandas' ``ArrowDtype``, the same values), and
+    ``positions["child_id"]`` holds its rows' positions and its distinct identifiers
+    (:attr:`CleanTable.child_codes`), from which the children are coded."""
     columns: dict[str, pd.Series] = {}
     for name in table.column_names:
         chunked = table[name]
         array = chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
         wanted = dtypes[name]
+        if (
+            name == "child_id"
+            and positions is not None
+            and isinstance(array, pa.DictionaryArray)
+            and not array.null_count
+            and wanted in ("object", str(TEXT_DTYPE))
+        ):
+            positions[name] = (array.indices.to_numpy(), array.dictionary)
+            columns[name] = pd.Series(pd.arrays.ArrowExtensionArray(array), copy=False)
+            continue
         if wanted == "object":
             if isinstance(array, pa.DictionaryArray):
                 distinct = array.dictionary.to_numpy(zero_copy_only=False).astype(object)
@@ -263,8 +291,6 @@ def _from_arrow(
                 lookup[:-1] = distinct
                 indices = array.indices.fill_null(len(distinct)).to_numpy()
                 values = lookup[indices]
-                if positions is not None and not array.null_count:
-                    positions[name] = (indices, distinct)
             else:
                 values = array.to_numpy(zero_copy_only=False).astype(object, copy=False)
                 if not values.flags.writeable:
@@ -299,8 +325,13 @@ def _from_arrow(
     return frame
 
 
-def _write_table(path: Path, frame: pd.DataFrame, shared: frozenset[str]) -> dict[str, str]:
-    table, dtypes = _to_arrow(frame, shared)
+def _write_table(
+    path: Path,
+    frame: pd.DataFrame,
+    shared: frozenset[str],
+    child_codes: tuple[np.ndarray, pa.Array] | None = None,
+) -> dict[str, str]:
+    table, dtypes = _to_arrow(frame, shared, child_codes)
     feather.write_feather(table, str(path), compression=_COMPRESSION)
     return dtypes
 
@@ -334,7 +365,11 @@ def _write_outcome(
     for part, (frame, dictionaries) in parts.items():
         path = place / f"{part}-{token}.arrow"
         written.append(path)
-        meta["parts"][part] = {"file": path.name, "dtypes": _write_table(path, frame, dictionaries)}
+        hint = clean.child_codes if clean is not None and part == "frame" else None
+        meta["parts"][part] = {
+            "file": path.name,
+            "dtypes": _write_table(path, frame, dictionaries, hint),
+        }
     return meta
 
 

@@ -444,61 +444,24 @@ def _assemble(
             cleaned[name] = outcome.clean
         del outcome
 
-    # Rules that compare records with each other (overlapping plans, a review before its plan).
-    for found in cross_table_faults(
-        {n: c.frame for n, c in cleaned.items()},
-        files={n: files_of[n] for n in cleaned},
-        field_faults={n: c.field_faults for n, c in cleaned.items()},
-    ):
-        if strict and found.severity == Severity.ERROR:
-            first = found.faults.sort_values("row", kind="stable").iloc[0]
-            raise DataError(
-                Fault(
-                    table=found.table,
-                    file=str(first["file"]),
-                    row=None if pd.isna(first["row"]) else int(first["row"]),
-                    column=found.column,
-                    severity=found.severity,
-                    action=found.action,
-                    reason=str(first["reason"]),
-                )
-            )
-        chunks.append(found.faults)
-        entry = next(c for c in counts if c["table"] == found.table)
-        if found.leaves_out:
-            masks = cleaned[found.table].field_faults
-            previous = masks.get(found.column, np.zeros(len(found.mask), dtype=bool))
-            masks[found.column] = previous | found.mask
-            entry["fields_left_out"] = int(np.logical_or.reduce(list(masks.values())).sum())
-        else:
-            entry["warnings"] += int(found.mask.sum())
-
-    field_faults = {n: dict(c.field_faults) for n, c in cleaned.items()}
+    field_faults = {n: c.field_faults for n, c in cleaned.items()}
     uncoded = {name: c.frame for name, c in cleaned.items()}
     known = {
         name: (c.frame, *c.child_codes) for name, c in cleaned.items() if c.child_codes is not None
     }
     cleaned.clear()  # each table's frame with text child ids is freed once coded
-    la_faults = _authorities(uncoded, field_faults, counts, files_of)
-    if strict and la_faults:
-        errors = [c for c in la_faults if (c["severity"] == str(Severity.ERROR)).any()]
-        if errors:
-            first = errors[0].iloc[0]
-            raise DataError(
-                Fault(
-                    table=str(first["table"]),
-                    file=str(first["file"]),
-                    row=None if pd.isna(first["row"]) else int(first["row"]),
-                    column="la",
-                    severity=Severity.ERROR,
-                    action=Action.SET_ASIDE,
-                    reason=str(first["reason"]),
-                )
-            )
-    chunks.extend(la_faults)
-    quality = faults_frame([c for c in chunks if len(c)])
-    child_ids, child_las, frames = _code_children(uncoded, quality, reference, known)
+    pooled = any("la" in f.columns and f["la"].notna().any() for f in uncoded.values())
+    if pooled or reference:
+        # the rules key children by (la, child_id) as given, before ``la`` is completed
+        chunks.extend(_apply_rules(uncoded, field_faults, counts, files_of, strict))
+        chunks.extend(_checked_authorities(uncoded, field_faults, counts, files_of, strict))
+        child_ids, child_las, frames = _code_children(uncoded, reference, known)
+    else:
+        # one authority: children coded first, and the rules compare their integer codes
+        child_ids, child_las, frames = _code_children(uncoded, reference, known)
+        chunks.extend(_apply_rules(frames, field_faults, counts, files_of, strict))
     del known
+    quality = faults_frame([c for c in chunks if len(c)])
     case_fault = _ids_differing_by_case(child_ids, child_las, frames, files_of)
     if case_fault is not None:
         quality = faults_frame([quality, pd.DataFrame([attrs.asdict(case_fault)])])
@@ -518,6 +481,74 @@ def _assemble(
         child_las=child_las,
         source=source,
     )
+
+
+def _apply_rules(
+    frames: Mapping[str, pd.DataFrame],
+    field_faults: dict[str, dict[str, np.ndarray]],
+    counts: list[dict[str, Any]],
+    files_of: Mapping[str, str],
+    strict: bool,
+) -> list[pd.DataFrame]:
+    """The rules that compare records with each other (overlapping plans, a review before its
+    plan): their findings as chunks, ``field_faults`` and ``counts`` updated; in ``strict``
+    mode the first error is raised."""
+    chunks = []
+    for found in cross_table_faults(
+        frames,
+        files={n: files_of[n] for n in frames},
+        field_faults=field_faults,
+    ):
+        if strict and found.severity == Severity.ERROR:
+            first = found.faults.sort_values("row", kind="stable").iloc[0]
+            raise DataError(
+                Fault(
+                    table=found.table,
+                    file=str(first["file"]),
+                    row=None if pd.isna(first["row"]) else int(first["row"]),
+                    column=found.column,
+                    severity=found.severity,
+                    action=found.action,
+                    reason=str(first["reason"]),
+                )
+            )
+        chunks.append(found.faults)
+        entry = next(c for c in counts if c["table"] == found.table)
+        if found.leaves_out:
+            masks = field_faults[found.table]
+            previous = masks.get(found.column, np.zeros(len(found.mask), dtype=bool))
+            masks[found.column] = previous | found.mask
+            entry["fields_left_out"] = int(np.logical_or.reduce(list(masks.values())).sum())
+        else:
+            entry["warnings"] += int(found.mask.sum())
+    return chunks
+
+
+def _checked_authorities(
+    frames: dict[str, pd.DataFrame],
+    field_faults: dict[str, dict[str, np.ndarray]],
+    counts: list[dict[str, Any]],
+    files_of: Mapping[str, str],
+    strict: bool,
+) -> list[pd.DataFrame]:
+    """:func:`_authorities`, raising its first error in ``strict`` mode."""
+    la_faults = _authorities(frames, field_faults, counts, files_of)
+    if strict and la_faults:
+        errors = [c for c in la_faults if (c["severity"] == str(Severity.ERROR)).any()]
+        if errors:
+            first = errors[0].iloc[0]
+            raise DataError(
+                Fault(
+                    table=str(first["table"]),
+                    file=str(first["file"]),
+                    row=None if pd.isna(first["row"]) else int(first["row"]),
+                    column="la",
+                    severity=Severity.ERROR,
+                    action=Action.SET_ASIDE,
+                    reason=str(first["reason"]),
+                )
+            )
+    return la_faults
 
 
 def _with_arrow_text(name: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -908,9 +939,8 @@ def _ids_differing_by_case(
 
 def _code_children(
     frames: dict[str, pd.DataFrame],
-    quality: pd.DataFrame,
     reference: bool = False,
-    known: Mapping[str, tuple[pd.DataFrame, np.ndarray, np.ndarray]] | None = None,
+    known: Mapping[str, tuple[pd.DataFrame, np.ndarray, pa.Array]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, pd.DataFrame]]:
     """Replace ``child_id`` by integer codes, the same code for the same child in every table.
 
@@ -1019,45 +1049,77 @@ def _arrow_codes(
     return uniques, out
 
 
-def _codes_by_identity(
-    frames: Mapping[str, pd.DataFrame],
-    known: Mapping[str, tuple[pd.DataFrame, np.ndarray, np.ndarray]],
-) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
-    """The sorted distinct child identifiers and each table's codes, coding each table's
-    rows by the string object each holds and only the distinct ones by value.
+def _child_positions(values: pd.Series) -> tuple[np.ndarray, pa.Array] | None:
+    """A ``child_id`` column as the positions of its rows among its distinct values, and those
+    values as Arrow text (:attr:`CleanTable.child_codes`); ``None`` when it is not all text.
 
-    Cleaning (and the cache) give each table one Python string per distinct identifier, so a
-    table of 21 million visits holds 1.7 million strings: its rows are grouped by the address
-    of their string (integers, hashed by pandas in a fraction of the time of text), and only
-    the distinct strings of all tables are coded by value, by Arrow, as
-    :func:`_arrow_codes` codes every row. Grouping by address never joins two different
-    identifiers (one string object holds one value); equal strings held twice are joined by
-    the coding by value. ``None`` when an identifier is not text (the caller codes by value).
-    """
-    locals_: dict[str, np.ndarray] = {}
-    parts: list[np.ndarray] = []
-    for name, frame in frames.items():
-        if "child_id" not in frame.columns:
-            continue
-        hint = known.get(name)
-        if hint is not None and hint[0] is frame and len(hint[1]) == len(frame):
-            locals_[name] = hint[1]  # read from the cache: positions among its identifiers
-            parts.append(hint[2])
-            continue
-        ids = np.ascontiguousarray(frame["child_id"].to_numpy(dtype=object))
+    An object column (cleaning gives one Python string per distinct identifier of a table) is
+    grouped by the address of each row's string (integers, hashed by pandas in a fraction of
+    the time of text): equal objects hold equal values, and equal strings held twice are
+    joined when the distinct values are coded. Arrow text is dictionary-encoded by Arrow."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_dictionary(dtype.pyarrow_dtype):
+        array = pa.array(values.array)
+    elif isinstance(dtype, (pd.StringDtype, pd.ArrowDtype)):
+        try:
+            array = pa.array(values.array).dictionary_encode()
+        except (pa.ArrowException, TypeError, ValueError):
+            return None
+    elif pd.api.types.is_object_dtype(dtype):
+        ids = np.ascontiguousarray(values.to_numpy(dtype=object))
         # the address of each row's string; copied at once, while ``ids`` holds the strings
         addresses = np.frombuffer(ids, dtype=np.uintp).copy() if len(ids) else np.zeros(0)
         codes, distinct = pd.factorize(addresses)
         where = np.zeros(len(distinct), dtype=np.int64)
         where[codes] = np.arange(len(codes))
-        locals_[name] = codes
-        parts.append(ids[where])
+        try:
+            text = pa.array(ids[where], type=pa.string())
+        except (pa.ArrowException, TypeError, ValueError):
+            return None
+        return (codes, text) if not text.null_count else None
+    else:
+        return None
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array.null_count or not (
+        pa.types.is_string(array.type.value_type) or pa.types.is_large_string(array.type.value_type)
+    ):
+        return None
+    return array.indices.to_numpy(), array.dictionary
+
+
+def _codes_by_identity(
+    frames: Mapping[str, pd.DataFrame],
+    known: Mapping[str, tuple[pd.DataFrame, np.ndarray, pa.Array]],
+) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+    """The sorted distinct child identifiers and each table's codes, coding each table's
+    rows by their positions among the table's distinct identifiers and only the distinct
+    identifiers of all tables by value.
+
+    The positions come from cleaning or the cache (``known``: per table, the frame they belong
+    to, the positions and the distinct identifiers as Arrow text), else from the column
+    (:func:`_child_positions`). The tables' distinct identifiers are then coded by value, by
+    Arrow, as :func:`_arrow_codes` codes every row; a table of 21 million visits holds 1.7
+    million distinct children. ``None`` when an identifier is not text or is missing (the
+    caller codes by value).
+    """
+    locals_: dict[str, np.ndarray] = {}
+    parts: list[pa.Array] = []
+    for name, frame in frames.items():
+        if "child_id" not in frame.columns:
+            continue
+        hint = known.get(name)
+        if hint is not None and hint[0] is frame and len(hint[1]) == len(frame):
+            found: tuple[np.ndarray, pa.Array] | None = (hint[1], hint[2])
+        else:
+            found = _child_positions(frame["child_id"])
+        if found is None:
+            return None
+        locals_[name], distinct = found
+        parts.append(distinct.cast(pa.large_string()))
     if not parts:
         return None
-    try:
-        merged = pa.array(np.concatenate(parts), type=pa.string())
-    except (pa.ArrowException, TypeError, ValueError):
-        return None
+    merged = pa.concat_arrays(parts)
     if merged.null_count:
         return None
     encoded = merged.dictionary_encode()

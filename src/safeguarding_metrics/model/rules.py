@@ -93,9 +93,10 @@ class RuleFaults:
 
 
 def _child_key(frame: pd.DataFrame) -> np.ndarray:
-    """One comparable value per row identifying the child (``la`` included when present)."""
+    """One comparable value per row identifying the child (``la`` included when present):
+    the integer code of a coded table (``child``), else text."""
     if "child" in frame.columns:
-        return frame["child"].to_numpy(np.int64).astype(object)
+        return frame["child"].to_numpy(np.int64)
     ids = frame["child_id"].astype(object).astype(str)
     if "la" in frame.columns:
         la = frame["la"].astype(object).where(frame["la"].notna(), "").astype(str)
@@ -122,9 +123,10 @@ def _plans_overlap(
     reasons = np.full(n, "", dtype=object)
     if n < 2:
         return mask, reasons
-    child = pd.factorize(pd.Series(_child_key(plans), dtype=object))[0]
+    child = pd.factorize(_child_key(plans))[0]
     start, end = _days(plans["start_date"]), _days(plans["end_date"])
-    plan_id = plans["plan_id"].astype(object).astype(str).to_numpy(dtype=object)
+    # ties of a child's start broken by plan id, as text sorts (codes in sorted order)
+    plan_id = pd.factorize(_as_text(plans["plan_id"]), sort=True)[0]
     order = np.lexsort((plan_id, start, child))
     same_child = np.zeros(n, dtype=bool)
     same_child[:-1] = child[order][1:] == child[order][:-1]
@@ -152,22 +154,40 @@ def _plans_overlap(
     return mask, reasons
 
 
+def _as_text(values: pd.Series) -> pd.Series:
+    """Identifiers as text for comparing: Arrow text as it is, anything else as ``str``."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values
+    return values.astype(object).astype(str)
+
+
 def _review_plans(
     tables: Mapping[str, pd.DataFrame],
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Each review with its plan's start (``NaT`` when no plan of the child has that id)."""
+    """Each review with its plan's start (``NaT`` when no plan of the child has that id).
+
+    Children and plan ids are joined as integer codes (plan ids coded over both tables)."""
     reviews, plans = tables["cp_reviews"], tables["cp_plans"]
+    plan_ids = pd.factorize(
+        pd.concat([_as_text(reviews["plan_id"]), _as_text(plans["plan_id"])], ignore_index=True)
+    )[0]
+    child_review, child_plan = _child_key(reviews), _child_key(plans)
+    if child_review.dtype == object or child_plan.dtype == object:
+        children = pd.factorize(
+            pd.Series(np.concatenate([child_review, child_plan]).astype(object))
+        )[0]
+        child_review, child_plan = children[: len(reviews)], children[len(reviews) :]
     left = pd.DataFrame(
         {
-            "child": _child_key(reviews),
-            "plan_id": reviews["plan_id"].astype(object).to_numpy(),
+            "child": child_review,
+            "plan_id": plan_ids[: len(reviews)],
             "position": np.arange(len(reviews)),
         }
     )
     right = pd.DataFrame(
         {
-            "child": _child_key(plans),
-            "plan_id": plans["plan_id"].astype(object).to_numpy(),
+            "child": child_plan,
+            "plan_id": plan_ids[len(reviews) :],
             "plan_start": _days(plans["start_date"]),
             "plan_row": _rows(plans),
         }
