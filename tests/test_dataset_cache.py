@@ -304,3 +304,93 @@ def test_authorities_given_by_some_tables_only_from_the_cache(
     assert_same_dataset(second, first)
     assert_same_dataset(second, load_dataset(folder, cache=False))
     assert set(second.las) == set(authorities)
+
+
+def _codings(folder: Path) -> list[Path]:
+    place = folder / CACHE_FOLDER / cache_module._CHILDREN
+    return sorted(p for p in place.iterdir() if p.is_dir()) if place.is_dir() else []
+
+
+def test_the_coding_of_children_is_kept_and_reused(
+    tmp_path: Path, council: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loads after the first code the children from the kept coding, not from their
+    identifiers, and give the same codes; another set of tables has its own coding."""
+    folder = _write(council, tmp_path / "ds", "parquet")
+    load_dataset(folder)
+    load_dataset(folder)  # every table from the cache: its coding is then kept
+    assert len(_codings(folder)) == 1
+    coded: list[int] = []
+    original = dataset_module._coded_distinct
+
+    def counting(parts):  # type: ignore[no-untyped-def]
+        coded.append(len(parts))
+        return original(parts)
+
+    monkeypatch.setattr(dataset_module, "_coded_distinct", counting)
+    third = load_dataset(folder)
+    assert coded == []  # taken from the kept coding
+    assert_same_dataset(third, load_dataset(folder, cache=False))
+    some = ["referrals", "assessments", "children"]
+    coded.clear()
+    load_dataset(folder, tables=some)
+    assert coded == [3] and len(_codings(folder)) == 2  # another set, coded and kept
+    coded.clear()
+    again = load_dataset(folder, tables=some)
+    assert coded == []
+    assert_same_dataset(again, load_dataset(folder, tables=some, cache=False))
+
+
+def test_a_changed_table_or_damaged_coding_codes_the_children_again(
+    tmp_path: Path, council: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _write(council, tmp_path / "ds", "parquet")
+    load_dataset(folder)
+    load_dataset(folder)
+    assert len(_codings(folder)) == 1
+    # a child added to one table: its entry changes, so the kept coding no longer applies
+    children = council["children"]
+    grown = pd.concat([children, children.iloc[[0]].assign(child_id="C0000000A")])
+    grown.to_parquet(folder / "children.parquet", index=False)
+    changed = load_dataset(folder)
+    assert "C0000000A" in set(changed.child_ids)
+    assert_same_dataset(changed, load_dataset(folder, cache=False))
+    assert_same_dataset(load_dataset(folder), changed)
+    coded: list[int] = []
+    original = dataset_module._coded_distinct
+
+    def counting(parts):  # type: ignore[no-untyped-def]
+        coded.append(len(parts))
+        return original(parts)
+
+    monkeypatch.setattr(dataset_module, "_coded_distinct", counting)
+    assert_same_dataset(load_dataset(folder), changed)
+    assert coded == []  # the changed dataset's coding is kept in turn
+    # a damaged coding is passed over, the children coded by value and the coding kept again
+    for place in _codings(folder):
+        for part in place.glob("codes-*.arrow"):
+            part.write_bytes(part.read_bytes()[:50])
+    assert_same_dataset(load_dataset(folder), changed)
+    assert coded == [16]
+    assert_same_dataset(load_dataset(folder), changed)
+    assert coded == [16]
+
+
+def test_ids_differing_by_case_are_warned_on_every_load(tmp_path: Path) -> None:
+    """The kept coding remembers that two identifiers differ only by case: the warning
+    comes back on loads from the cache, as on the first."""
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    pd.DataFrame(
+        {
+            "child_id": ["C01", "c01", "C02"],
+            "referral_id": ["R1", "R2", "R3"],
+            "referral_date": pd.to_datetime(["2015-05-01", "2015-06-01", "2015-07-01"]),
+        }
+    ).to_parquet(folder / "referrals.parquet", index=False)
+    loads = [load_dataset(folder) for _ in range(3)]
+    assert len(_codings(folder)) == 1
+    for loaded in loads:
+        case = loaded.quality[loaded.quality["reason"].str.contains("only by upper")]
+        assert len(case) == 1 and "C01" not in case["reason"].iloc[0]
+        assert_same_dataset(loaded, loads[0])

@@ -14,7 +14,9 @@ new names, then the small ``meta.json`` that names them), so a reader never take
 entry. A read-only folder gets no cache (said once, in the log); loading is then what it was.
 
 What is kept per table is what cleaning gives (:class:`TableOutcome`); the rules across tables
-(plans overlapping, authorities, the coding of children) run on every load, on the kept tables.
+(plans overlapping, authorities) run on every load, on the kept tables. The coding of children
+across tables is kept too (:meth:`TableCache.children`), for the set of table entries it was
+made from: each table's distinct identifiers mapped to the dataset's child codes.
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ CACHE_FOLDER = ".safeguarding-metrics-cache"
 #: The layout of an entry; raised when what is kept changes shape.
 _FORMAT = 3  # 2: text as pandas' str dtype; 3: child ids as positions among distinct ones
 _COMPRESSION = "lz4"
+#: The sub-folder keeping the coding of children across tables, one entry per set of tables.
+_CHILDREN = "_children"
+#: How many codings of children (sets of tables loaded together) are kept.
+_CHILDREN_KEPT = 8
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -103,6 +109,8 @@ class TableCache:
         self.root = folder / CACHE_FOLDER
         self.pivot_year = pivot_year
         self._writable = True
+        #: The entry (its token) each table was read from or written to by this load.
+        self.entries: dict[str, str] = {}
 
     def key(self, name: str, file: Path) -> dict[str, Any] | None:
         """What an entry of table ``name`` read from ``file`` must match; ``None`` when the
@@ -137,10 +145,114 @@ class TableCache:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             if meta.get("key") != key:
                 return None
-            return _outcome_of(self.root / name, meta, str(file))
+            outcome = _outcome_of(self.root / name, meta, str(file))
         except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
             log.info("cache entry of table %s not read (%s): reading the file", name, exc)
             return None
+        if isinstance(meta.get("token"), str):
+            self.entries[name] = meta["token"]
+        return outcome
+
+    def children(self, names: list[str]) -> tuple[pa.Array, dict[str, np.ndarray], bool] | None:
+        """The coding of children kept for tables ``names`` as their entries are now (each
+        read from or written to the cache by this load): the sorted distinct identifiers, per
+        table the code of each of its distinct identifiers (in the order of
+        :attr:`CleanTable.child_codes`), and whether the identifiers stay distinct when upper
+        and lower case are not told apart. ``None`` when not kept."""
+        place = self._children_place(names)
+        if place is None or not (place / "meta.json").is_file():
+            return None
+        try:
+            meta = json.loads((place / "meta.json").read_text(encoding="utf-8"))
+            ids = feather.read_table(str(place / meta["ids"]), memory_map=False)
+            codes = feather.read_table(str(place / meta["codes"]), memory_map=False)
+            uniques = ids.column(0).combine_chunks()
+            held = codes.column(0).combine_chunks().to_numpy()
+            maps = {
+                name: held[start : start + length]
+                for name, (start, length) in meta["tables"].items()
+            }
+            if sorted(maps) != sorted(names) or int(meta["count"]) != len(uniques):
+                return None
+            return uniques, maps, bool(meta["case_distinct"])
+        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+            log.info("kept coding of children not read (%s): coding them again", exc)
+            return None
+
+    def store_children(
+        self,
+        names: list[str],
+        uniques: pa.Array,
+        maps: Mapping[str, np.ndarray],
+        case_distinct: bool,
+    ) -> None:
+        """Keep the coding of children of tables ``names`` (see :meth:`children`); the
+        oldest codings beyond :data:`_CHILDREN_KEPT` are removed."""
+        place = self._children_place(names)
+        if place is None or not self._writable:
+            return
+        token = secrets.token_hex(6)
+        written: list[Path] = []
+        try:
+            place.mkdir(parents=True, exist_ok=True)
+            tables, start = {}, 0
+            for name in names:
+                tables[name] = [start, len(maps[name])]
+                start += len(maps[name])
+            held = np.concatenate([np.asarray(maps[n], dtype=np.int32) for n in names])
+            for part, array in (("ids", uniques), ("codes", pa.array(held))):
+                path = place / f"{part}-{token}.arrow"
+                written.append(path)
+                feather.write_feather(
+                    pa.table([array], names=[part]), str(path), compression=_COMPRESSION
+                )
+            meta = {
+                "ids": f"ids-{token}.arrow",
+                "codes": f"codes-{token}.arrow",
+                "tables": tables,
+                "count": len(uniques),
+                "case_distinct": case_distinct,
+            }
+            staged = place / f"meta-{token}.json"
+            staged.write_text(json.dumps(meta), encoding="utf-8")
+            os.replace(staged, place / "meta.json")
+        except (OSError, pa.ArrowException, TypeError, ValueError) as exc:
+            for path in written:
+                path.unlink(missing_ok=True)
+            log.info("coding of children not kept: %s", exc)
+            return
+        for path in place.iterdir():
+            if path.name != "meta.json" and token not in path.name:
+                path.unlink(missing_ok=True)
+        self._prune_children()
+
+    def _children_place(self, names: list[str]) -> Path | None:
+        """Where the coding of children of tables ``names`` is kept: named by a digest of
+        the entries they come from (``None`` when one came from neither the cache nor was
+        written to it)."""
+        if not names or any(name not in self.entries for name in names):
+            return None
+        content = {
+            "format": _FORMAT,
+            "library": _fingerprint(),
+            "tables": {name: self.entries[name] for name in sorted(names)},
+        }
+        digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+        return self.root / _CHILDREN / digest[:24]
+
+    def _prune_children(self) -> None:
+        try:
+            places = sorted(
+                (p for p in (self.root / _CHILDREN).iterdir() if p.is_dir()),
+                key=lambda p: p.stat().st_mtime_ns,
+                reverse=True,
+            )
+            for place in places[_CHILDREN_KEPT:]:
+                for path in place.iterdir():
+                    path.unlink(missing_ok=True)
+                place.rmdir()
+        except OSError as exc:  # another load pruning at the same time
+            log.info("old codings of children not removed: %s", exc)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -160,6 +272,7 @@ class TableCache:
         try:
             meta = _write_outcome(place, token, outcome, written)
             meta["key"] = key
+            meta["token"] = token
             staged = place / f"meta-{token}.json"
             staged.write_text(json.dumps(meta), encoding="utf-8")
             os.replace(staged, place / "meta.json")
@@ -178,6 +291,7 @@ class TableCache:
         for path in place.iterdir():  # the entry it replaces
             if path.name != "meta.json" and token not in path.name:
                 path.unlink(missing_ok=True)
+        self.entries[outcome.name] = token
         # the Arrow copy of the table is freed; give its pages back before the next table
         pa.default_memory_pool().release_unused()
 

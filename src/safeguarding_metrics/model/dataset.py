@@ -455,14 +455,18 @@ def _assemble(
         # the rules key children by (la, child_id) as given, before ``la`` is completed
         chunks.extend(_apply_rules(uncoded, field_faults, counts, files_of, strict))
         chunks.extend(_checked_authorities(uncoded, field_faults, counts, files_of, strict))
-        child_ids, child_las, frames = _code_children(uncoded, reference, known)
+        child_ids, child_las, frames, case_distinct = _code_children(uncoded, reference, known)
     else:
         # one authority: children coded first, and the rules compare their integer codes
-        child_ids, child_las, frames = _code_children(uncoded, reference, known)
+        child_ids, child_las, frames, case_distinct = _code_children(
+            uncoded, reference, known, cache
+        )
         chunks.extend(_apply_rules(frames, field_faults, counts, files_of, strict))
     del known
     quality = faults_frame([c for c in chunks if len(c)])
-    case_fault = _ids_differing_by_case(child_ids, child_las, frames, files_of)
+    case_fault = (
+        None if case_distinct else _ids_differing_by_case(child_ids, child_las, frames, files_of)
+    )
     if case_fault is not None:
         quality = faults_frame([quality, pd.DataFrame([attrs.asdict(case_fault)])])
     # Arrow's memory pool keeps the pages its conversions used; give them back, or a national
@@ -941,7 +945,8 @@ def _code_children(
     frames: dict[str, pd.DataFrame],
     reference: bool = False,
     known: Mapping[str, tuple[pd.DataFrame, np.ndarray, pa.Array]] | None = None,
-) -> tuple[np.ndarray, np.ndarray, dict[str, pd.DataFrame]]:
+    cache: TableCache | None = None,
+) -> tuple[np.ndarray, np.ndarray, dict[str, pd.DataFrame], bool]:
     """Replace ``child_id`` by integer codes, the same code for the same child in every table.
 
     ``frames`` is emptied as the tables are coded, so that each uncoded table can be freed.
@@ -953,12 +958,16 @@ def _code_children(
     distinct identifiers by value (:func:`_codes_by_identity`); ``reference`` (tests only)
     codes every row's identifier by value, the route the first is checked against. ``known``:
     per table, a frame and its rows' positions among distinct identifiers
-    (:attr:`CleanTable.child_codes`), used while ``frames`` holds that very frame.
+    (:attr:`CleanTable.child_codes`), used while ``frames`` holds that very frame; with
+    ``cache``, the coding kept for these tables' entries is used (and else kept).
+
+    The last value returned is True when the identifiers are known to stay distinct when upper
+    and lower case are not told apart (then :func:`_ids_differing_by_case` need not look).
     """
     pooled = any("la" in f.columns and f["la"].notna().any() for f in frames.values())
-    shared = None if pooled or reference else _codes_by_identity(frames, known or {})
+    shared = None if pooled or reference else _codes_by_identity(frames, known or {}, cache)
     if shared is not None:
-        uniques, codes_of = shared
+        uniques, codes_of, case_distinct = shared
         child_ids, child_las = uniques, np.full(len(uniques), None, dtype=object)
         tables: dict[str, pd.DataFrame] = {}
         for name in list(frames):
@@ -968,7 +977,7 @@ def _code_children(
                 frame = frame.drop(columns=["child_id"])
                 frame.insert(1, "child", codes)
             tables[name] = frame
-        return child_ids, child_las, tables
+        return child_ids, child_las, tables, case_distinct
     keys: dict[str, pd.Series] = {}
     for name, frame in frames.items():
         if "child_id" not in frame.columns:
@@ -1009,7 +1018,7 @@ def _code_children(
             frame = frame.drop(columns=["child_id"])
             frame.insert(1, "child", codes)
         out[name] = frame
-    return child_ids, child_las, out
+    return child_ids, child_las, out, False
 
 
 def _arrow_codes(
@@ -1091,20 +1100,23 @@ def _child_positions(values: pd.Series) -> tuple[np.ndarray, pa.Array] | None:
 def _codes_by_identity(
     frames: Mapping[str, pd.DataFrame],
     known: Mapping[str, tuple[pd.DataFrame, np.ndarray, pa.Array]],
-) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
-    """The sorted distinct child identifiers and each table's codes, coding each table's
-    rows by their positions among the table's distinct identifiers and only the distinct
-    identifiers of all tables by value.
+    cache: TableCache | None = None,
+) -> tuple[np.ndarray, dict[str, np.ndarray], bool] | None:
+    """The sorted distinct child identifiers, each table's codes, and whether the identifiers
+    stay distinct without case; each table's rows coded by their positions among the table's
+    distinct identifiers, and only the distinct identifiers of all tables by value.
 
     The positions come from cleaning or the cache (``known``: per table, the frame they belong
     to, the positions and the distinct identifiers as Arrow text), else from the column
     (:func:`_child_positions`). The tables' distinct identifiers are then coded by value, by
-    Arrow, as :func:`_arrow_codes` codes every row; a table of 21 million visits holds 1.7
-    million distinct children. ``None`` when an identifier is not text or is missing (the
-    caller codes by value).
+    Arrow, as :func:`_arrow_codes` codes every row (a table of 21 million visits holds 1.7
+    million distinct children), or, when every table's positions are known and ``cache``
+    keeps a coding for these very table entries, taken from it. ``None`` when an identifier
+    is not text or is missing (the caller codes by value).
     """
     locals_: dict[str, np.ndarray] = {}
-    parts: list[pa.Array] = []
+    parts: dict[str, pa.Array] = {}
+    all_known = True
     for name, frame in frames.items():
         if "child_id" not in frame.columns:
             continue
@@ -1113,24 +1125,46 @@ def _codes_by_identity(
             found: tuple[np.ndarray, pa.Array] | None = (hint[1], hint[2])
         else:
             found = _child_positions(frame["child_id"])
+            all_known = False
         if found is None:
             return None
-        locals_[name], distinct = found
-        parts.append(distinct.cast(pa.large_string()))
+        locals_[name], parts[name] = found
     if not parts:
         return None
-    merged = pa.concat_arrays(parts)
+    names = list(parts)
+    kept = cache.children(names) if cache is not None and all_known else None
+    if kept is not None and all(len(kept[1][n]) == len(parts[n]) for n in names):
+        uniques, maps, case_distinct = kept
+    else:
+        coded = _coded_distinct(parts)
+        if coded is None:
+            return None
+        uniques, maps, case_distinct = coded
+        if cache is not None and all_known:
+            cache.store_children(names, uniques, maps, case_distinct)
+    out = {name: maps[name][local] for name, local in locals_.items()}
+    return uniques.to_numpy(zero_copy_only=False).astype(object, copy=False), out, case_distinct
+
+
+def _coded_distinct(
+    parts: Mapping[str, pa.Array],
+) -> tuple[pa.Array, dict[str, np.ndarray], bool] | None:
+    """The sorted distinct values of all tables' distinct identifiers, each table's
+    identifiers' codes among them, and whether they stay distinct without case; ``None``
+    when one is missing."""
+    merged = pa.concat_arrays([part.cast(pa.large_string()) for part in parts.values()])
     if merged.null_count:
         return None
     encoded = merged.dictionary_encode()
-    order = pc.sort_indices(encoded.dictionary).to_numpy()
+    order = pc.sort_indices(encoded.dictionary)
     rank = np.empty(len(order), dtype=np.int32)
-    rank[order] = np.arange(len(order), dtype=np.int32)
-    uniques = encoded.dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False)
+    rank[order.to_numpy()] = np.arange(len(order), dtype=np.int32)
+    uniques = encoded.dictionary.take(order)
     coded = rank[encoded.indices.to_numpy()]
-    out: dict[str, np.ndarray] = {}
+    maps: dict[str, np.ndarray] = {}
     start = 0
-    for (name, local), part in zip(locals_.items(), parts, strict=True):
-        out[name] = coded[start : start + len(part)][local]
+    for name, part in parts.items():
+        maps[name] = coded[start : start + len(part)]
         start += len(part)
-    return uniques.astype(object), out
+    case_distinct = pc.count_distinct(pc.utf8_lower(uniques)).as_py() == len(uniques)
+    return uniques, maps, case_distinct
