@@ -175,42 +175,100 @@ def _text_of_arrow(values: pd.Series, array: pa.Array, shared: bool) -> tuple[pd
 
 def _text_coded(
     values: pd.Series, shared: bool
-) -> tuple[pd.Series, pa.Array | None, np.ndarray | None, np.ndarray | None]:
-    """:func:`_text_and_arrow`'s values (property-tested equal), with equality codes.
+) -> tuple[pd.Series, pa.Array | None, np.ndarray | None, pa.Array | None]:
+    """:func:`_text_and_arrow`'s values (property-tested equal) as :data:`TEXT_DTYPE`, with
+    equality codes, without a Python string per row.
 
     Returns the text, the Arrow array before stripping (``None`` when the column was not
     text), the codes of the values (``None`` when not known) and, for ``shared`` columns, the
-    distinct values the codes index (then the codes are exact: ``MISSING`` where ``None``).
-    A ``shared`` column (codes, child ids) is stripped on its distinct values only: a code
-    column of 21 million visits holds three. Other text is coded by hashing its bytes
-    (:func:`~.coded.text_hashes`), which only finds candidates for pandas to compare.
+    distinct values the codes index, as an Arrow string array (then the codes are exact:
+    ``MISSING`` where missing). Only the few values with spaces at an edge or a defusing
+    ``'`` are stripped by Python (:func:`_fixed_by_python`), so that stripping stays
+    Python's own. A ``shared`` column (codes, child ids) is stripped on its distinct values
+    only: a code column of 21 million visits holds three. Other text is coded by hashing its
+    bytes (:func:`~.coded.text_hashes`), which only finds candidates for pandas to compare.
+    A column that is not text (numbers, dates) takes :func:`_text_and_arrow`'s route (Python
+    objects; :func:`_parse_column` makes them :data:`TEXT_DTYPE` once final).
     """
     array = _arrow_text(values)
     if array is None:
         return _text_and_arrow(values)[0], None, None, None
     if not shared:
-        text, edge = _text_of_arrow(values, array, shared=False)
-        hashed = None if edge else text_hashes(array)  # changed values: hashed when needed
-        if hashed is not None:
-            hashed[~text.notna().to_numpy()] = MISSING  # "" reads as missing
-        return text, array, hashed, None
+        cleaned = _emptied(_fixed_by_python(array, _EDGE_OR_DEFUSED, _strip)[0])
+        hashed = text_hashes(cleaned)  # None when a value is long: coded when needed
+        if hashed is not None and cleaned.null_count:
+            hashed[~pc.is_valid(cleaned).to_numpy(zero_copy_only=False)] = MISSING
+        return _text_series(cleaned, values), array, hashed, None
     encoded = array.dictionary_encode()
     codes = pc.fill_null(encoded.indices, MISSING).to_numpy().astype(np.int64)
-    values_of = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
-    edge = pc.fill_null(pc.match_substring_regex(encoded.dictionary, _EDGE_OR_DEFUSED), False)
-    edge = edge.to_numpy(zero_copy_only=False)
-    if edge.any():
-        values_of[edge] = _strip(pd.Series(values_of[edge], dtype=object)).to_numpy(dtype=object)
-    empty = values_of == ""
-    if edge.any() or empty.any():  # stripped values may now equal others: coded again
-        values_of[empty] = None
-        again, uniques = pd.factorize(pd.Series(values_of, dtype=object), use_na_sentinel=True)
-        codes = np.where(codes >= 0, again[np.maximum(codes, 0)], MISSING)
-        values_of = np.asarray(uniques, dtype=object)
-    lookup = np.empty(len(values_of) + 1, dtype=object)  # the last: missing
-    lookup[:-1] = values_of
-    out = pd.Series(lookup[codes], index=values.index, name=values.name, dtype=object)
-    return out, array, codes, values_of
+    distinct, changed = _fixed_by_python(encoded.dictionary, _EDGE_OR_DEFUSED, _strip)
+    distinct = _emptied(distinct)
+    if not (changed or distinct.null_count):  # the values as they were: each once, no ""
+        return _text_series(array, values), array, codes, distinct
+    codes, distinct = _recoded(codes, distinct)
+    return _text_series(_taken(distinct, codes), values), array, codes, distinct
+
+
+def _fixed_by_python(
+    array: pa.Array, pattern: str, fix: Callable[[pd.Series], pd.Series]
+) -> tuple[pa.Array, bool]:
+    """Arrow text whose values matching ``pattern`` (an RE2 expression) are replaced by
+    ``fix`` of them as Python strings; and whether any matched.
+
+    Only the matching values (spaces at an edge, a defusing ``'``, spaces inside a code:
+    few) become Python strings, so that the change is exactly Python's (``str.strip`` and
+    ``re``'s ``\\s`` know whitespace that Arrow's trimming and RE2's ``\\s`` do not).
+    """
+    hit = pc.fill_null(pc.match_substring_regex(array, pattern), False)
+    if not hit.true_count:
+        return array, False
+    few = pd.Series(array.filter(hit).to_pylist(), dtype=object)
+    fixed = pa.array(fix(few).to_numpy(dtype=object), type=array.type)
+    return pc.replace_with_mask(array, hit, fixed), True
+
+
+def _emptied(array: pa.Array) -> pa.Array:
+    """Arrow text with its empty values missing (an empty field is no value)."""
+    empty = pc.equal(pc.binary_length(array), 0)
+    if not pc.fill_null(empty, False).true_count:
+        return array
+    return pc.if_else(empty, pa.scalar(None, type=array.type), array)
+
+
+def _recoded(codes: np.ndarray, distinct: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """``codes`` indexing ``distinct`` (Arrow text, some values missing or equal to others
+    once stripped) made exact again: positions among distinct values that are present and
+    each held once (:data:`~.coded.MISSING` where missing)."""
+    again = distinct.dictionary_encode()
+    lookup = np.append(pc.fill_null(again.indices, MISSING).to_numpy().astype(np.int64), MISSING)
+    return lookup[codes], again.dictionary
+
+
+def _taken(distinct: pa.Array, codes: np.ndarray) -> pa.Array:
+    """The rows' values from their ``codes`` among ``distinct`` (missing where
+    :data:`~.coded.MISSING`)."""
+    missing = codes == MISSING
+    return distinct.take(pa.array(np.where(missing, 0, codes), mask=missing))
+
+
+def _without_spaces(text: pd.Series) -> pd.Series:
+    """Codes (Python strings) without the whitespace inside them (``"A B"`` -> ``"AB"``)."""
+    return text.str.replace(r"\s+", "", regex=True)
+
+
+def _as_text(text: pd.Series) -> pd.Series:
+    """A cleaned text column as :data:`TEXT_DTYPE` (one made of Python objects, from input
+    that was not text, converted; one already so kept)."""
+    return as_arrow_text(text, shared=False) if text.dtype == object else text
+
+
+def _text_series(array: pa.Array, like: pd.Series) -> pd.Series:
+    """Arrow text as a :data:`TEXT_DTYPE` column with ``like``'s index and name (pandas holds
+    ``large_string``: a ``string`` array's offsets are widened, its text is not copied)."""
+    if not pa.types.is_large_string(array.type):
+        array = array.cast(pa.large_string())
+    held = pd.array(array, dtype=TEXT_DTYPE)
+    return pd.Series(held, index=like.index, name=like.name, copy=False)
 
 
 def _strip(text: pd.Series) -> pd.Series:
@@ -312,7 +370,8 @@ def _quoted(text: pd.Series | None, prefix: str, suffix: str, width: int = 30) -
     def build(mask: np.ndarray) -> list[str]:
         if text is None:
             return [prefix + suffix] * int(mask.sum())
-        return [f"{prefix}{cut(v)!r}{suffix}" for v in text.to_numpy()[mask]]
+        # the faulty rows only: a column of Arrow text makes no Python string for the others
+        return [f"{prefix}{cut(v)!r}{suffix}" for v in text.iloc[np.flatnonzero(mask)].to_numpy()]
 
     return build
 
@@ -328,7 +387,9 @@ def _visible_ids(text: pd.Series, arrow: pa.Array | None, name: str, faults: _Fa
     """Identifiers with invisible characters removed, and one warning for the column.
 
     ``C01\u200b`` or ``\ufeffC01`` would otherwise be a child other than ``C01``. The finding
-    counts them and names the first row; it never quotes an identifier.
+    counts them and names the first row; it never quotes an identifier. ``text`` may be
+    Python objects or :data:`TEXT_DTYPE` (kept so); only the identifiers changed become
+    Python strings, stripped by Python as every value was.
     """
     if arrow is not None:
         hit = pc.fill_null(pc.match_substring_regex(arrow, _INVISIBLE), False)
@@ -339,8 +400,9 @@ def _visible_ids(text: pd.Series, arrow: pa.Array | None, name: str, faults: _Fa
     if not hit.any():
         return text
     out = text.copy()
-    cleaned = text[hit].str.replace(_INVISIBLE, "", regex=True).str.strip()
-    out[hit] = cleaned.where(cleaned != "", None)
+    at = np.flatnonzero(hit)
+    cleaned = text.iloc[at].astype(object).str.replace(_INVISIBLE, "", regex=True).str.strip()
+    out.iloc[at] = cleaned.where(cleaned != "", None).to_numpy(dtype=object)
     first = np.zeros(len(text), dtype=bool)
     first[np.flatnonzero(hit)[0]] = True
     faults.add(
@@ -363,16 +425,20 @@ def _parse_column(
     field_bad: np.ndarray,
     pivot_year: int | None = None,
     codes: dict[str, np.ndarray] | None = None,
+    distincts: dict[str, pa.Array] | None = None,
 ) -> pd.Series:
     """Parse one column; mark rows to set aside (``unusable``) or fields to leave out.
 
     Dates are read by :func:`~.dates.parse_dates` (every form councils' files carry, two-digit
     years against ``pivot_year``, default the current year); an unreadable one says why.
     With ``codes`` (the fast path), a text column's equality codes are put there when they
-    come at no extra cost (:func:`_text_coded`), and codes are checked on distinct values.
+    come at no extra cost (:func:`_text_coded`), and codes are checked on distinct values;
+    text columns (identifiers, codes, free text) are then given as :data:`TEXT_DTYPE`, and an
+    identifier column whose codes are exact positions puts its distinct values (Arrow text)
+    in ``distincts``.
     """
     coded: np.ndarray | None = None
-    distinct: np.ndarray | None = None
+    distinct: pa.Array | None = None
     name, kind = column.name, column.kind
     if kind in ("date", "datetime"):
         dates = parse_dates(raw, with_time=kind == "datetime", pivot_year=pivot_year)
@@ -403,10 +469,19 @@ def _parse_column(
     if kind in ("id", "text"):
         if codes is not None and coded is not None:
             codes[name] = coded
-        return text
+            if distinct is not None and distincts is not None:
+                distincts[name] = distinct
+        return text if codes is None else _as_text(text)
     if kind == "code":
         assert text is not None
-        if arrow is not None:
+        if distinct is not None and coded is not None:
+            # spaces inside a code removed on its distinct values (most codes have none)
+            squeezed, changed = _fixed_by_python(distinct, _SPACE_CLASS, _without_spaces)
+            if changed:  # "A B" is now "AB", which another value may already be
+                coded, distinct = _recoded(coded, squeezed)
+                text = _text_series(_taken(distinct, coded), text)
+            out = text
+        elif arrow is not None:
             # only values with whitespace in them change (most codes have none)
             spaced = pc.fill_null(pc.match_substring_regex(arrow, _SPACE_CLASS), False)
             spaced = spaced.to_numpy(zero_copy_only=False) & present
@@ -417,8 +492,9 @@ def _parse_column(
         else:
             out = text.where(~present, text.str.replace(r"\s+", "", regex=True))
         if column.codes is not None and coded is not None and distinct is not None:
-            known = np.append(pd.Series(distinct, dtype=object).isin(column.codes), False)
-            unknown = present & ~known[coded]
+            listed = pa.array(sorted(column.codes), type=distinct.type)
+            known = pc.is_in(distinct, value_set=listed).to_numpy(zero_copy_only=False)
+            unknown = present & ~np.append(known, False)[coded]
         elif column.codes is not None:
             unknown = present & ~out.isin(column.codes).to_numpy()
         if column.codes is not None:
@@ -431,7 +507,7 @@ def _parse_column(
             )
         if codes is not None and coded is not None:
             codes[name] = coded
-        return out
+        return out if codes is None else _as_text(out)
 
     if kind in ("date", "datetime"):
         held, far = parsed.to_numpy(), dates.far_years
@@ -668,6 +744,7 @@ def clean_table(
         Usable rows (typed), per-column masks of fields to leave out, and the faults.
     """
     codes: dict[str, np.ndarray] | None = None if _reference else {}
+    distincts: dict[str, pa.Array] = {}
     n = len(raw)
     rows = np.arange(1, n + 1) if rows is None else np.asarray(rows)
     faults = _Faults(spec, file, rows)
@@ -690,7 +767,7 @@ def clean_table(
             continue
         bad = np.zeros(n, dtype=bool)
         data[column.name] = _parse_column(
-            column, raw[column.name], faults, unusable, bad, pivot_year, codes
+            column, raw[column.name], faults, unusable, bad, pivot_year, codes, distincts
         )
         if bad.any():
             field_faults[column.name] = bad
@@ -734,6 +811,7 @@ def clean_table(
         if mask.any():
             faults.add(mask, spec.key[-1], reasons, Severity.ERROR, Action.SET_ASIDE)
             unusable |= mask
+    child = None if codes is None else codes.get("child_id")
     del codes
 
     keep = ~unusable
@@ -747,4 +825,28 @@ def clean_table(
         faults=faults.frame(data),
         read=n,
         set_aside=int(unusable.sum()),
+        child_codes=_kept_positions(child, distincts.get("child_id"), keep),
     )
+
+
+def _kept_positions(
+    codes: np.ndarray | None, distinct: pa.Array | None, keep: np.ndarray
+) -> tuple[np.ndarray, pa.Array] | None:
+    """The kept rows' child identifiers as :attr:`CleanTable.child_codes`, from the exact
+    codes cleaning gave the column (positions among its distinct values).
+
+    Only the identifiers of kept rows stay among the distinct values (a child whose records
+    were all set aside is no child of the dataset). ``None`` when not known (the values
+    were changed after coding, or were not text) or when a kept row has none.
+    """
+    if codes is None or distinct is None:
+        return None
+    positions = codes[keep]
+    if len(positions) and int(positions.min()) < 0:
+        return None
+    used = np.zeros(len(distinct), dtype=bool)
+    used[positions] = True
+    if not used.all():
+        positions = (np.cumsum(used) - 1)[positions]
+        distinct = distinct.filter(pa.array(used))
+    return positions.astype(np.int32), distinct
