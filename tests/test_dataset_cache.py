@@ -394,3 +394,41 @@ def test_ids_differing_by_case_are_warned_on_every_load(tmp_path: Path) -> None:
         case = loaded.quality[loaded.quality["reason"].str.contains("only by upper")]
         assert len(case) == 1 and "C01" not in case["reason"].iloc[0]
         assert_same_dataset(loaded, loads[0])
+
+
+def test_the_findings_of_the_rules_across_tables_are_kept_and_reused(
+    tmp_path: Path, council: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cross-table rules' findings (overlapping plans, reviews before or without their
+    plan) come back from the cache as found, and run again when a table they read changes."""
+    reviews = council["cp_reviews"]
+    plans = council["cp_plans"]
+    known = reviews.merge(plans[["child_id", "plan_id", "start_date"]], on=["child_id", "plan_id"])
+    early = known.iloc[[0]].assign(
+        review_date=pd.to_datetime(known["start_date"].iloc[0]) - pd.Timedelta(days=30)
+    )[reviews.columns]
+    unknown = reviews.iloc[[1]].assign(plan_id="NO-SUCH-PLAN")
+    crossed = dict(council, cp_reviews=pd.concat([reviews, early, unknown], ignore_index=True))
+    folder = _write(crossed, tmp_path / "ds", "csv")
+    first = load_dataset(folder)
+    reasons = first.quality.loc[first.quality["table"] == "cp_reviews", "reason"]
+    assert reasons.str.contains("before its plan starts").any()
+    assert reasons.str.contains("no plan of this child").any()
+    runs: list[int] = []
+    original = dataset_module.cross_table_faults
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        runs.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(dataset_module, "cross_table_faults", counting)
+    second = load_dataset(folder)
+    assert runs == []  # kept by the first load, whose tables were written to the cache
+    assert_same_dataset(second, first)
+    path = folder / "cp_reviews.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    changed = load_dataset(folder)
+    assert runs == [1]
+    assert_same_dataset(changed, load_dataset(folder, cache=False))
+    load_dataset(folder)
+    assert runs == [1, 1]  # the cache=False load ran them; the cached one did not

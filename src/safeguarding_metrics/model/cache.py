@@ -38,6 +38,8 @@ import pyarrow as pa
 import pyarrow.feather as feather
 
 from .clean import TEXT_DTYPE, CleanTable
+from .quality import Action, Severity
+from .rules import RuleFaults
 from .tables import table_spec
 
 __all__ = ["CACHE_FOLDER", "TableCache", "TableOutcome"]
@@ -51,8 +53,10 @@ _FORMAT = 3  # 2: text as pandas' str dtype; 3: child ids as positions among dis
 _COMPRESSION = "lz4"
 #: The sub-folder keeping the coding of children across tables, one entry per set of tables.
 _CHILDREN = "_children"
-#: How many codings of children (sets of tables loaded together) are kept.
-_CHILDREN_KEPT = 8
+#: The sub-folder keeping the findings of the rules across tables, one entry per set.
+_RULES = "_rules"
+#: How many entries of each of these (sets of tables loaded together) are kept.
+_DERIVED_KEPT = 8
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -159,7 +163,7 @@ class TableCache:
         table the code of each of its distinct identifiers (in the order of
         :attr:`CleanTable.child_codes`), and whether the identifiers stay distinct when upper
         and lower case are not told apart. ``None`` when not kept."""
-        place = self._children_place(names)
+        place = self._derived_place(_CHILDREN, names)
         if place is None or not (place / "meta.json").is_file():
             return None
         try:
@@ -188,7 +192,7 @@ class TableCache:
     ) -> None:
         """Keep the coding of children of tables ``names`` (see :meth:`children`); the
         oldest codings beyond :data:`_CHILDREN_KEPT` are removed."""
-        place = self._children_place(names)
+        place = self._derived_place(_CHILDREN, names)
         if place is None or not self._writable:
             return
         token = secrets.token_hex(6)
@@ -224,12 +228,84 @@ class TableCache:
         for path in place.iterdir():
             if path.name != "meta.json" and token not in path.name:
                 path.unlink(missing_ok=True)
-        self._prune_children()
+        self._prune(_CHILDREN)
 
-    def _children_place(self, names: list[str]) -> Path | None:
-        """Where the coding of children of tables ``names`` is kept: named by a digest of
-        the entries they come from (``None`` when one came from neither the cache nor was
-        written to it)."""
+    def rules(self, names: list[str]) -> list[RuleFaults] | None:
+        """The findings of the rules across tables kept for tables ``names`` as their entries
+        are now (each mask over its table's kept rows), in the order they were found;
+        ``None`` when not kept."""
+        place = self._derived_place(_RULES, names)
+        if place is None or not (place / "meta.json").is_file():
+            return None
+        try:
+            meta = json.loads((place / "meta.json").read_text(encoding="utf-8"))
+            found = []
+            for at, rule in enumerate(meta["found"]):
+                faults = _read_table(place / rule["faults"], rule["dtypes"])
+                mask = np.zeros(int(rule["rows"]), dtype=bool)
+                mask[np.asarray(rule["at"], dtype=np.int64)] = True
+                if int(mask.sum()) != len(faults):
+                    raise ValueError(f"finding {at} of the rules is not whole")
+                found.append(
+                    RuleFaults(
+                        rule=rule["rule"],
+                        table=rule["table"],
+                        column=rule["column"],
+                        severity=Severity(rule["severity"]),
+                        action=Action(rule["action"]),
+                        mask=mask,
+                        faults=faults,
+                    )
+                )
+            return found
+        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+            log.info("kept findings of the rules across tables not read (%s): run again", exc)
+            return None
+
+    def store_rules(self, names: list[str], found: list[RuleFaults]) -> None:
+        """Keep the findings of the rules across tables ``names`` (see :meth:`rules`)."""
+        place = self._derived_place(_RULES, names)
+        if place is None or not self._writable:
+            return
+        token = secrets.token_hex(6)
+        written: list[Path] = []
+        try:
+            place.mkdir(parents=True, exist_ok=True)
+            entries = []
+            for at, one in enumerate(found):
+                path = place / f"faults{at}-{token}.arrow"
+                written.append(path)
+                dtypes = _write_table(path, one.faults.reset_index(drop=True), frozenset())
+                entries.append(
+                    {
+                        "rule": one.rule,
+                        "table": one.table,
+                        "column": one.column,
+                        "severity": str(one.severity),
+                        "action": str(one.action),
+                        "rows": len(one.mask),
+                        "at": np.flatnonzero(one.mask).tolist(),
+                        "faults": path.name,
+                        "dtypes": dtypes,
+                    }
+                )
+            staged = place / f"meta-{token}.json"
+            staged.write_text(json.dumps({"found": entries}), encoding="utf-8")
+            os.replace(staged, place / "meta.json")
+        except (OSError, pa.ArrowException, TypeError, ValueError) as exc:
+            for path in written:
+                path.unlink(missing_ok=True)
+            log.info("findings of the rules across tables not kept: %s", exc)
+            return
+        for path in place.iterdir():
+            if path.name != "meta.json" and token not in path.name:
+                path.unlink(missing_ok=True)
+        self._prune(_RULES)
+
+    def _derived_place(self, kind: str, names: list[str]) -> Path | None:
+        """Where what is derived from tables ``names`` together (``kind``: the coding of
+        children, the rules' findings) is kept: named by a digest of the entries they come
+        from (``None`` when one came from neither the cache nor was written to it)."""
         if not names or any(name not in self.entries for name in names):
             return None
         content = {
@@ -238,16 +314,17 @@ class TableCache:
             "tables": {name: self.entries[name] for name in sorted(names)},
         }
         digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
-        return self.root / _CHILDREN / digest[:24]
+        return self.root / kind / digest[:24]
 
-    def _prune_children(self) -> None:
+    def _prune(self, kind: str) -> None:
+        """Remove the oldest entries of ``kind`` beyond :data:`_DERIVED_KEPT`."""
         try:
             places = sorted(
-                (p for p in (self.root / _CHILDREN).iterdir() if p.is_dir()),
+                (p for p in (self.root / kind).iterdir() if p.is_dir()),
                 key=lambda p: p.stat().st_mtime_ns,
                 reverse=True,
             )
-            for place in places[_CHILDREN_KEPT:]:
+            for place in places[_DERIVED_KEPT:]:
                 for path in place.iterdir():
                     path.unlink(missing_ok=True)
                 place.rmdir()

@@ -33,7 +33,7 @@ from .files import read_table_file
 from .folder import folder_error, scan_folder
 from .headers import header_name, name_columns, separator_hint
 from .quality import Action, DataError, Fault, Severity, faults_frame
-from .rules import cross_table_faults
+from .rules import RULES, cross_table_faults
 from .tables import TableSpec, table_spec, table_specs
 
 __all__ = ["COUNT_COLUMNS", "Dataset", "UnknownTableError", "header_name", "load_dataset"]
@@ -461,7 +461,7 @@ def _assemble(
         child_ids, child_las, frames, case_distinct = _code_children(
             uncoded, reference, known, cache
         )
-        chunks.extend(_apply_rules(frames, field_faults, counts, files_of, strict))
+        chunks.extend(_apply_rules(frames, field_faults, counts, files_of, strict, cache))
     del known
     quality = faults_frame([c for c in chunks if len(c)])
     case_fault = (
@@ -493,16 +493,24 @@ def _apply_rules(
     counts: list[dict[str, Any]],
     files_of: Mapping[str, str],
     strict: bool,
+    cache: TableCache | None = None,
 ) -> list[pd.DataFrame]:
     """The rules that compare records with each other (overlapping plans, a review before its
     plan): their findings as chunks, ``field_faults`` and ``counts`` updated; in ``strict``
-    mode the first error is raised."""
+    mode the first error is raised. With ``cache``, the findings kept for the entries of the
+    tables the rules read are taken (and else kept)."""
     chunks = []
-    for found in cross_table_faults(
-        frames,
-        files={n: files_of[n] for n in frames},
-        field_faults=field_faults,
-    ):
+    names = sorted({n for rule in RULES for n in rule.needs if n in frames})
+    kept = cache.rules(names) if cache is not None else None
+    if kept is None:
+        kept = cross_table_faults(
+            frames,
+            files={n: files_of[n] for n in frames},
+            field_faults=field_faults,
+        )
+        if cache is not None:
+            cache.store_rules(names, kept)
+    for found in kept:
         if strict and found.severity == Severity.ERROR:
             first = found.faults.sort_values("row", kind="stable").iloc[0]
             raise DataError(
