@@ -612,30 +612,27 @@ def _repeats(
     compare: list[str],
     candidates: np.ndarray,
     codes: dict[str, np.ndarray] | None,
+    suspects: np.ndarray | None = None,
 ) -> tuple[np.ndarray, pd.Series]:
     """Rows repeating an earlier candidate row exactly, and each one's reason (the row it
     repeats). With ``codes`` (the fast path) only the rows whose coded values repeat are
-    compared by pandas; without, every candidate (the reference path)."""
+    compared by pandas, looked for among ``suspects`` only when given (rows whose key repeats,
+    :func:`_key_suspects`: two equal rows have equal keys); without, every candidate (the
+    reference path). The reasons are a Series over the frame's rows when a row repeats, else
+    empty (read only where the mask is set)."""
     n = len(frame)
-    where = np.flatnonzero(candidates)
     if codes is None:
+        group_rows = np.flatnonzero(candidates)
         sub = frame if candidates.all() else frame.loc[candidates]
-        repeat = _exact_duplicates(sub, compare)
-        group_rows = where
+        within = _exact_duplicates(sub, compare)
     else:
-        hashed = row_hashes([_codes_of(frame, c, codes)[where] for c in compare], len(where))
-        maybe = np.flatnonzero(repeated(hashed))
-        del hashed
-        repeat = np.zeros(len(where), dtype=bool)
-        if len(maybe):
-            few = frame.iloc[where[maybe]]
-            repeat[maybe] = few.duplicated(subset=compare, keep="first").to_numpy()
-        group_rows = where[maybe]
+        group_rows = _suspected(frame, compare, candidates, codes, suspects)
+        few = frame.iloc[group_rows]
+        within = few.duplicated(subset=compare, keep="first").to_numpy()
     mask = np.zeros(n, dtype=bool)
-    reasons = pd.Series("", index=frame.index)
-    if not repeat.any():
-        return mask, reasons
-    # the first row of each group of equal rows (the groups lie within ``group_rows``)
+    if not within.any():
+        return mask, pd.Series([], dtype=object)
+    # the first row of each group of equal rows (the groups lie within ``group_rows``, whole)
     rows = frame.iloc[group_rows]
     first_row = (
         rows["_row"]
@@ -646,14 +643,46 @@ def _repeats(
         .transform("first")
         .to_numpy()
     )
-    if codes is not None:
-        first_row = first_row[np.isin(group_rows, where[repeat])]
-    else:
-        first_row = first_row[repeat]
-    at = where[repeat]
+    at = group_rows[within]
     mask[at] = True
-    reasons.iloc[at] = "exact duplicate of row " + first_row.astype(str) + "; counted once"
+    reasons = pd.Series("", index=frame.index)
+    reasons.iloc[at] = "exact duplicate of row " + first_row[within].astype(str) + "; counted once"
     return mask, reasons
+
+
+def _suspected(
+    frame: pd.DataFrame,
+    columns: list[str],
+    candidates: np.ndarray,
+    codes: dict[str, np.ndarray],
+    suspects: np.ndarray | None = None,
+) -> np.ndarray:
+    """Positions (ascending) of the candidate rows whose coded ``columns`` repeat among the
+    candidates: every row equal to another candidate on ``columns`` is among them (with rare
+    collisions, which pandas then tells apart). With ``suspects``, a mask every such row is
+    known to lie within, only those rows are hashed."""
+    look = candidates if suspects is None else candidates & suspects
+    if look.all():
+        rows: np.ndarray | None = None
+        positions = np.arange(len(frame))
+    else:
+        rows = positions = np.flatnonzero(look)
+    hashed = row_hashes((_codes_of(frame, c, codes) for c in columns), len(positions), rows)
+    return positions[repeated(hashed)]
+
+
+def _key_suspects(
+    frame: pd.DataFrame, key: list[str], candidates: np.ndarray, codes: dict[str, np.ndarray]
+) -> np.ndarray:
+    """The candidate rows whose coded key repeats among the candidates, as a mask.
+
+    Rows equal on every column are equal on the key, and rows sharing a key among fewer
+    candidates share it among these: exact repeats and shared keys are both looked for only
+    within this mask, so the key is hashed and its repeats found once for both checks.
+    """
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[_suspected(frame, key, candidates, codes)] = True
+    return mask
 
 
 def _shared_keys(
@@ -662,36 +691,30 @@ def _shared_keys(
     named: tuple[str, ...],
     candidates: np.ndarray,
     codes: dict[str, np.ndarray] | None,
+    suspects: np.ndarray | None = None,
 ) -> tuple[np.ndarray, pd.Series]:
     """Candidate rows sharing ``key`` (all of it given) with another, and their reasons.
-    With ``codes`` only the rows whose coded keys repeat are compared by pandas."""
+    With ``codes`` only the rows whose coded keys repeat (among ``suspects`` when given, see
+    :func:`_key_suspects`) are compared by pandas. The reasons are as :func:`_repeats`'."""
     n = len(frame)
-    where = np.flatnonzero(candidates)
     if codes is None:
+        group_rows = np.flatnonzero(candidates)
         sub = frame if candidates.all() else frame.loc[candidates]
-        clash = (
-            sub.duplicated(subset=key, keep=False).to_numpy()
-            & sub[key].notna().all(axis=1).to_numpy()
-        )
     else:
-        hashed = row_hashes([_codes_of(frame, c, codes)[where] for c in key], len(where))
-        maybe = np.flatnonzero(repeated(hashed))
-        clash = np.zeros(len(where), dtype=bool)
-        if len(maybe):
-            sub = frame.iloc[where[maybe]]
-            clash[maybe] = (
-                sub.duplicated(subset=key, keep=False).to_numpy()
-                & sub[key].notna().all(axis=1).to_numpy()
-            )
+        group_rows = _suspected(frame, key, candidates, codes, suspects)
+        sub = frame.iloc[group_rows]
+    clash = (
+        sub.duplicated(subset=key, keep=False).to_numpy() & sub[key].notna().all(axis=1).to_numpy()
+    )
     mask = np.zeros(n, dtype=bool)
-    reasons = pd.Series("", index=frame.index)
     if not clash.any():
-        return mask, reasons
-    at = where[clash]
+        return mask, pd.Series([], dtype=object)
+    at = group_rows[clash]
     mask[at] = True
     groups = frame.loc[at, [*key, "_row"]]
     count = groups.groupby(key, sort=False)["_row"].transform("size").to_numpy()
     first = groups.groupby(key, sort=False)["_row"].transform("min").to_numpy()
+    reasons = pd.Series("", index=frame.index)
     reasons.iloc[at] = (
         f"duplicate key ({', '.join(named)}): "
         + pd.Series(count).astype(str)
@@ -703,10 +726,22 @@ def _shared_keys(
 
 
 def _codes_of(frame: pd.DataFrame, column: str, codes: dict[str, np.ndarray]) -> np.ndarray:
-    """A column's equality codes: those its parsing gave, else from its values."""
+    """A column's equality codes: those its parsing gave, else from its values (kept, so
+    that a column is coded once for the key, the repeats and the shared keys)."""
     if column not in codes:
         codes[column] = column_codes(frame[column])
     return codes[column]
+
+
+def _full_key(spec: TableSpec, frame: pd.DataFrame) -> list[str]:
+    """The columns records may not share: the table's key, with ``la`` first when the
+    tables hold several authorities' records (empty when the table has no key)."""
+    if not spec.key:
+        return []
+    key = list(spec.key)
+    if "la" in frame.columns and frame["la"].notna().any():
+        key = ["la", *key]
+    return key
 
 
 def clean_table(
@@ -794,20 +829,22 @@ def clean_table(
         if negative.any():
             field_faults[end] = field_faults.get(end, np.zeros(n, dtype=bool)) | negative
 
-    # Exact duplicates count once; the repeats are listed as set aside.
+    # Exact duplicates count once; the repeats are listed as set aside. Both they and the
+    # shared keys are looked for among the rows whose key repeats (found once, for both).
     compare = [c for c in frame.columns if c != "_row"]
+    key = _full_key(spec, frame)
+    suspects = None
+    if codes is not None and key and (~unusable).any():
+        suspects = _key_suspects(frame, key, ~unusable, codes)
     if (~unusable).any() and compare:
-        mask, reasons = _repeats(frame, compare, ~unusable, codes)
+        mask, reasons = _repeats(frame, compare, ~unusable, codes, suspects)
         if mask.any():
             faults.add(mask, None, reasons, Severity.WARNING, Action.SET_ASIDE)
             unusable |= mask
 
     # Different records sharing a key: nothing says which is right, so all are set aside.
-    if spec.key:
-        key = list(spec.key)
-        if "la" in frame.columns and frame["la"].notna().any():
-            key = ["la", *key]
-        mask, reasons = _shared_keys(frame, key, spec.key, ~unusable, codes)
+    if key:
+        mask, reasons = _shared_keys(frame, key, spec.key, ~unusable, codes, suspects)
         if mask.any():
             faults.add(mask, spec.key[-1], reasons, Severity.ERROR, Action.SET_ASIDE)
             unusable |= mask

@@ -12,6 +12,7 @@ the few rows the codes point at, so a collision can never make two different rec
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -129,14 +130,18 @@ def column_codes(values: pd.Series) -> np.ndarray:
 
     Dates are their nanoseconds (``NaT`` one value), booleans 0/1/2, a column of text its
     :func:`text_hashes` (these "codes" may collide: they find candidates only); anything else
-    is factorized by pandas, which compares as ``duplicated`` does.
+    is factorized by pandas, which compares as ``duplicated`` does. A column with no value at
+    all (``la`` in a single authority's files) is one read-only code broadcast over its rows
+    (:func:`row_hashes` skips it): no Arrow conversion of millions of ``None``.
     """
     dtype = values.dtype
     if pd.api.types.is_datetime64_dtype(dtype):
         return values.to_numpy(dtype="datetime64[ns]").view(np.int64)
     if pd.api.types.is_bool_dtype(dtype):
-        held = values.to_numpy(dtype="float64", na_value=np.nan)
-        return np.where(np.isnan(held), 2, held).astype(np.int64)
+        # False 0, True 1, missing 2 (one byte a row, then widened once)
+        return values.to_numpy(dtype=np.int8, na_value=2).astype(np.int64)
+    if pd.api.types.is_object_dtype(dtype) and _all_missing(values):
+        return np.broadcast_to(np.int64(MISSING), (len(values),))
     if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
         try:
             array = pa.array(
@@ -152,19 +157,130 @@ def column_codes(values: pd.Series) -> np.ndarray:
             hashed = text_hashes(array)
             return text_codes(array)[0] if hashed is None else hashed
     codes, _ = pd.factorize(values, use_na_sentinel=True)
-    return codes.astype(np.int64)
+    return codes.astype(np.int64, copy=False)
 
 
-def row_hashes(columns: list[np.ndarray], n: int) -> np.ndarray:
-    """One 64-bit hash per row of several code columns (equal rows, equal hashes)."""
+def _all_missing(values: pd.Series) -> bool:
+    """Whether an object column holds no value at all (its first value looked at first)."""
+    return len(values) > 0 and bool(values.iloc[:1].isna().all()) and bool(values.isna().all())
+
+
+def row_hashes(columns: Iterable[np.ndarray], n: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """One 64-bit hash per row of several code columns (equal rows, equal hashes).
+
+    Parameters
+    ----------
+    columns
+        Code columns, each of one code per row of the table (may be a generator: one column's
+        codes are looked at at a time).
+    n
+        The number of rows hashed: the table's, or ``len(rows)``.
+    rows
+        Positions of the rows to hash (``None``: every row). Only these rows' codes are taken
+        from each column, so a subset costs its own size, not a copy of every column.
+
+    Notes
+    -----
+    A column of one code broadcast over the rows (stride 0, see :func:`column_codes`) is
+    skipped: the same value in every row cannot tell rows apart. Work is done in place on one
+    array, with no temporary of the table's size per column beyond the codes taken.
+    """
     hashed = np.full(n, _SEED, dtype=np.uint64)
     for codes in columns:
-        hashed = _mix(hashed ^ codes.astype(np.uint64, copy=False))
+        if codes.ndim == 1 and codes.strides[0] == 0:
+            continue
+        taken = codes if rows is None else codes[rows]
+        if taken.dtype == np.int64 or taken.dtype == np.uint64:
+            np.bitwise_xor(hashed, taken.view(np.uint64), out=hashed)
+        else:
+            np.bitwise_xor(hashed, taken.astype(np.int64).view(np.uint64), out=hashed)
+        del taken
+        _mix_in_place(hashed)
     return hashed
 
 
+def _mix_in_place(hashed: np.ndarray) -> None:
+    """:func:`_mix` without a new array for the result (one temporary for the shifts)."""
+    with np.errstate(over="ignore"):
+        np.multiply(hashed, np.uint64(0xBF58476D1CE4E5B9), out=hashed)
+        hashed ^= hashed >> np.uint64(31)
+        np.multiply(hashed, np.uint64(0x94D049BB133111EB), out=hashed)
+        hashed ^= hashed >> np.uint64(29)
+
+
+#: Below this many values, :func:`repeated` asks pandas' hash table directly.
+_DIRECT_BELOW = 1 << 16
+#: Odd multipliers, one per round of :func:`repeated` (each round looks at other bits).
+_ROUND_MULTIPLIERS = tuple(
+    np.uint64(m)
+    for m in (
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0xD6E8FEB86659FD93,
+        0xFF51AFD7ED558CCD,
+        0xC4CEB9FE1A85EC53,
+    )
+)
+#: The largest number of bins a round counts in (2**25: 256 MB of counts at most).
+_MOST_BINS_LOG2 = 25
+
+
 def repeated(hashed: np.ndarray) -> np.ndarray:
-    """Which rows share their hash with another row (``duplicated(keep=False)``)."""
-    if len(hashed) < 2:
-        return np.zeros(len(hashed), dtype=bool)
-    return pd.Series(hashed).duplicated(keep=False).to_numpy()
+    """Which values occur more than once (``pd.Series(hashed).duplicated(keep=False)``).
+
+    Parameters
+    ----------
+    hashed
+        ``int64`` or ``uint64`` values (row hashes, codes).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``bool``, one per value: True where an equal value is elsewhere in the array.
+
+    Notes
+    -----
+    pandas' hash table costs about 80-250 ns a value at millions of values (its table no
+    longer fits a cache). Most rows of a table repeat nothing, so rounds first rule them out
+    cheaply: each round multiplies the values still in doubt by an odd constant, takes the top
+    bits as a bin (twice as many bins as values), and counts the values in each bin with
+    ``numpy.bincount``; a value alone in its bin cannot equal any other value still in doubt,
+    and equal values share every bin, so nothing that repeats is ever ruled out. About a
+    third of the values survive a round. When few are left (or a round rules out little:
+    real repeats), pandas compares the survivors exactly. Property-tested equal to pandas.
+    """
+    n = len(hashed)
+    if n < 2:
+        return np.zeros(n, dtype=bool)
+    keys = np.ascontiguousarray(hashed).view(np.uint64)
+    survivors = _rule_out_alone(keys)
+    out = np.zeros(n, dtype=bool)
+    if survivors is None:
+        out[:] = pd.Series(keys).duplicated(keep=False).to_numpy()
+    elif len(survivors):
+        out[survivors] = pd.Series(keys[survivors]).duplicated(keep=False).to_numpy()
+    return out
+
+
+def _rule_out_alone(keys: np.ndarray) -> np.ndarray | None:
+    """Positions of the values that may repeat, after rounds of bin counting (see
+    :func:`repeated`); ``None`` when no round was worth its cost (few values)."""
+    alive: np.ndarray | None = None
+    doubt = keys
+    for multiplier in _ROUND_MULTIPLIERS:
+        m = len(doubt)
+        if m < _DIRECT_BELOW:
+            break
+        bits = min(max((m - 1).bit_length() + 1, 1), _MOST_BINS_LOG2)
+        with np.errstate(over="ignore"):
+            bins = doubt * multiplier
+        bins >>= np.uint64(64 - bits)
+        counts = np.bincount(bins.view(np.int64), minlength=1 << bits)
+        keep = counts[bins.view(np.int64)] > 1
+        del counts, bins
+        alive = np.flatnonzero(keep) if alive is None else alive[keep]
+        doubt = keys[alive]
+        if len(alive) > 0.9 * m:  # mostly real repeats: rounds no longer pay
+            break
+    return alive

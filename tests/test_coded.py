@@ -1,0 +1,151 @@
+"""Equality codes and the finders of repeats (issue 20): exactly what pandas finds.
+
+``coded.repeated`` rules rows out by counting bins before pandas compares the survivors; the
+row hashes take a subset of rows without copying columns and skip a column with no value;
+``clean_table`` looks for exact repeats and shared keys among the rows whose key repeats.
+Each is compared here with the plain pandas answer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from safeguarding_metrics.model import clean, coded
+from safeguarding_metrics.model.tables import table_spec
+
+_INT64 = st.integers(-(2**63), 2**63 - 1)
+
+
+def _pandas_repeated(values: np.ndarray) -> np.ndarray:
+    return pd.Series(values).duplicated(keep=False).to_numpy()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.one_of(
+        st.lists(_INT64, max_size=60),  # arbitrary, mostly distinct
+        st.lists(st.integers(-3, 3), max_size=60),  # many repeats
+        st.lists(st.sampled_from([0, -1, 2**63 - 1, -(2**63)]), max_size=60),  # edges
+        st.integers(0, 60).map(lambda n: [7] * n),  # all equal
+    ),
+    rounds_from=st.sampled_from([2, 5, 1 << 16]),
+    most_bins_log2=st.sampled_from([1, 3, 25]),
+)
+def test_repeated_is_pandas_duplicated_keep_false(
+    values: list[int], rounds_from: int, most_bins_log2: int
+) -> None:
+    """The same mask as pandas for any int64 values (empty and one value too), with the bin
+    rounds forced on small arrays and with very few bins (many values sharing each bin)."""
+    array = np.array(values, dtype=np.int64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(coded, "_DIRECT_BELOW", rounds_from)
+        patch.setattr(coded, "_MOST_BINS_LOG2", most_bins_log2)
+        got = coded.repeated(array)
+        got_unsigned = coded.repeated(array.view(np.uint64))
+    assert got.dtype == bool
+    np.testing.assert_array_equal(got, _pandas_repeated(array))
+    np.testing.assert_array_equal(got_unsigned, got)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.001, 0.3, 1.0])
+def test_repeated_at_size_is_pandas_duplicated(share: float) -> None:
+    """At a size where the rounds run by default (300,000 values): none, a few, many and
+    every value repeated; small values (codes) and row hashes alike."""
+    rng = np.random.default_rng(20)
+    n = 300_000
+    values = rng.integers(-(2**63), 2**63 - 1, n, dtype=np.int64)
+    copied = rng.random(n) < share
+    values[copied] = values[rng.integers(0, n, int(copied.sum()))]
+    np.testing.assert_array_equal(coded.repeated(values), _pandas_repeated(values))
+    small = rng.integers(0, int(n * 0.8), n, dtype=np.int64)  # codes: many repeats
+    np.testing.assert_array_equal(coded.repeated(small), _pandas_repeated(small))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    columns=st.lists(st.lists(st.integers(-2, 2), min_size=12, max_size=12), max_size=4),
+    picked=st.lists(st.booleans(), min_size=12, max_size=12),
+)
+def test_row_hashes_of_a_subset_and_without_a_blank_column(
+    columns: list[list[int]], picked: list[bool]
+) -> None:
+    """Hashing some rows gives those rows' hashes; a column of one broadcast code changes
+    nothing; equal rows have equal hashes."""
+    codes = [np.array(c, dtype=np.int64) for c in columns]
+    rows = np.flatnonzero(picked)
+    whole = coded.row_hashes(codes, 12)
+    np.testing.assert_array_equal(coded.row_hashes(iter(codes), len(rows), rows), whole[rows])
+    blank = np.broadcast_to(np.int64(coded.MISSING), (12,))
+    np.testing.assert_array_equal(coded.row_hashes([blank, *codes, blank], 12), whole)
+    narrow = [c.astype(np.int8) for c in codes]
+    np.testing.assert_array_equal(coded.row_hashes(narrow, 12), whole)
+    table = pd.DataFrame({i: c for i, c in enumerate(codes)})
+    if len(codes):
+        equal = table.duplicated(keep=False).to_numpy()
+        assert (_pandas_repeated(whole) | ~equal).all()
+
+
+def test_column_codes_of_a_column_without_values_and_of_booleans() -> None:
+    """A column of ``None`` only is one code on every row, held once (no Arrow conversion);
+    booleans are 0/1 and 2 where missing."""
+    blank = coded.column_codes(pd.Series([None] * 5, dtype=object))
+    assert blank.tolist() == [coded.MISSING] * 5
+    assert blank.strides == (0,)
+    some = coded.column_codes(pd.Series([None, "a", None, "a"], dtype=object))
+    assert some[1] == some[3] and some[0] == some[2] and some[0] != some[1]
+    flags = coded.column_codes(pd.Series([True, None, False, True], dtype="boolean"))
+    assert flags.dtype == np.int64
+    assert flags.tolist() == [1, 2, 0, 1]
+    assert coded.column_codes(pd.Series([True, False])).tolist() == [1, 0]
+
+
+_ID = st.sampled_from(["R1", "R2", "R3"])
+_CHILD = st.sampled_from(["C1", "C2"])
+_DAY = st.sampled_from(["2015-01-01", "2015-02-01"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(st.tuples(_ID, _CHILD, _DAY, st.sampled_from(["RC1", "", "RC2"])), max_size=25),
+    authorities=st.sampled_from([None, ["A"], ["A", "B"]]),
+    blank_la=st.booleans(),
+)
+def test_repeats_and_shared_keys_through_key_suspects_match_the_reference(
+    rows: list[tuple[str, str, str, str]], authorities: list[str] | None, blank_la: bool
+) -> None:
+    """Exact repeats and shared keys, found among the rows whose key repeats, are those the
+    reference path finds over every row: the same rows set aside for the same reasons, with
+    and without an authority column (blank or not)."""
+    frame = pd.DataFrame(
+        rows, columns=["referral_id", "child_id", "referral_date", "closure_reason"]
+    )
+    if authorities is not None:
+        frame["la"] = [authorities[i % len(authorities)] for i in range(len(frame))]
+    elif blank_la:
+        frame["la"] = ""
+    spec = table_spec("referrals")
+    fast = clean.clean_table(spec, frame, file="referrals.csv", pivot_year=2016)
+    reference = clean.clean_table(
+        spec, frame, file="referrals.csv", pivot_year=2016, _reference=True
+    )
+    pd.testing.assert_frame_equal(fast.faults, reference.faults)
+    # the rows kept (the text columns' dtype is the text cleaning's business, tested there)
+    np.testing.assert_array_equal(fast.frame["_row"], reference.frame["_row"])
+    assert fast.set_aside == reference.set_aside
+
+
+def test_key_suspects_hold_every_repeat() -> None:
+    """The mask the repeats are looked for in: rows whose key repeats among the candidates,
+    and no others."""
+    frame = pd.DataFrame(
+        {"referral_id": ["R1", "R2", "R1", "R3", "R2"], "nfa": [True, False, True, None, True]}
+    )
+    codes: dict[str, np.ndarray] = {}
+    candidates = np.array([True, True, True, True, False])
+    got = clean._key_suspects(frame, ["referral_id"], candidates, codes)
+    assert got.tolist() == [True, False, True, False, False]
+    assert set(codes) == {"referral_id"}  # coded once, kept for the repeats
