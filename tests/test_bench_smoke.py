@@ -75,3 +75,28 @@ def test_csv_copy_loads_as_the_parquet_dataset(bench, tmp_path, monkeypatch):
             frame.drop(columns=["_row"]), from_csv.tables[name].drop(columns=["_row"])
         )
     np.testing.assert_array_equal(from_parquet.child_ids, from_csv.child_ids)
+
+
+def test_loading_bench_runs_each_task_in_a_fresh_process(tmp_path):
+    """benchmarks/loading.py on a tiny council: first, second and uncached loads of every
+    table, and the headline indicators (run twice) equal to DuckDB's queries."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_loading", ROOT / "benchmarks" / "loading.py"
+    )
+    assert spec is not None and spec.loader is not None
+    loading = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loading)
+    from safeguarding_metrics.synthetic import generate
+
+    folder = tmp_path / "council"
+    folder.mkdir()
+    for name, frame in generate(scale=0.05).items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    figures = loading.measure(folder, None, log=lambda _: None)
+    parquet = figures["loads"]["parquet"]
+    assert parquet["rows"] > 1000 and parquet["first_s"] > 0 and parquet["second_s"] > 0
+    for indicator in loading.HEADLINE:
+        entry = figures["headline"][indicator]
+        assert entry["equal"], indicator
+        assert entry["ours_first_of_set_s"] > 0 and entry["ours_s"] > 0
+    assert "national.cla_visits_on_time" in loading.table(figures)
