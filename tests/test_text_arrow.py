@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -200,3 +201,28 @@ def test_identifiers_that_are_numbers_become_arrow_text() -> None:
     assert fast.frame["referral_id"].dtype == TEXT_DTYPE
     assert fast.frame["child_id"].tolist() == ["10", "11", "10"]
     assert fast.child_codes is None  # not text: coded by value
+    # text columns the file does not have: no value, as Arrow text already
+    for column in ("source", "la"):
+        assert fast.frame[column].dtype == TEXT_DTYPE and fast.frame[column].isna().all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.lists(_VALUE, max_size=25),
+    large=st.booleans(),
+    cut=st.integers(0, 3),
+)
+def test_byte_checks_miss_no_value_the_expressions_find(
+    values: list[str | None], large: bool, cut: int
+) -> None:
+    array = pa.array(values, type=pa.large_string() if large else pa.string())
+    array = array.slice(min(cut, len(array)))  # an array that starts within its buffers
+    edges = pc.fill_null(pc.match_substring_regex(array, clean._EDGE_OR_DEFUSED), False)
+    maybe = clean._edge_candidates(array)
+    assert not (edges.to_numpy(zero_copy_only=False) & ~maybe).any()
+    invisible = pc.fill_null(pc.match_substring_regex(array, clean._INVISIBLE), False)
+    if invisible.true_count:
+        assert clean._may_hold_invisible(array)
+    plain = all(v is None or v.isascii() for v in array.to_pylist())
+    if plain:
+        assert not clean._may_hold_invisible(array)

@@ -194,14 +194,17 @@ def _text_coded(
     if array is None:
         return _text_and_arrow(values)[0], None, None, None
     if not shared:
-        cleaned = _emptied(_fixed_by_python(array, _EDGE_OR_DEFUSED, _strip)[0])
+        maybe = _edge_candidates(array)
+        cleaned = _emptied(_fixed_by_python(array, _EDGE_OR_DEFUSED, _strip, maybe)[0])
         hashed = text_hashes(cleaned)  # None when a value is long: coded when needed
         if hashed is not None and cleaned.null_count:
             hashed[~pc.is_valid(cleaned).to_numpy(zero_copy_only=False)] = MISSING
         return _text_series(cleaned, values), array, hashed, None
     encoded = array.dictionary_encode()
     codes = pc.fill_null(encoded.indices, MISSING).to_numpy().astype(np.int64)
-    distinct, changed = _fixed_by_python(encoded.dictionary, _EDGE_OR_DEFUSED, _strip)
+    dictionary = encoded.dictionary
+    maybe = _edge_candidates(dictionary)
+    distinct, changed = _fixed_by_python(dictionary, _EDGE_OR_DEFUSED, _strip, maybe)
     distinct = _emptied(distinct)
     if not (changed or distinct.null_count):  # the values as they were: each once, no ""
         return _text_series(array, values), array, codes, distinct
@@ -210,21 +213,90 @@ def _text_coded(
 
 
 def _fixed_by_python(
-    array: pa.Array, pattern: str, fix: Callable[[pd.Series], pd.Series]
+    array: pa.Array,
+    pattern: str,
+    fix: Callable[[pd.Series], pd.Series],
+    maybe: np.ndarray | None = None,
 ) -> tuple[pa.Array, bool]:
     """Arrow text whose values matching ``pattern`` (an RE2 expression) are replaced by
     ``fix`` of them as Python strings; and whether any matched.
 
     Only the matching values (spaces at an edge, a defusing ``'``, spaces inside a code:
     few) become Python strings, so that the change is exactly Python's (``str.strip`` and
-    ``re``'s ``\\s`` know whitespace that Arrow's trimming and RE2's ``\\s`` do not).
+    ``re``'s ``\\s`` know whitespace that Arrow's trimming and RE2's ``\\s`` do not). With
+    ``maybe`` (the values that may match, found from their bytes: :func:`_edge_candidates`)
+    only those are matched against ``pattern``.
     """
-    hit = pc.fill_null(pc.match_substring_regex(array, pattern), False)
-    if not hit.true_count:
+    hit = _matching(array, pattern, maybe)
+    if not hit.any():
         return array, False
-    few = pd.Series(array.filter(hit).to_pylist(), dtype=object)
+    mask = pa.array(hit)
+    few = pd.Series(array.filter(mask).to_pylist(), dtype=object)
     fixed = pa.array(fix(few).to_numpy(dtype=object), type=array.type)
-    return pc.replace_with_mask(array, hit, fixed), True
+    return pc.replace_with_mask(array, mask, fixed), True
+
+
+def _matching(array: pa.Array, pattern: str, maybe: np.ndarray | None = None) -> np.ndarray:
+    """Which values of Arrow text match ``pattern`` (RE2; missing ones do not), trying only
+    those ``maybe`` marks when given."""
+    if maybe is None:
+        found = pc.fill_null(pc.match_substring_regex(array, pattern), False)
+        return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+    hit = np.zeros(len(array), dtype=bool)
+    at = np.flatnonzero(maybe)
+    if len(at):
+        found = pc.fill_null(pc.match_substring_regex(array.take(pa.array(at)), pattern), False)
+        hit[at[np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)]] = True
+    return hit
+
+
+#: Bytes that may begin or end a value Python strips, or begin a defused one: the ASCII
+#: whitespace of :data:`_SPACES`, ``'``, and every byte of a character beyond ASCII (U+0085,
+#: the no-break space, U+3000, ... are several bytes in UTF-8, each of them >= 0x80).
+_EDGE_BYTES = np.zeros(256, dtype=bool)
+_EDGE_BYTES[[c for low, high in _SPACES for c in range(low, min(high, 0x7F) + 1)]] = True
+_EDGE_BYTES[0x80:] = True
+_EDGE_BYTES[ord("'")] = True
+
+
+def _text_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (``int64``, one more than values) and the UTF-8 bytes of Arrow text, as
+    numpy views of its buffers (no copy of the text)."""
+    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    n = len(array)
+    _, offsets_buffer, data_buffer = array.buffers()[:3]
+    if offsets_buffer is None:  # pragma: no cover - an empty array built without buffers
+        return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.uint8)
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[array.offset : array.offset + n + 1]
+    data = np.zeros(0, dtype=np.uint8)
+    if data_buffer is not None:
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+    return offsets.astype(np.int64, copy=False), data
+
+
+def _edge_candidates(array: pa.Array) -> np.ndarray:
+    """The values of Arrow text that *may* have whitespace at an edge or a defusing ``'``
+    (:data:`_EDGE_OR_DEFUSED`), from their first and last bytes: every value the expression
+    matches, and few others (text ending in ``é``), in a pass over two bytes a value instead
+    of a regular expression over each value."""
+    offsets, data = _text_bytes(array)
+    start, end = offsets[:-1], offsets[1:]
+    filled = end > start
+    if not len(data) or not filled.any():
+        return np.zeros(len(array), dtype=bool)
+    first = data[np.where(filled, start, 0)]
+    last = data[np.where(filled, end - 1, 0)]
+    return filled & (_EDGE_BYTES[first] | _EDGE_BYTES[last])
+
+
+def _may_hold_invisible(array: pa.Array) -> bool:
+    """Whether Arrow text may hold a character of :data:`_INVISIBLE`: each is three bytes in
+    UTF-8, the first 0xE2 or 0xEF, so text without a byte from 0xE2 up holds none."""
+    offsets, data = _text_bytes(array)
+    if not len(offsets) or not len(data):
+        return False
+    held = data[int(offsets[0]) : int(offsets[-1])]
+    return bool(len(held)) and int(held.max()) >= 0xE2
 
 
 def _emptied(array: pa.Array) -> pa.Array:
@@ -392,8 +464,9 @@ def _visible_ids(text: pd.Series, arrow: pa.Array | None, name: str, faults: _Fa
     Python strings, stripped by Python as every value was.
     """
     if arrow is not None:
-        hit = pc.fill_null(pc.match_substring_regex(arrow, _INVISIBLE), False)
-        hit = hit.to_numpy(zero_copy_only=False)
+        hit = np.zeros(len(arrow), dtype=bool)
+        if _may_hold_invisible(arrow):
+            hit = _matching(arrow, _INVISIBLE)
     else:
         hit = text.astype(str).str.contains(_INVISIBLE, regex=True).to_numpy() & text.notna()
         hit = np.asarray(hit, dtype=bool)
@@ -790,6 +863,10 @@ def clean_table(
 
     for column in spec.columns:
         if column.name not in raw.columns:
+            if codes is not None and column.kind in ("id", "text", "code"):
+                absent = pd.array(pa.nulls(n, type=pa.large_string()), dtype=TEXT_DTYPE)
+                data[column.name] = pd.Series(absent, copy=False)
+                continue  # no value, as Arrow text: no Python object a row
             data[column.name] = pd.Series([None] * n, dtype=object)
             if column.kind in ("date", "datetime"):
                 data[column.name] = data[column.name].astype("datetime64[ns]")
