@@ -64,9 +64,13 @@ def _months() -> list[tuple[str, str]]:
 def _ours(task: dict[str, Any]) -> dict[str, Any]:
     """load_dataset (+ calculate, counts only, for an indicator), timed after the imports."""
     import safeguarding_metrics as sm
+    from safeguarding_metrics.calendar import bank_holidays
     from safeguarding_metrics.registry import default_registry
 
     registry = default_registry()  # plugin loading is set-up, as DuckDB's import is
+    # the bank holidays are input data to both sides, made before the timing (as DuckDB's
+    # table of them); each side builds its working-day calendar from them inside it
+    bank_holidays()
     indicator = task.get("indicator")
     tables = None
     if indicator:
