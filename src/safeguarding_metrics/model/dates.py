@@ -167,6 +167,8 @@ def parse_dates(
     ParsedDates
         The timestamps, and for each unreadable value the reason.
     """
+    if _held_as_is(values):
+        return _as_they_are(values, with_time)  # typed: checked in its type
     index = values.index
     n = len(values)
     pivots = _pivots(pivot_year, n)
@@ -174,9 +176,7 @@ def parse_dates(
     reasons = np.empty(n, dtype=object)  # None throughout
     texts = np.empty(n, dtype=object)
     far = np.full(n, np.nan)
-    if _held_as_is(values):
-        stamps[:] = values.to_numpy(dtype="datetime64[ns]")  # typed: checked in its type
-    elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
         stamps[:], far[:] = _naive(values)
         reasons[~np.isnan(far)] = _FAR
     elif pd.api.types.is_bool_dtype(values.dtype):
@@ -203,14 +203,53 @@ def parse_dates(
         given = pd.Series(values.to_numpy(dtype=object)[unread]).map(cell_text)
         texts[unread] = np.where(texts[unread] == None, given.to_numpy(), texts[unread])  # noqa: E711
     if not with_time:
-        stamps = stamps.astype("datetime64[D]").astype("datetime64[ns]")
+        stamps = _midnight(stamps)
+    # the arrays are this call's own: the Series hold them without a copy
     return ParsedDates(
-        stamps=pd.Series(stamps, index=index, dtype="datetime64[ns]"),
-        reasons=pd.Series(reasons, index=index, dtype=object),
-        text=pd.Series(texts, index=index, dtype=object),
+        stamps=pd.Series(stamps, index=index, dtype="datetime64[ns]", copy=False),
+        reasons=pd.Series(reasons, index=index, dtype=object, copy=False),
+        text=pd.Series(texts, index=index, dtype=object, copy=False),
         far_years=far,
         unreadable=unread,
     )
+
+
+def _as_they_are(values: pd.Series, with_time: bool) -> ParsedDates:
+    """Typed dates within the years a timestamp holds (:func:`_held_as_is`): the values
+    themselves (without their time of day unless ``with_time``), nothing unreadable.
+
+    No array of the column's size is made but the one of reasons, shared by ``reasons`` and
+    ``text`` (pandas copies it before either is changed) and, where a time of day is to be
+    dropped, the dates at midnight: a typed column costs a check of its years and of its
+    times of day, not a parse.
+    """
+    n = len(values)
+    stamps = values.astype("datetime64[ns]").rename(None)  # no copy when ns already
+    if not with_time:
+        held = stamps.to_numpy()
+        at_midnight = _midnight(held)
+        if at_midnight is not held:
+            stamps = pd.Series(at_midnight, index=values.index, copy=False)
+    blank = pd.Series(np.full(n, None, dtype=object), index=values.index, dtype=object, copy=False)
+    return ParsedDates(
+        stamps=stamps,
+        reasons=blank,
+        text=blank.copy(deep=False),
+        far_years=np.full(n, np.nan),
+        unreadable=np.zeros(n, dtype=bool),
+    )
+
+
+_DAY_NS = np.int64(86_400 * 10**9)
+
+
+def _midnight(stamps: np.ndarray) -> np.ndarray:
+    """``datetime64[ns]`` values without their time of day: the array itself when every
+    value is at midnight already (or NaT), as dates from a file mostly are."""
+    nanos = stamps.view(np.int64)
+    if bool(((nanos % _DAY_NS == 0) | np.isnat(stamps)).all()):
+        return stamps
+    return stamps.astype("datetime64[D]").astype("datetime64[ns]")
 
 
 # -- stages ---------------------------------------------------------------------------------------

@@ -109,9 +109,15 @@ def read_table_file(
 def _read_parquet(
     path: Path, spec: TableSpec, unreadable: Callable[[str], Fault]
 ) -> tuple[pd.DataFrame | None, np.ndarray | None, list[Fault]]:
-    """A Parquet file; a nested column (list, struct, map) is left out with a finding."""
+    """A Parquet file; a nested column (list, struct, map) is left out with a finding.
+
+    pyarrow reads the columns (with its threads); text arrives as pandas' ``str`` dtype
+    (Arrow strings, no Python string per value) and ``date32`` columns as ``datetime64[ms]``
+    (``date_as_object=False``), not one ``datetime.date`` object per value: the loader then
+    checks them in their type (:func:`~.dates.parse_dates`) instead of converting objects.
+    """
     try:
-        frame = pd.read_parquet(path)
+        frame = pd.read_parquet(path, to_pandas_kwargs={"date_as_object": False})
         schema = pq.read_schema(path)
     except Exception as exc:  # any reader failure is reported, not raised
         return None, None, [unreadable(f"cannot read the Parquet file ({type(exc).__name__})")]
