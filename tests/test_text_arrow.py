@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safeguarding_metrics.model import clean, table_spec
+from safeguarding_metrics.model import clean, dataset, table_spec
 from safeguarding_metrics.model.clean import TEXT_DTYPE, clean_table
 from safeguarding_metrics.model.coded import MISSING
 
@@ -226,3 +226,12 @@ def test_byte_checks_miss_no_value_the_expressions_find(
     plain = all(v is None or v.isascii() for v in array.to_pylist())
     if plain:
         assert not clean._may_hold_invisible(array)
+
+
+def test_a_cleaned_table_needs_no_conversion_afterwards() -> None:
+    frame = _referrals([("C1", "RC1", "1A"), (" C2", None, "'-2"), ("C1", "RC 2", None)])
+    fast = _cleaned_both_ways(frame)[0]
+    # the very frame, so that CleanTable.child_codes still describes the frame indicators get
+    assert dataset._with_arrow_text("referrals", fast.frame) is fast.frame
+    source = fast.frame["source"]
+    assert clean.as_arrow_text(source, shared=True) is source
