@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -130,3 +131,135 @@ def test_typed_dates_at_midnight_are_not_copied() -> None:
     assert dates._midnight(held) is held
     late = np.array(["1969-12-31T12:00"], dtype="datetime64[ns]")
     assert dates._midnight(late).tolist() == [np.datetime64("1969-12-31", "ns").item()]
+
+
+# -- text dates read once per distinct value, and ISO date-times by pandas -------------------------
+
+_ODD = st.sampled_from(
+    [
+        "",
+        " ",
+        None,
+        "2015-02-30 10:00:00",
+        "2015-04-01 25:00:00",
+        "2015-04-01 10:60:00",
+        "2015-04-01T10:00:00+01:00",
+        "2015-07-01 12:00:00Z",
+        "yesterday",
+        "080517",
+        "2017-13-01",
+        "0201-04-01",
+        "9999-12-31 23:59:59.999999999",
+        "1677-06-01 10:00:00",
+        " 2015-04-01 ",
+        "31/04/2017",
+        "42863.5",
+    ]
+)
+
+
+@st.composite
+def _date_text(draw: st.DrawFn) -> str | None:
+    """A date or date-time as councils' files write it, or something that is no date."""
+    if draw(st.booleans()):
+        return draw(_ODD)
+    at = draw(st.datetimes(min_value=dt.datetime(1650, 1, 1), max_value=dt.datetime(2300, 1, 1)))
+    form = draw(st.sampled_from(["iso", "space", "T", "fraction", "dmy", "dmy-yy", "ymd8"]))
+    if form == "iso":
+        return at.strftime("%Y-%m-%d")
+    if form in ("space", "T"):
+        return at.strftime("%Y-%m-%d" + (" " if form == "space" else "T") + "%H:%M:%S")
+    if form == "fraction":
+        digits = draw(st.integers(1, 9))
+        fraction = str(draw(st.integers(0, 10**digits - 1))).zfill(digits)
+        return at.strftime("%Y-%m-%d %H:%M:%S.") + fraction
+    if form == "dmy":
+        return f"{at.day:02d}/{at.month:02d}/{at.year}"
+    if form == "dmy-yy":
+        return f"{at.day}/{at.month}/{at.year % 100:02d}"
+    return at.strftime("%Y%m%d")
+
+
+def _same(got: dates.ParsedDates, expected: dates.ParsedDates) -> None:
+    pd.testing.assert_series_equal(got.stamps, expected.stamps)
+    pd.testing.assert_series_equal(got.reasons, expected.reasons)
+    pd.testing.assert_series_equal(got.text, expected.text)
+    np.testing.assert_array_equal(got.far_years, expected.far_years)
+    np.testing.assert_array_equal(got.unreadable, expected.unreadable)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cells=st.lists(_date_text(), min_size=1, max_size=12),
+    with_time=st.booleans(),
+    arrow=st.booleans(),
+    per_row_pivot=st.booleans(),
+)
+def test_dates_read_by_distinct_value_as_value_by_value(
+    cells: list[str | None], with_time: bool, arrow: bool, per_row_pivot: bool
+) -> None:
+    """A long column of repeating text (as a CSV file gives it, or Python objects) reads the
+    same whether each distinct value is read once or every value is read: dates, reasons,
+    text and years, with one pivot year or one per row."""
+    n = 5000
+    column = pd.Series([cells[i % len(cells)] for i in range(n)], dtype=object)
+    if arrow:
+        column = column.astype(clean.TEXT_DTYPE)
+    pivot: int | np.ndarray = 2016
+    if per_row_pivot:
+        pivot = np.where(np.arange(n) % 2 == 0, 2016, 1990)
+    got = dates.parse_dates(column, with_time=with_time, pivot_year=pivot)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dates, "_DISTINCT_FROM", 10**9)
+        expected = dates.parse_dates(column, with_time=with_time, pivot_year=pivot)
+    _same(got, expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(cells=st.lists(_date_text(), min_size=1, max_size=30), with_time=st.booleans())
+def test_iso_date_times_read_by_pandas_as_by_their_parts(
+    cells: list[str | None], with_time: bool
+) -> None:
+    """ISO date-times with a space or a ``T`` and a fraction of a second (no zone), read by
+    pandas' ISO parser, give what reading their parts gave: the same instants, and for those
+    pandas refuses (hour 25, 30 February, far years) the same reasons."""
+    column = pd.Series(cells, dtype=object)
+    got = dates.parse_dates(column, with_time=with_time, pivot_year=2016)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dates, "_ISO_DATE_TIME", "x^")  # matches nothing: the parts read all
+        expected = dates.parse_dates(column, with_time=with_time, pivot_year=2016)
+    _same(got, expected)
+
+
+def _booleans_row_by_row(text: pd.Series) -> pd.Series:
+    """The loader's reading of booleans as it was: every row lowered and looked up."""
+    low = text.str.lower()
+    parsed = pd.Series(pd.NA, index=text.index, dtype="boolean")
+    parsed[low.isin(clean._TRUE).to_numpy()] = True
+    parsed[low.isin(clean._FALSE).to_numpy()] = False
+    return parsed
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    cells=st.lists(
+        st.one_of(
+            st.none(),
+            st.sampled_from(["true", "TRUE", "False", "t", "F", "1", "0", "Y", "n", "Yes", "NO"]),
+            st.sampled_from(["yes ", "2", "", "\u212a", "\u0130", "ja", "-1"]),
+            st.text(max_size=4),
+        ),
+        max_size=40,
+    ),
+    arrow=st.booleans(),
+)
+def test_booleans_read_on_distinct_values_as_row_by_row(
+    cells: list[str | None], arrow: bool
+) -> None:
+    """Each distinct value read once gives what reading every row gave (any case, any text,
+    missing values), from Python strings or Arrow text."""
+    text = pd.Series(cells, dtype=object, index=pd.RangeIndex(5, 5 + len(cells)))
+    expected = _booleans_row_by_row(text)
+    if arrow:
+        text = text.astype(clean.TEXT_DTYPE)
+    pd.testing.assert_series_equal(clean._booleans(text), expected)

@@ -392,22 +392,109 @@ def _read_text(
     with_time: bool,
 ) -> None:
     """Read the text values at ``todo`` into ``stamps``; where they are no date, the reason into
-    ``reasons`` and the stripped text into ``texts``."""
+    ``reasons`` and the stripped text into ``texts`` (the rows at ``todo`` hold no result yet).
+
+    A column of dates repeats its values (a few thousand days for millions of rows): when
+    the first values show repeats and every row has one pivot year, each distinct value is
+    read once (:func:`_read_distinct`), else each value (:func:`_read_each`)."""
     where = np.flatnonzero(todo)
     values = text if len(where) == len(text) else text.iloc[where]
     given = values.array if isinstance(values.dtype, pd.StringDtype) else values.to_numpy(object)
     array = pa.array(given, type=pa.string(), from_pandas=True)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    # the common case first, in one call: plain ISO dates (in a datetime column, also ISO
-    # date-times to the second), picked out by their length and a dash
+    if _repeating(array) and _one_pivot(pivots, where):
+        encoded = array.dictionary_encode()
+        if len(encoded.dictionary) <= len(array) // 2:
+            pivot = int(pivots[where[0]])
+            _read_distinct(encoded, where, stamps, reasons, texts, far, pivot, with_time)
+            return
+        del encoded
+    _read_each(values, array, where, stamps, reasons, texts, far, pivots, with_time)
+
+
+#: Columns shorter than this are read value by value; the first this many values of a longer
+#: one tell whether its values repeat enough to read the distinct ones only.
+_DISTINCT_FROM = 4096
+
+
+def _repeating(array: pa.Array) -> bool:
+    """Whether a text column is long and its first values repeat (at most half distinct)."""
+    if len(array) < _DISTINCT_FROM:
+        return False
+    head = array.slice(0, _DISTINCT_FROM)
+    return int(pc.count_distinct(head, mode="all").as_py()) <= _DISTINCT_FROM // 2
+
+
+def _one_pivot(pivots: np.ndarray, where: np.ndarray) -> bool:
+    """Whether every row at ``where`` has the same pivot year (one file, or one year)."""
+    if pivots.strides[0] == 0 or not len(where):
+        return True
+    chosen = pivots[where]
+    return bool((chosen == chosen[0]).all())
+
+
+def _read_distinct(
+    encoded: pa.DictionaryArray,
+    where: np.ndarray,
+    stamps: np.ndarray,
+    reasons: np.ndarray,
+    texts: np.ndarray,
+    far: np.ndarray,
+    pivot: int,
+    with_time: bool,
+) -> None:
+    """:func:`_read_each` over the distinct values of a column (``encoded``, the values at
+    ``where``), the results then taken for every row by its value's index: every value reads
+    alone, so reading it once gives what reading each row gives (property-tested)."""
+    distinct = encoded.dictionary
+    k = len(distinct)
+    # one more place, for a missing value: nothing read
+    got = np.full(k + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
+    why = np.empty(k + 1, dtype=object)
+    said = np.empty(k + 1, dtype=object)
+    years = np.full(k + 1, np.nan)
+    values = pd.Series(pd.arrays.ArrowStringArray(distinct))
+    pivots = np.broadcast_to(np.int64(pivot), (k,))
+    _read_each(values, distinct, np.arange(k), got, why, said, years, pivots, with_time)
+    index = pc.fill_null(encoded.indices, k).to_numpy(zero_copy_only=False)
+    stamps[where] = got[index]
+    if (why != None).any():  # noqa: E711 - elementwise over an object array
+        reasons[where] = why[index]
+        texts[where] = said[index]
+    if not np.isnan(years).all():
+        far[where] = years[index]
+
+
+#: ISO date-times with a space or ``T`` and an optional fraction of a second, nothing more
+#: (no zone): what pandas' ISO 8601 parser reads exactly as the parts would.
+_ISO_DATE_TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?$"
+
+
+def _read_each(
+    values: pd.Series,
+    array: pa.Array,
+    where: np.ndarray,
+    stamps: np.ndarray,
+    reasons: np.ndarray,
+    texts: np.ndarray,
+    far: np.ndarray,
+    pivots: np.ndarray,
+    with_time: bool,
+) -> None:
+    """Read each text value (``values``, as Arrow ``array``) into the rows at ``where``."""
+    # the common case first, in one call: plain ISO dates and ISO date-times without a zone,
+    # picked out by their length, a dash and (for date-times) their shape
     length = pc.fill_null(pc.utf8_length(array), 0).to_numpy(zero_copy_only=False)
     dash = pc.fill_null(pc.equal(pc.utf8_slice_codeunits(array, 4, 5), "-"), False)
     dash = dash.to_numpy(zero_copy_only=False)
     _fast(values, dash & (length == 10), where, stamps)
-    if with_time:
-        tee = pc.fill_null(pc.equal(pc.utf8_slice_codeunits(array, 10, 11), "T"), False)
-        _fast(values, dash & (length == 19) & tee.to_numpy(zero_copy_only=False), where, stamps)
+    timed = dash & (length >= 19) & (length <= 29)
+    if timed.any():
+        timed[timed] = pc.match_substring_regex(
+            array.filter(pa.array(timed)), _ISO_DATE_TIME
+        ).to_numpy(zero_copy_only=False)
+        _fast(values, timed, where, stamps)
     left_mask = np.isnat(stamps[where]) & (length > 0)
     left = where[left_mask]
     if not len(left):
