@@ -219,6 +219,11 @@ def test_byte_checks_miss_no_value_the_expressions_find(
     array = array.slice(min(cut, len(array)))  # an array that starts within its buffers
     edges = pc.fill_null(pc.match_substring_regex(array, clean._EDGE_OR_DEFUSED), False)
     maybe = clean._edge_candidates(array)
+    block, clean._BLOCK = clean._BLOCK, 4  # the same, looked at four values at a time
+    try:
+        assert np.array_equal(clean._edge_candidates(array), maybe)
+    finally:
+        clean._BLOCK = block
     assert not (edges.to_numpy(zero_copy_only=False) & ~maybe).any()
     invisible = pc.fill_null(pc.match_substring_regex(array, clean._INVISIBLE), False)
     if invisible.true_count:

@@ -260,8 +260,8 @@ _EDGE_BYTES[ord("'")] = True
 
 
 def _text_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The offsets (``int64``, one more than values) and the UTF-8 bytes of Arrow text, as
-    numpy views of its buffers (no copy of the text)."""
+    """The offsets (one more than values; ``int32`` or ``int64`` as Arrow holds them) and the
+    UTF-8 bytes of Arrow text, as numpy views of its buffers (nothing copied)."""
     width = np.int64 if pa.types.is_large_string(array.type) else np.int32
     n = len(array)
     _, offsets_buffer, data_buffer = array.buffers()[:3]
@@ -271,7 +271,12 @@ def _text_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     data = np.zeros(0, dtype=np.uint8)
     if data_buffer is not None:
         data = np.frombuffer(data_buffer, dtype=np.uint8)
-    return offsets.astype(np.int64, copy=False), data
+    return offsets, data
+
+
+#: Values looked at together by :func:`_edge_candidates` (bounds its memory: a few index
+#: arrays of this length, not of the column's).
+_BLOCK = 1 << 20
 
 
 def _edge_candidates(array: pa.Array) -> np.ndarray:
@@ -280,13 +285,17 @@ def _edge_candidates(array: pa.Array) -> np.ndarray:
     matches, and few others (text ending in ``é``), in a pass over two bytes a value instead
     of a regular expression over each value."""
     offsets, data = _text_bytes(array)
-    start, end = offsets[:-1], offsets[1:]
-    filled = end > start
-    if not len(data) or not filled.any():
-        return np.zeros(len(array), dtype=bool)
-    first = data[np.where(filled, start, 0)]
-    last = data[np.where(filled, end - 1, 0)]
-    return filled & (_EDGE_BYTES[first] | _EDGE_BYTES[last])
+    maybe = np.zeros(len(array), dtype=bool)
+    if not len(data):
+        return maybe
+    for low in range(0, len(array), _BLOCK):
+        bounds = offsets[low : low + _BLOCK + 1].astype(np.int64)
+        start, end = bounds[:-1], bounds[1:]
+        filled = end > start
+        first = data[np.where(filled, start, 0)]
+        last = data[np.where(filled, end - 1, 0)]
+        maybe[low : low + len(start)] = filled & (_EDGE_BYTES[first] | _EDGE_BYTES[last])
+    return maybe
 
 
 def _may_hold_invisible(array: pa.Array) -> bool:
