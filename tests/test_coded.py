@@ -49,6 +49,8 @@ def test_repeated_is_pandas_duplicated_keep_false(
     assert got.dtype == bool
     np.testing.assert_array_equal(got, _pandas_repeated(array))
     np.testing.assert_array_equal(got_unsigned, got)
+    if ((array >= -(2**31)) & (array < 2**31)).all():
+        np.testing.assert_array_equal(coded.repeated(array.astype(np.int32)), got)
 
 
 @pytest.mark.parametrize("share", [0.0, 0.001, 0.3, 1.0])
@@ -92,9 +94,10 @@ def test_row_hashes_of_a_subset_and_without_a_blank_column(
 def test_column_codes_of_a_column_without_values_and_of_booleans() -> None:
     """A column of ``None`` only is one code on every row, held once (no Arrow conversion);
     booleans are 0/1 and 2 where missing."""
-    blank = coded.column_codes(pd.Series([None] * 5, dtype=object))
-    assert blank.tolist() == [coded.MISSING] * 5
-    assert blank.strides == (0,)
+    for dtype in (object, "str"):
+        blank = coded.column_codes(pd.Series([None] * 5, dtype=dtype))
+        assert blank.tolist() == [coded.MISSING] * 5
+        assert blank.strides == (0,)
     some = coded.column_codes(pd.Series([None, "a", None, "a"], dtype=object))
     assert some[1] == some[3] and some[0] == some[2] and some[0] != some[1]
     flags = coded.column_codes(pd.Series([True, None, False, True], dtype="boolean"))

@@ -220,15 +220,19 @@ def test_dates_read_by_distinct_value_as_value_by_value(
 def test_iso_date_times_read_by_pandas_as_by_their_parts(
     cells: list[str | None], with_time: bool
 ) -> None:
-    """ISO date-times with a space or a ``T`` and a fraction of a second (no zone), read by
-    pandas' ISO parser, give what reading their parts gave: the same instants, and for those
-    pandas refuses (hour 25, 30 February, far years) the same reasons."""
+    """ISO dates, and date-times with a space or a ``T`` and a fraction of a second (no zone),
+    read by Arrow's cast or pandas' ISO parser, give what reading their parts gave: the same
+    instants, and for those refused (hour 25, 30 February, far years) the same reasons."""
     column = pd.Series(cells, dtype=object)
     got = dates.parse_dates(column, with_time=with_time, pivot_year=2016)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(dates, "_ISO_DATE_TIME", "x^")  # matches nothing: the parts read all
         expected = dates.parse_dates(column, with_time=with_time, pivot_year=2016)
     _same(got, expected)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dates, "_iso_by_arrow", lambda array: None)  # pandas reads them
+        by_pandas = dates.parse_dates(column, with_time=with_time, pivot_year=2016)
+    _same(got, by_pandas)
 
 
 def _booleans_row_by_row(text: pd.Series) -> pd.Series:

@@ -764,7 +764,11 @@ def _suspected(
         positions = np.arange(len(frame))
     else:
         rows = positions = np.flatnonzero(look)
-    hashed = row_hashes((_codes_of(frame, c, codes) for c in columns), len(positions), rows)
+    if len(columns) == 1:  # one column (a key): its codes repeat where its values do
+        single = _codes_of(frame, columns[0], codes)
+        hashed = single if rows is None else single[rows]
+    else:
+        hashed = row_hashes((_codes_of(frame, c, codes) for c in columns), len(positions), rows)
     return positions[repeated(hashed)]
 
 

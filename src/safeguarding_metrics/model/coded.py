@@ -140,9 +140,10 @@ def column_codes(values: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(dtype):
         # False 0, True 1, missing 2 (one byte a row, then widened once)
         return values.to_numpy(dtype=np.int8, na_value=2).astype(np.int64)
-    if pd.api.types.is_object_dtype(dtype) and _all_missing(values):
+    text = pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
+    if text and _all_missing(values):
         return np.broadcast_to(np.int64(MISSING), (len(values),))
-    if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
+    if text:
         try:
             array = pa.array(
                 values.array if isinstance(dtype, pd.StringDtype) else values.to_numpy(),
@@ -161,7 +162,7 @@ def column_codes(values: pd.Series) -> np.ndarray:
 
 
 def _all_missing(values: pd.Series) -> bool:
-    """Whether an object column holds no value at all (its first value looked at first)."""
+    """Whether a text column holds no value at all (its first value looked at first)."""
     return len(values) > 0 and bool(values.iloc[:1].isna().all()) and bool(values.isna().all())
 
 
@@ -232,7 +233,7 @@ def repeated(hashed: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     hashed
-        ``int64`` or ``uint64`` values (row hashes, codes).
+        Integer values (row hashes, codes; narrower than 64 bits widened).
 
     Returns
     -------
@@ -253,7 +254,10 @@ def repeated(hashed: np.ndarray) -> np.ndarray:
     n = len(hashed)
     if n < 2:
         return np.zeros(n, dtype=bool)
-    keys = np.ascontiguousarray(hashed).view(np.uint64)
+    keys = np.ascontiguousarray(hashed)
+    if keys.dtype not in (np.int64, np.uint64):  # narrower codes (positions): widened once
+        keys = keys.astype(np.int64)
+    keys = keys.view(np.uint64)
     survivors = _rule_out_alone(keys)
     out = np.zeros(n, dtype=bool)
     if survivors is None:

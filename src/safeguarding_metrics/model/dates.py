@@ -488,13 +488,13 @@ def _read_each(
     length = pc.fill_null(pc.utf8_length(array), 0).to_numpy(zero_copy_only=False)
     dash = pc.fill_null(pc.equal(pc.utf8_slice_codeunits(array, 4, 5), "-"), False)
     dash = dash.to_numpy(zero_copy_only=False)
-    _fast(values, dash & (length == 10), where, stamps)
+    _fast(values, array, dash & (length == 10), where, stamps)
     timed = dash & (length >= 19) & (length <= 29)
     if timed.any():
         timed[timed] = pc.match_substring_regex(
             array.filter(pa.array(timed)), _ISO_DATE_TIME
         ).to_numpy(zero_copy_only=False)
-        _fast(values, timed, where, stamps)
+        _fast(values, array, timed, where, stamps)
     left_mask = np.isnat(stamps[where]) & (length > 0)
     left = where[left_mask]
     if not len(left):
@@ -538,20 +538,37 @@ def _read_each(
         texts[left[bad]] = array.filter(pa.array(bad)).to_numpy(zero_copy_only=False)
 
 
-def _fast(values: pd.Series, mask: np.ndarray, where: np.ndarray, stamps: np.ndarray) -> None:
-    """pandas' ISO 8601 parser over the values at ``mask``, shaped ``YYYY-MM-DD`` (or
-    ``YYYY-MM-DDTHH:MM:SS``): all of them, in the common case, without a copy."""
+def _fast(
+    values: pd.Series, array: pa.Array, mask: np.ndarray, where: np.ndarray, stamps: np.ndarray
+) -> None:
+    """An ISO 8601 parser over the values at ``mask`` (``values``, as Arrow ``array``), shaped
+    ``YYYY-MM-DD`` or ``YYYY-MM-DD[T ]HH:MM:SS[.f]``: Arrow's when it reads every one of them
+    (:func:`_iso_by_arrow`), else pandas'; all of them, in the common case, without a copy."""
     if not mask.any():
         return
     whole = bool(mask.all())
-    subset = values if whole else values.iloc[np.flatnonzero(mask)]
-    got = pd.to_datetime(subset, format="ISO8601", errors="coerce").to_numpy()
+    got = _iso_by_arrow(array if whole else array.filter(pa.array(mask)))
+    if got is None:
+        subset = values if whole else values.iloc[np.flatnonzero(mask)]
+        got = pd.to_datetime(subset, format="ISO8601", errors="coerce").to_numpy()
     # the others (and NaT) are left to the parts, which say why
     inside = (got >= _HELD[0]) & (got < _HELD[1])
     if whole and len(where) == len(stamps) and inside.all():
         stamps[:] = got.astype("datetime64[ns]")
     else:
         stamps[where[mask][inside]] = got[inside].astype("datetime64[ns]")
+
+
+def _iso_by_arrow(array: pa.Array) -> np.ndarray | None:
+    """ISO dates or date-times without a zone (what :func:`_fast` picks out) as
+    ``datetime64[ns]`` by Arrow's cast, which reads them as pandas' ISO parser does and
+    refuses the whole array for one value it cannot read (a 30 February, an hour 25, a year a
+    timestamp cannot hold): ``None`` then, and pandas reads them value by value."""
+    try:
+        stamps = pc.cast(array, pa.timestamp("ns"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return np.asarray(stamps.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
 
 
 def _ints(parts: pa.StructArray, name: str) -> np.ndarray:
