@@ -28,6 +28,7 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,8 @@ class TableCache:
         self._writable = True
         #: The entry (its token) each table was read from or written to by this load.
         self.entries: dict[str, str] = {}
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: list[Future[None]] = []
 
     def key(self, name: str, file: Path) -> dict[str, Any] | None:
         """What an entry of table ``name`` read from ``file`` must match; ``None`` when the
@@ -275,7 +278,8 @@ class TableCache:
             for at, one in enumerate(found):
                 path = place / f"faults{at}-{token}.arrow"
                 written.append(path)
-                dtypes = _write_table(path, one.faults.reset_index(drop=True), frozenset())
+                table, dtypes = _to_arrow(one.faults.reset_index(drop=True), frozenset())
+                feather.write_feather(table, str(path), compression=_COMPRESSION)
                 entries.append(
                     {
                         "rule": one.rule,
@@ -334,7 +338,10 @@ class TableCache:
     # -- writing -----------------------------------------------------------------------------
 
     def store(self, outcome: TableOutcome, file: Path) -> None:
-        """Keep ``outcome`` (nothing when the folder is read-only: said once, in the log)."""
+        """Keep ``outcome`` (nothing when the folder is read-only: said once, in the log).
+
+        The table is turned into Arrow here; it is compressed and written by a thread of its
+        own while the next table is read and cleaned (:meth:`finish` waits for it)."""
         key = self.key(outcome.name, file)
         if key is None or not self._writable:
             return
@@ -344,33 +351,70 @@ class TableCache:
         except OSError as exc:
             self._read_only(exc)
             return
-        token = secrets.token_hex(6)
-        written: list[Path] = []
         try:
-            meta = _write_outcome(place, token, outcome, written)
-            meta["key"] = key
-            meta["token"] = token
-            staged = place / f"meta-{token}.json"
-            staged.write_text(json.dumps(meta), encoding="utf-8")
-            os.replace(staged, place / "meta.json")
-        except OSError as exc:
-            for path in written:
-                path.unlink(missing_ok=True)
-            self._read_only(exc)
-            return
+            meta, tables = _prepared(outcome)
         except (pa.ArrowException, TypeError, ValueError) as exc:
             # a column Arrow cannot hold as it is (mixed cells of an unknown column): this
             # table is validated on every load, as without a cache
+            log.info("table %s not cached: %s", outcome.name, exc)
+            return
+        token = secrets.token_hex(6)
+        meta["key"], meta["token"] = key, token
+        self.entries[outcome.name] = token
+        self._submit(self._write_entry, outcome.name, place, token, meta, tables)
+
+    def _write_entry(
+        self,
+        name: str,
+        place: Path,
+        token: str,
+        meta: dict[str, Any],
+        tables: Mapping[str, pa.Table],
+    ) -> None:
+        """Write a table's entry: its parts under new names, then the ``meta.json`` naming
+        them (atomically replaced), then remove the entry it replaces."""
+        written: list[Path] = []
+        try:
+            for part, table in tables.items():
+                path = place / meta["parts"][part]["file"].format(token=token)
+                meta["parts"][part]["file"] = path.name
+                written.append(path)
+                feather.write_feather(table, str(path), compression=_COMPRESSION)
+            staged = place / f"meta-{token}.json"
+            staged.write_text(json.dumps(meta), encoding="utf-8")
+            os.replace(staged, place / "meta.json")
+        except (OSError, pa.ArrowException, TypeError, ValueError) as exc:
             for path in written:
                 path.unlink(missing_ok=True)
-            log.info("table %s not cached: %s", outcome.name, exc)
+            self.entries.pop(name, None)
+            if isinstance(exc, OSError):
+                self._read_only(exc)
+            else:
+                log.info("table %s not cached: %s", name, exc)
             return
         for path in place.iterdir():  # the entry it replaces
             if path.name != "meta.json" and token not in path.name:
                 path.unlink(missing_ok=True)
-        self.entries[outcome.name] = token
         # the Arrow copy of the table is freed; give its pages back before the next table
+        del tables
         pa.default_memory_pool().release_unused()
+
+    def _submit(self, work: Any, *args: Any) -> None:
+        """Run ``work(*args)`` on the cache's writing thread (one: entries written in order)."""
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sm-cache")
+        self._pending.append(self._writer.submit(work, *args))
+
+    def finish(self) -> None:
+        """Wait until everything handed to the writing thread is written (or given up)."""
+        pending, self._pending = self._pending, []
+        try:
+            for future in pending:
+                future.result()
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
 
     def _read_only(self, exc: OSError) -> None:
         if self._writable:
@@ -516,30 +560,18 @@ def _from_arrow(
     return frame
 
 
-def _write_table(
-    path: Path,
-    frame: pd.DataFrame,
-    shared: frozenset[str],
-    child_codes: tuple[np.ndarray, pa.Array] | None = None,
-) -> dict[str, str]:
-    table, dtypes = _to_arrow(frame, shared, child_codes)
-    feather.write_feather(table, str(path), compression=_COMPRESSION)
-    return dtypes
-
-
 def _read_table(
     path: Path, dtypes: Mapping[str, str], positions: dict[str, Any] | None = None
 ) -> pd.DataFrame:
     return _from_arrow(feather.read_table(str(path), memory_map=False), dtypes, positions)
 
 
-def _write_outcome(
-    place: Path, token: str, outcome: TableOutcome, written: list[Path]
-) -> dict[str, Any]:
-    """Write an outcome's frames as ``<part>-<token>.arrow``; its ``meta.json`` content."""
+def _prepared(outcome: TableOutcome) -> tuple[dict[str, Any], dict[str, pa.Table]]:
+    """An outcome's frames as Arrow tables (``<part>-{token}.arrow`` each) and the content of
+    its ``meta.json`` (the file names still hold ``{token}``)."""
     meta: dict[str, Any] = {
         "unusable": outcome.unusable,
-        "count": outcome.count,
+        "count": json.loads(json.dumps(outcome.count)),
         "parts": {},
     }
     shared = _shared_kinds(outcome.name)
@@ -553,15 +585,12 @@ def _write_outcome(
         masks = pd.DataFrame({c: np.asarray(m, dtype=bool) for c, m in clean.field_faults.items()})
         parts["masks"] = (masks if len(masks.columns) else pd.DataFrame(index=range(n)), shared)
         meta["read"], meta["set_aside"] = clean.read, clean.set_aside
+    tables: dict[str, pa.Table] = {}
     for part, (frame, dictionaries) in parts.items():
-        path = place / f"{part}-{token}.arrow"
-        written.append(path)
         hint = clean.child_codes if clean is not None and part == "frame" else None
-        meta["parts"][part] = {
-            "file": path.name,
-            "dtypes": _write_table(path, frame, dictionaries, hint),
-        }
-    return meta
+        tables[part], dtypes = _to_arrow(frame, dictionaries, hint)
+        meta["parts"][part] = {"file": f"{part}-{{token}}.arrow", "dtypes": dtypes}
+    return meta, tables
 
 
 def _outcome_of(place: Path, meta: Mapping[str, Any], file: str) -> TableOutcome:

@@ -348,17 +348,22 @@ def load_dataset(
         if hints:
             reason += "; " + "; ".join(hints)
         raise folder_error(folder, reason)
-    return _assemble(
-        raws,
-        strict=strict,
-        source=str(folder),
-        pre_faults=pre,
-        unusable=unusable,
-        readers=readers,
-        pivot_year=pivot_year,
-        reference=_reference,
-        cache=TableCache(folder, _pivot(pivot_year)) if cache and not _reference else None,
-    )
+    kept = TableCache(folder, _pivot(pivot_year)) if cache and not _reference else None
+    try:
+        return _assemble(
+            raws,
+            strict=strict,
+            source=str(folder),
+            pre_faults=pre,
+            unusable=unusable,
+            readers=readers,
+            pivot_year=pivot_year,
+            reference=_reference,
+            cache=kept,
+        )
+    finally:
+        if kept is not None:
+            kept.finish()  # every entry written before the dataset is given
 
 
 def _pivot(pivot_year: int | None) -> int:
