@@ -161,12 +161,33 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values.astype(object).astype(str)
 
 
+class _Tables(dict[str, pd.DataFrame]):
+    """The tables one :func:`cross_table_faults` call checks, with what its rules share."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        super().__init__(tables)
+        self.shared: dict[str, tuple[pd.DataFrame, np.ndarray]] = {}
+
+
 def _review_plans(
     tables: Mapping[str, pd.DataFrame],
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Each review with its plan's start (``NaT`` when no plan of the child has that id).
+    """Each review with its plan's start (``NaT`` when no plan of the child has that id);
+    joined once per :func:`cross_table_faults` call (two rules read it)."""
+    shared = tables.shared if isinstance(tables, _Tables) else None
+    if shared is not None and "review_plans" in shared:
+        return shared["review_plans"]
+    found = _joined_review_plans(tables)
+    if shared is not None:
+        shared["review_plans"] = found
+    return found
 
-    Children and plan ids are joined as integer codes (plan ids coded over both tables)."""
+
+def _joined_review_plans(
+    tables: Mapping[str, pd.DataFrame],
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`_review_plans`: children and plan ids joined as integer codes (plan ids coded
+    over both tables)."""
     reviews, plans = tables["cp_reviews"], tables["cp_plans"]
     plan_ids = pd.factorize(
         pd.concat([_as_text(reviews["plan_id"]), _as_text(plans["plan_id"])], ignore_index=True)
@@ -290,6 +311,7 @@ def cross_table_faults(
     """
     found: list[RuleFaults] = []
     field_faults = field_faults or {}
+    dataset_tables = _Tables(dataset_tables)
     for rule in RULES:
         if any(name not in dataset_tables for name in rule.needs):
             continue
