@@ -192,18 +192,23 @@ def _same(got: dates.ParsedDates, expected: dates.ParsedDates) -> None:
 @given(
     cells=st.lists(_date_text(), min_size=1, max_size=12),
     with_time=st.booleans(),
-    arrow=st.booleans(),
+    form=st.sampled_from(["objects", "arrow", "cells"]),
     per_row_pivot=st.booleans(),
 )
 def test_dates_read_by_distinct_value_as_value_by_value(
-    cells: list[str | None], with_time: bool, arrow: bool, per_row_pivot: bool
+    cells: list[str | None], with_time: bool, form: str, per_row_pivot: bool
 ) -> None:
-    """A long column of repeating text (as a CSV file gives it, or Python objects) reads the
-    same whether each distinct value is read once or every value is read: dates, reasons,
-    text and years, with one pivot year or one per row."""
-    n = 5000
-    column = pd.Series([cells[i % len(cells)] for i in range(n)], dtype=object)
-    if arrow:
+    """A long column of repeating text (as a CSV file gives it, Python objects, or a
+    workbook's mix of text, numbers and date cells) reads the same whether each distinct
+    value is read once or every value is read: dates, reasons, text and years, with one
+    pivot year or one per row."""
+    n = 10_000  # more than twice _DISTINCT_FROM: the text among the cells too
+    held: list[object] = [cells[i % len(cells)] for i in range(n)]
+    if form == "cells":
+        held[::7] = [42863] * len(held[::7])
+        held[3::11] = [dt.datetime(2015, 4, 1, 10, 30)] * len(held[3::11])
+    column = pd.Series(held, dtype=object)
+    if form == "arrow":
         column = column.astype(clean.TEXT_DTYPE)
     pivot: int | np.ndarray = 2016
     if per_row_pivot:

@@ -172,22 +172,25 @@ def parse_dates(
     index = values.index
     n = len(values)
     pivots = _pivots(pivot_year, n)
+    kind = _kind(values)
+    if kind == "string":
+        whole = _distinct_column(values, pivots, with_time)
+        if whole is not None:
+            return whole  # text whose values repeat: read once per distinct value
     stamps = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     reasons = np.empty(n, dtype=object)  # None throughout
     texts = np.empty(n, dtype=object)
     far = np.full(n, np.nan)
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+    if kind == "typed datetime":
         stamps[:], far[:] = _naive(values)
         reasons[~np.isnan(far)] = _FAR
-    elif pd.api.types.is_bool_dtype(values.dtype):
+    elif kind == "typed boolean":
         present = values.notna().to_numpy()
         reasons[present] = "not a date (a true/false value)"
-    elif pd.api.types.is_numeric_dtype(values.dtype):
+    elif kind == "typed number":
         numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
         _read_numbers(numbers, np.isfinite(numbers), values, stamps, reasons, texts, far, pivots)
     else:
-        kind = "string" if isinstance(values.dtype, pd.StringDtype) else None
-        kind = kind or pd.api.types.infer_dtype(values, skipna=True)
         if kind in ("string", "empty"):
             every = np.ones(n, dtype=bool)  # blanks are told apart by their length
             _read_text(values, every, stamps, reasons, texts, far, pivots, with_time)
@@ -399,18 +402,89 @@ def _read_text(
     read once (:func:`_read_distinct`), else each value (:func:`_read_each`)."""
     where = np.flatnonzero(todo)
     values = text if len(where) == len(text) else text.iloc[where]
+    array = _text_array(values)
+    encoded = _encoded_if_repeating(array, pivots, where)
+    if encoded is not None:
+        got, why, said, years = _distinct_read(encoded.dictionary, int(pivots[where[0]]), with_time)
+        index = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(
+            zero_copy_only=False
+        )
+        stamps[where] = got[index]
+        if (why != None).any():  # noqa: E711 - elementwise over an object array
+            reasons[where] = why[index]
+            texts[where] = said[index]
+        if not np.isnan(years).all():
+            far[where] = years[index]
+        return
+    _read_each(values, array, where, stamps, reasons, texts, far, pivots, with_time)
+
+
+def _kind(values: pd.Series) -> str:
+    """What a column holds: ``typed datetime``, ``typed boolean`` or ``typed number`` by its
+    dtype, ``string`` for ``str`` dtype, else what pandas infers from its objects
+    (``string``, ``empty``, ``date``, ``mixed``, ...)."""
+    dtype = values.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "typed datetime"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "typed boolean"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "typed number"
+    if isinstance(dtype, pd.StringDtype):
+        return "string"
+    return str(pd.api.types.infer_dtype(values, skipna=True))
+
+
+def _text_array(values: pd.Series) -> pa.Array:
+    """Text values (``str`` dtype or ``str`` objects, missing ones) as one Arrow array."""
     given = values.array if isinstance(values.dtype, pd.StringDtype) else values.to_numpy(object)
     array = pa.array(given, type=pa.string(), from_pandas=True)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    if _repeating(array) and _one_pivot(pivots, where):
-        encoded = array.dictionary_encode()
-        if len(encoded.dictionary) <= len(array) // 2:
-            pivot = int(pivots[where[0]])
-            _read_distinct(encoded, where, stamps, reasons, texts, far, pivot, with_time)
-            return
-        del encoded
-    _read_each(values, array, where, stamps, reasons, texts, far, pivots, with_time)
+    return array
+
+
+def _encoded_if_repeating(
+    array: pa.Array, pivots: np.ndarray, where: np.ndarray
+) -> pa.DictionaryArray | None:
+    """The text dictionary-encoded when reading its distinct values pays: its first values
+    repeat, at most half its values are distinct, and its rows share one pivot year."""
+    if not _repeating(array) or not _one_pivot(pivots, where):
+        return None
+    encoded = array.dictionary_encode()
+    return encoded if len(encoded.dictionary) <= len(array) // 2 else None
+
+
+def _distinct_column(values: pd.Series, pivots: np.ndarray, with_time: bool) -> ParsedDates | None:
+    """A whole column of text read once per distinct value (``None`` when that does not pay,
+    see :func:`_encoded_if_repeating`): each row's results are taken from its value's, with
+    no array of the column's size filled beforehand, and the reasons and text (``None``
+    throughout when every value reads) shared by one array."""
+    n = len(values)
+    every = np.arange(n)
+    array = _text_array(values)
+    encoded = _encoded_if_repeating(array, pivots, every)
+    if encoded is None:
+        return None
+    del array
+    k = len(encoded.dictionary)
+    got, why, said, years = _distinct_read(encoded.dictionary, int(pivots[0]), with_time)
+    index = pc.fill_null(encoded.indices, k).to_numpy(zero_copy_only=False)
+    del encoded
+    unread_distinct = why != None  # noqa: E711 - elementwise over an object array
+    if unread_distinct.any():
+        reasons = pd.Series(why[index], index=values.index, dtype=object, copy=False)
+        text = pd.Series(said[index], index=values.index, dtype=object, copy=False)
+    else:
+        reasons = pd.Series(np.full(n, None, dtype=object), index=values.index, dtype=object)
+        text = reasons.copy(deep=False)
+    return ParsedDates(
+        stamps=pd.Series(got[index], index=values.index, dtype="datetime64[ns]", copy=False),
+        reasons=reasons,
+        text=text,
+        far_years=years[index] if not np.isnan(years).all() else np.full(n, np.nan),
+        unreadable=unread_distinct[index],
+    )
 
 
 #: Columns shorter than this are read value by value; the first this many values of a longer
@@ -434,22 +508,15 @@ def _one_pivot(pivots: np.ndarray, where: np.ndarray) -> bool:
     return bool((chosen == chosen[0]).all())
 
 
-def _read_distinct(
-    encoded: pa.DictionaryArray,
-    where: np.ndarray,
-    stamps: np.ndarray,
-    reasons: np.ndarray,
-    texts: np.ndarray,
-    far: np.ndarray,
-    pivot: int,
-    with_time: bool,
-) -> None:
-    """:func:`_read_each` over the distinct values of a column (``encoded``, the values at
-    ``where``), the results then taken for every row by its value's index: every value reads
-    alone, so reading it once gives what reading each row gives (property-tested)."""
-    distinct = encoded.dictionary
+def _distinct_read(
+    distinct: pa.Array, pivot: int, with_time: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_read_each` over the distinct values of a column, with one place more (the
+    last) for a missing value, where nothing is read: the timestamps (at midnight unless
+    ``with_time``), reasons, text and far years of each value, to be taken by the rows'
+    indices. Every value reads alone, so reading it once gives what reading each row gives
+    (property-tested)."""
     k = len(distinct)
-    # one more place, for a missing value: nothing read
     got = np.full(k + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
     why = np.empty(k + 1, dtype=object)
     said = np.empty(k + 1, dtype=object)
@@ -457,13 +524,9 @@ def _read_distinct(
     values = pd.Series(pd.arrays.ArrowStringArray(distinct))
     pivots = np.broadcast_to(np.int64(pivot), (k,))
     _read_each(values, distinct, np.arange(k), got, why, said, years, pivots, with_time)
-    index = pc.fill_null(encoded.indices, k).to_numpy(zero_copy_only=False)
-    stamps[where] = got[index]
-    if (why != None).any():  # noqa: E711 - elementwise over an object array
-        reasons[where] = why[index]
-        texts[where] = said[index]
-    if not np.isnan(years).all():
-        far[where] = years[index]
+    if not with_time:
+        got = _midnight(got)
+    return got, why, said, years
 
 
 #: ISO date-times with a space or ``T`` and an optional fraction of a second, nothing more
