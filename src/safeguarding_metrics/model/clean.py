@@ -73,10 +73,12 @@ class CleanTable:
     faults: pd.DataFrame
     read: int
     set_aside: int
-    #: For ``frame`` exactly (the object itself), the rows' child identifiers as positions in
-    #: an array of distinct identifiers, ``(positions, identifiers)``, when known at no cost
-    #: (a table read from the cache): the children are then coded without looking at rows.
-    child_codes: tuple[np.ndarray, np.ndarray] | None = None
+    #: The rows' child identifiers as ``(positions, identifiers)``: an integer array, one per
+    #: row of ``frame``, indexing a pyarrow string array of the table's distinct identifiers
+    #: (no nulls, each once, in any order), when known at no cost (cleaning's codes, or a
+    #: table read from the cache): the children are then coded without a Python string per
+    #: row. ``None`` when not known (the identifiers are then coded by value).
+    child_codes: tuple[np.ndarray, pa.Array] | None = None
 
 
 #: Python's whitespace (``str.isspace``, what ``str.strip`` and ``re``'s ``\\s`` remove), as an
