@@ -317,8 +317,7 @@ def test_the_coding_of_children_is_kept_and_reused(
     """Loads after the first code the children from the kept coding, not from their
     identifiers, and give the same codes; another set of tables has its own coding."""
     folder = _write(council, tmp_path / "ds", "parquet")
-    load_dataset(folder)
-    load_dataset(folder)  # every table from the cache: its coding is then kept
+    load_dataset(folder)  # every table cleaned and kept, with the coding of its children
     assert len(_codings(folder)) == 1
     coded: list[int] = []
     original = dataset_module._coded_distinct

@@ -418,6 +418,7 @@ def _assemble(
                     name, read, file, strict=strict, pivot_year=pivot_year, reference=reference
                 )
                 if cache is not None:
+                    outcome = _with_child_codes(outcome)
                     cache.store(outcome, Path(file))
         elif name in raws:
             frame, file, rows = raws.pop(name)
@@ -490,6 +491,20 @@ def _assemble(
         child_las=child_las,
         source=source,
     )
+
+
+def _with_child_codes(outcome: TableOutcome) -> TableOutcome:
+    """``outcome`` with its rows' child identifiers as positions among its distinct ones
+    (:attr:`CleanTable.child_codes`) when cleaning left them unknown (the care episodes'
+    rules rebuild the table), so that the cache keeps exactly the positions this load codes
+    the children from, and keeps that coding."""
+    clean = outcome.clean
+    if clean is None or clean.child_codes is not None or "child_id" not in clean.frame.columns:
+        return outcome
+    found = _child_positions(clean.frame["child_id"])
+    if found is None:
+        return outcome
+    return attrs.evolve(outcome, clean=attrs.evolve(clean, child_codes=found))
 
 
 def _apply_rules(
