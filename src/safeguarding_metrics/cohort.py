@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .indicator import COHORT_COLUMNS, Periods
 
@@ -45,8 +46,14 @@ __all__ = [
     "rows_within",
     "sort_key",
     "sort_with_ties",
+    "take_text",
+    "text_equals",
     "text_ids",
+    "text_values",
 ]
+
+#: pandas' ``str`` dtype as the loader gives text (Arrow strings, NaN where missing).
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 #: A missing day, ``datetime64[D]``.
 NAT = np.datetime64("NaT", "D")
@@ -284,6 +291,61 @@ def text_ids(values: Any) -> np.ndarray:
     return series.astype(str).to_numpy(dtype=object)
 
 
+def _is_arrow_text(values: Any) -> bool:
+    """Whether ``values`` (a Series or an array) holds pandas' ``str`` dtype (Arrow strings)."""
+    return isinstance(getattr(values, "dtype", None), pd.StringDtype) and not isinstance(
+        values, np.ndarray
+    )
+
+
+def _take_arrow(values: Any, rows: Any) -> Any:
+    """The Arrow-string array of ``values`` (a Series or an array), at ``rows`` unless None."""
+    array = values.array if isinstance(values, pd.Series) else values
+    return array if rows is None else array.take(np.asarray(rows, dtype=np.intp))
+
+
+def take_text(values: Any, rows: Any = None) -> Any:
+    """The values of a text column (record ids, codes) at ``rows`` (every row when None).
+
+    A column of pandas' ``str`` dtype (as the loader leaves text) stays Arrow strings: the rows
+    are taken from the Arrow array, and no Python string is made (a cohort's ``record`` column
+    built from it keeps them so). Any other column gives its values as an object array, as
+    ``values.astype(object).to_numpy()[rows]`` does.
+    """
+    if _is_arrow_text(values):
+        return _take_arrow(values, rows)
+    objects = (
+        values.astype(object).to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    )
+    return objects if rows is None else objects[rows]
+
+
+def text_equals(values: Any, code: Any, rows: Any = None) -> np.ndarray:
+    """Whether each value of a text column (at ``rows``, every row when None) equals ``code``.
+
+    False where a value is missing. A column of pandas' ``str`` dtype is compared in Arrow
+    (``visits["visit_type"] == "cla"``), never turned into Python strings; any other column
+    as its objects compare (``values.astype(object).to_numpy()[rows] == code``).
+    """
+    if _is_arrow_text(values):
+        taken = pd.Series(_take_arrow(values, rows), copy=False)
+        return (taken == code).to_numpy(dtype=bool, na_value=False)
+    return np.asarray(take_text(values, rows) == code, dtype=bool)
+
+
+def text_values(values: Any, rows: Any = None) -> Any:
+    """Identifiers as text (as :func:`text_ids` gives them) at ``rows`` (every row when None).
+
+    A column of pandas' ``str`` dtype is taken from its Arrow array and kept as Arrow strings,
+    never turned into a Python string per row; anything else goes through :func:`text_ids`.
+    For sorting (:func:`sort_with_ties`) and for a cohort's ``record`` column.
+    """
+    if _is_arrow_text(values):
+        return _take_arrow(values, rows)
+    ids = text_ids(values)
+    return ids if rows is None else ids[rows]
+
+
 def sort_key(*columns: Any) -> np.ndarray | None:
     """One int64 per row that sorts as the integer ``columns`` do, the first most significant.
 
@@ -327,7 +389,12 @@ def sort_with_ties(key: np.ndarray, tie: Any) -> np.ndarray:
     tied[:-1] |= same
     positions = np.flatnonzero(tied)
     rows = order[positions]
-    ties = tie.iloc[rows].to_numpy() if isinstance(tie, pd.Series) else np.asarray(tie)[rows]
+    if _is_arrow_text(tie):
+        ties = _take_arrow(tie, rows)  # the tied rows' text only, kept as Arrow strings
+    elif isinstance(tie, pd.Series):
+        ties = tie.iloc[rows].to_numpy()
+    else:
+        ties = np.asarray(tie)[rows]
     sub = pd.DataFrame({"key": sorted_key[positions], "tie": ties, "row": rows})
     sub = sub.sort_values(["key", "tie"], kind="stable")
     order[positions] = sub["row"].to_numpy()
@@ -380,16 +447,38 @@ def cohort_frame(
     data: dict[str, Any] = {
         "period": np.asarray(period, dtype=np.int64),
         "child": np.asarray(child, dtype=np.int64),
-        "record": column(record, "object"),
+        "record": _text_column(record, n),
         "date": days(date) if date is not None else np.full(n, np.datetime64("NaT", "D")),
         "met": pd.array(column(met, "boolean"), dtype="boolean"),
         "value": pd.array(column(value, "Float64"), dtype="Float64"),
-        "excluded": column(excluded, "object"),
+        "excluded": _text_column(excluded, n),
     }
     frame = pd.DataFrame(data, columns=list(COHORT_COLUMNS))
     for name, values in (extra or {}).items():
         frame[name] = values if not np.isscalar(values) else np.full(n, values)
     return frame
+
+
+def _text_column(values: Any, n: int) -> Any:
+    """A cohort's text column (``record``, ``excluded``) as ``pd.DataFrame`` should hold it.
+
+    What pandas would infer from the values, without its inference's cost: Arrow strings stay
+    as they are; an object array of text (``None`` or NaN where missing) becomes the same
+    ``str`` column through one Arrow conversion, not one string at a time; an object array
+    with no text (all missing, or empty) or with other values is left to pandas, which keeps
+    it as objects. ``None`` is ``pd.NA`` for every row (objects); a scalar is broadcast.
+    """
+    if values is None:
+        return np.full(n, pd.NA, dtype=object)
+    if np.isscalar(values):
+        return np.full(n, values)
+    if isinstance(values, pd.Series):
+        values = values.array if _is_arrow_text(values) else values.to_numpy()
+    if not isinstance(values, np.ndarray):
+        return values if _is_arrow_text(values) else np.asarray(values)
+    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return values  # empty, all missing, or not all text: pandas keeps the objects
+    return pd.array(pa.array(values, type=pa.large_string(), from_pandas=True), dtype=_TEXT)
 
 
 def count_frame(
@@ -455,6 +544,8 @@ def flow_cohort(
     def take(values: Any) -> Any:
         if values is None or np.isscalar(values):
             return values
+        if _is_arrow_text(values):
+            return _take_arrow(values, row)  # Arrow strings taken as such, never objects
         array = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
         return array[row]
 
@@ -509,7 +600,7 @@ def open_per_child(records: pd.DataFrame, id_column: str, periods: Periods) -> p
             "period": period,
             "child": records["child"].to_numpy(np.int64)[row],
             "start": start[row],
-            "record": records[id_column].astype(str).to_numpy(dtype=object)[row],
+            "record": text_values(records[id_column], row),
         }
     )
     frame = frame.sort_values(["period", "child", "start", "record"], kind="stable")
@@ -593,7 +684,7 @@ def count_flow(
         day,
         periods,
         child=frame["child"].to_numpy(np.int64),
-        record=frame[id_column].astype(object).to_numpy(),
+        record=take_text(frame[id_column]),
         met=True,
     )
 
@@ -611,7 +702,7 @@ def count_open(
     return cohort_frame(
         period=period,
         child=frame["child"].to_numpy(np.int64)[row],
-        record=frame[id_column].astype(object).to_numpy()[row],
+        record=take_text(frame[id_column], row),
         date=start[row],
         met=True,
         extra={end_column: end[row]},

@@ -64,7 +64,9 @@ from .cohort import (
     rows_of_children,
     rows_open_at_period_ends,
     sort_with_ties,
-    text_ids,
+    take_text,
+    text_equals,
+    text_values,
 )
 from .indicator import Indicator, NotComputable, Periods
 from .views import shared
@@ -484,7 +486,7 @@ class Deadline:
         mask = np.ones(len(events), dtype=bool)
         if self.stop.where is not None:
             column, code = self.stop.where
-            mask = events[column].astype(object).to_numpy() == code
+            mask = text_equals(events[column], code)
         return first_event(
             events["child"].to_numpy(np.int64)[mask],
             days(events[self.stop.column])[mask],
@@ -502,7 +504,7 @@ class Deadline:
         if self._moments():
             # by moment (a missing one last), then by id: the order a drill-down lists
             key = np.where(np.isnat(counted), np.iinfo(np.int64).max, counted.view(np.int64))
-            first = sort_with_ties(key, text_ids(frame[self.record]))
+            first = sort_with_ties(key, text_values(frame[self.record]))
             index = DayIndex.of(_day_of(counted[first]))
             order = first[index.order]
             index = DayIndex(order=order, sorted_days=index.sorted_days)
@@ -573,14 +575,14 @@ class Deadline:
         known = pd.DataFrame(
             {
                 "child": linked["child"].to_numpy(np.int64),
-                "key": linked[link.key].astype(object).to_numpy(),
+                "key": take_text(linked[link.key]),
                 "clock": days(linked[link.column]),
             }
         ).drop_duplicates(["child", "key"])
         wanted = pd.DataFrame(
             {
                 "child": np.asarray(child, dtype=np.int64),
-                "key": tables[self.table][link.key].astype(object).to_numpy()[row],
+                "key": take_text(tables[self.table][link.key], row),
             }
         )
         merged = wanted.merge(known, on=["child", "key"], how="left")["clock"]
@@ -659,7 +661,7 @@ class Deadline:
         return cohort_frame(
             period=rows.period,
             child=rows.child,
-            record=text_ids(tables[self.table][self.record].iloc[rows.row]),
+            record=text_values(tables[self.table][self.record], rows.row),
             date=_day_of(date),
             met=rows.met,
             excluded=(
@@ -748,7 +750,7 @@ class Deadline:
             rule += " (the start day counted)"
         return due_frame(
             child=frame["child"].to_numpy(np.int64)[open_now],
-            record=frame[self.record].astype(object).to_numpy()[open_now],
+            record=take_text(frame[self.record], np.flatnonzero(open_now)),
             record_start=_day_of(start[open_now]),
             due_date=due_date,
             due_at=due_at,
@@ -763,7 +765,7 @@ class Deadline:
 class _Cases:
     period: np.ndarray
     child: np.ndarray
-    record: np.ndarray | None
+    record: Any  # Arrow strings (a str-dtype array) or objects; None when not kept
     start: np.ndarray
     end: np.ndarray
 
@@ -785,7 +787,7 @@ class OpenRecords:
         return _Cases(
             period=open_now["period"].to_numpy(np.int64),
             child=open_now["child"].to_numpy(np.int64),
-            record=open_now["record"].to_numpy(dtype=object),
+            record=take_text(open_now["record"]),
             start=days(open_now["start"]),
             end=days(open_now["end"]),
         )
@@ -842,7 +844,7 @@ class RecencyRows:
 
     period: np.ndarray
     child: np.ndarray
-    record: np.ndarray | None
+    record: Any  # Arrow strings (a str-dtype array) or objects; None when not kept
     start: np.ndarray
     end: np.ndarray
     last: np.ndarray
@@ -968,7 +970,7 @@ class Recency:
         mine = rows_of_children(event_child, cases.child)
         if self.event.where is not None:
             column, code = self.event.where
-            mine = mine[events[column].astype(object).to_numpy()[mine] == code]
+            mine = mine[text_equals(events[column], code, mine)]
         event_day = days(events[self.event.column].to_numpy()[mine])
         hit = latest_on_or_before(
             event_child[mine].astype(np.int64), event_day, cases.child, cases.end
