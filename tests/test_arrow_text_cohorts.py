@@ -6,6 +6,8 @@ compare in Arrow. Each test checks the Arrow route against the object route it r
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -107,7 +109,11 @@ def test_text_column_as_pandas_infers(values: list[object]) -> None:
 def test_cohort_frame_same_from_arrow_and_objects() -> None:
     ids = _arrow(["r1", None, "r3", "r4"])
     reasons = np.array([None, "too young", None, "too young"], dtype=object)
-    common = {"period": np.zeros(4, dtype=np.int64), "child": np.arange(4), "met": True}
+    common: dict[str, Any] = {
+        "period": np.zeros(4, dtype=np.int64),
+        "child": np.arange(4),
+        "met": True,
+    }
     from_arrow = cohort_frame(record=ids, excluded=reasons, **common)
     from_objects = cohort_frame(record=ids.astype(object).to_numpy(), excluded=reasons, **common)
     pd.testing.assert_frame_equal(from_arrow, from_objects)

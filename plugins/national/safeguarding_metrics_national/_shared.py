@@ -16,7 +16,7 @@ import pandas as pd
 
 from safeguarding_metrics import ParameterError, Periods
 from safeguarding_metrics.calendar import collection_year
-from safeguarding_metrics.cohort import days, once_per_child_day, text_ids
+from safeguarding_metrics.cohort import days, once_per_child_day, take_text, text_values
 
 __all__ = [
     "CollectionYear",
@@ -33,11 +33,13 @@ def referrals_once_per_day(referrals: pd.DataFrame, columns: tuple[str, ...] = (
     """
     child = referrals["child"].to_numpy(np.int64)
     day = days(referrals["referral_date"])
-    ids = text_ids(referrals["referral_id"])
+    ids = text_values(referrals["referral_id"])  # Arrow strings stay so: no string per row
     keep = once_per_child_day(child, day, ids)
     frame = pd.DataFrame({"child": child[keep], "day": day[keep], "id": ids[keep]})
     for column in columns:
-        frame[column] = referrals[column].to_numpy()[keep]
+        values = referrals[column]
+        text = isinstance(values.dtype, pd.StringDtype)
+        frame[column] = take_text(values, keep) if text else values.to_numpy()[keep]
     return frame
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from safeguarding_metrics import Indicator, Parameter, Periods
 from safeguarding_metrics.benchmarks import BenchmarkLink
-from safeguarding_metrics.cohort import NAT, count_flow, days, nullable_int
+from safeguarding_metrics.cohort import NAT, count_flow, days, nullable_int, take_text
 from safeguarding_metrics.declared import Deadline, DeadlineRows, Limit, LinkedStart
 
 __all__ = [
@@ -160,7 +160,7 @@ def assessments_completed(
     frame = pd.DataFrame(
         {
             "child": assessments["child"].to_numpy(np.int64),
-            "id": assessments["assessment_id"].astype(object).to_numpy(),
+            "id": take_text(assessments["assessment_id"]),
             "authorised": authorised,
         }
     )

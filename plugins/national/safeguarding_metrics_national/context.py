@@ -21,6 +21,8 @@ from safeguarding_metrics.cohort import (
     rows_within,
     sort_key,
     sort_with_ties,
+    take_text,
+    text_equals,
 )
 
 from ._shared import CollectionYear, referrals_once_per_day, year_of_definition
@@ -76,7 +78,7 @@ def referrals(
         frame["day"].to_numpy(),
         periods,
         child=frame["child"].to_numpy(),
-        record=frame["id"].to_numpy(),
+        record=frame["id"],
         met=True,
     )
 
@@ -127,16 +129,16 @@ def referrals_nfa(
     )
     period, row = rows_in_periods(frame["day"].to_numpy(), periods)
     nfa = bool_column(frame, "nfa")[row]
-    reason = frame["closure_reason"].astype(object).to_numpy()[row]
+    reason = take_text(frame["closure_reason"], row)
     met = nfa.copy()
     if params["after_assessment"]:
         year = year_of_definition(params["collection_year"], periods)[period]
         for code, since in AFTER_ASSESSMENT.items():
-            met |= (reason == code) & (year >= since)
+            met |= text_equals(reason, code) & (year >= since)
     return cohort_frame(
         period=period,
         child=frame["child"].to_numpy()[row],
-        record=frame["id"].to_numpy()[row],
+        record=take_text(frame["id"], row),
         date=frame["day"].to_numpy()[row],
         met=met,
         extra={"nfa": nfa, "closure_reason": reason},
@@ -189,7 +191,7 @@ def children_in_need(
     keep = ~nfa[row]
     period, row = period[keep], row[keep]
     child = refs["child"].to_numpy(np.int64)[row]
-    record = refs["referral_id"].astype(object).to_numpy()[row]
+    record = take_text(refs["referral_id"], row)
     date = start[row]
     # sorted by period, child, date, then record; the last of each period and child is kept
     key = sort_key(period, child, (date - _EPOCH).astype(np.int64))

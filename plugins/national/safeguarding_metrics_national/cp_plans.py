@@ -22,6 +22,7 @@ from safeguarding_metrics.cohort import (
     flow_cohort,
     int_column,
     rows_open_at_period_ends,
+    take_text,
 )
 
 __all__ = [
@@ -108,7 +109,7 @@ def cpp_second_subsequent(
         start,
         periods,
         child=child,
-        record=plans["plan_id"].astype(object).to_numpy(),
+        record=take_text(plans["plan_id"]),
         met=met,
         extra={"first_plan_start": first, "previous_plans": previous},
     )
@@ -154,7 +155,7 @@ def cpp_open_2y(
     return cohort_frame(
         period=period,
         child=plans["child"].to_numpy(np.int64)[row],
-        record=plans["plan_id"].astype(object).to_numpy()[row],
+        record=take_text(plans["plan_id"], row),
         date=start[row],
         met=two_years_on <= periods.end[period],
         extra={"end_date": end[row], "two_years_on": two_years_on},
@@ -200,7 +201,7 @@ def cpp_ended_2y(
         end,
         periods,
         child=plans["child"].to_numpy(np.int64),
-        record=plans["plan_id"].astype(object).to_numpy(),
+        record=take_text(plans["plan_id"]),
         met=end >= two_years_on,
         extra={"start_date": start, "two_years_on": two_years_on},
     )
@@ -264,14 +265,14 @@ def cpp_reviews_on_time(
     plan_index = pd.DataFrame(
         {
             "child": child,
-            "plan_id": plans["plan_id"].astype(object).to_numpy(),
+            "plan_id": take_text(plans["plan_id"]),
             "plan": np.arange(len(plans), dtype=np.int64),
         }
     ).drop_duplicates(["child", "plan_id"], keep=False)
     held = pd.DataFrame(
         {
             "child": reviews["child"].to_numpy(np.int64),
-            "plan_id": reviews["plan_id"].astype(object).to_numpy(),
+            "plan_id": take_text(reviews["plan_id"]),
             "day": days(reviews["review_date"]),
         }
     ).merge(plan_index, on=["child", "plan_id"], how="inner")
@@ -319,7 +320,7 @@ def cpp_reviews_on_time(
     return cohort_frame(
         period=period,
         child=child[row],
-        record=plans["plan_id"].astype(object).to_numpy()[row],
+        record=take_text(plans["plan_id"], row),
         date=start[row],
         met=met,
         extra={

@@ -18,7 +18,7 @@ from safeguarding_metrics.cohort import (
     days,
     once_per_child_day,
     rows_in_periods,
-    text_ids,
+    text_values,
 )
 
 
@@ -99,7 +99,7 @@ class _Counted:
     day: np.ndarray
     previous: np.ndarray  # the child's previous referral day, NaT for a first referral
     met: np.ndarray
-    record: np.ndarray | None  # the referral ids, when asked for
+    record: Any  # the referral ids (Arrow strings from the loader), when asked for
 
 
 def _counted(tables: Mapping[str, pd.DataFrame], periods: Periods, *, with_ids: bool) -> _Counted:
@@ -109,7 +109,7 @@ def _counted(tables: Mapping[str, pd.DataFrame], periods: Periods, *, with_ids: 
     # Only the histories of children referred in some period are read (all of each one).
     chosen = _children_with_rows_in(child, day, periods)
     child, day = child[chosen], day[chosen]
-    ids = text_ids(referrals["referral_id"].iloc[chosen]) if with_ids else None
+    ids = text_values(referrals["referral_id"], chosen) if with_ids else None
     keep = once_per_child_day(child, day, ids)
     child, day = child[keep], day[keep]
     previous = np.full(len(child), np.datetime64("NaT"), dtype="datetime64[D]")

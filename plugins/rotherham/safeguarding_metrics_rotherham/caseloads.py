@@ -19,7 +19,7 @@ from safeguarding_metrics.cohort import (
     days,
     exclusion_reasons,
     rows_open_at_period_ends,
-    text_ids,
+    text_values,
 )
 
 __all__ = [
@@ -48,6 +48,17 @@ def _la_key(frame: pd.DataFrame) -> np.ndarray:
     return frame["la"].astype(object).where(frame["la"].notna(), "").to_numpy(dtype=object)
 
 
+def _la_codes(frame: pd.DataFrame) -> tuple[np.ndarray, Any]:
+    """:func:`_la_key` factorized in the sorted order of its text: ``(codes, text)``.
+
+    The column is factorized as it is held (Arrow strings by Arrow), missing values first
+    filled with '', so that no Python string is made per row.
+    """
+    if "la" not in frame.columns:
+        return np.zeros(len(frame), dtype=np.intp), np.array([""], dtype=object)
+    return pd.factorize(frame["la"].fillna(""), sort=True)
+
+
 def caseloads(allocations: pd.DataFrame, periods: Periods) -> pd.DataFrame:
     """Each case-holding worker's caseload at each period's end.
 
@@ -66,8 +77,8 @@ def caseloads(allocations: pd.DataFrame, periods: Periods) -> pd.DataFrame:
     period, row = rows_open_at_period_ends(start, end, periods)
     # Authorities and workers as codes in the sorted order of their text (factorized once for
     # the table, not once per period), turned back into text for the result.
-    la_code, la_text = pd.factorize(_la_key(allocations), sort=True)
-    worker_code, worker_text = pd.factorize(text_ids(allocations["worker_id"]), sort=True)
+    la_code, la_text = _la_codes(allocations)
+    worker_code, worker_text = pd.factorize(text_values(allocations["worker_id"]), sort=True)
     known = worker_code[row] >= 0  # a missing worker id holds no caseload (groupby drops it)
     period, row = period[known], row[known]
     frame = pd.DataFrame(

@@ -12,7 +12,15 @@ import pandas as pd
 from safeguarding_metrics import Indicator, Periods
 from safeguarding_metrics.benchmarks import BenchmarkLink
 from safeguarding_metrics.calendar import months_after
-from safeguarding_metrics.cohort import NAT, cohort_frame, days, flow_cohort, open_per_child
+from safeguarding_metrics.cohort import (
+    NAT,
+    cohort_frame,
+    days,
+    flow_cohort,
+    open_per_child,
+    take_text,
+    text_values,
+)
 from safeguarding_metrics.declared import Events, Limit, OpenRecords, Recency, RecencyRows
 
 __all__ = [
@@ -80,7 +88,7 @@ def cpp_over_2y(
     return cohort_frame(
         period=open_now["period"].to_numpy(np.int64),
         child=open_now["child"].to_numpy(np.int64),
-        record=open_now["record"].to_numpy(dtype=object),
+        record=take_text(open_now["record"]),
         date=start,
         met=two_years_on <= days(open_now["end"]),
         extra={
@@ -138,7 +146,7 @@ def cpp_repeat_2y(
             "child": plans["child"].to_numpy(np.int64),
             "start": days(plans["start_date"]),
             "end": days(plans["end_date"]),
-            "id": plans["plan_id"].astype(str).to_numpy(dtype=object),
+            "id": text_values(plans["plan_id"]),
         }
     ).sort_values(["start", "child", "id"], kind="stable")
     frame = frame.reset_index(drop=True)
@@ -162,7 +170,7 @@ def cpp_repeat_2y(
         start,
         periods,
         child=frame["child"].to_numpy(np.int64),
-        record=frame["id"].to_numpy(dtype=object),
+        record=take_text(frame["id"]),
         met=met,
         extra={"previous_plan_end": previous_end, "repeat_window_end": window_end},
     )
