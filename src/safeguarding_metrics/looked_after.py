@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .calendar import add_months
-from .cohort import days, latest_on_or_before, sort_key
+from .cohort import days, latest_on_or_before, sort_key, take_text
 from .views import shared
 
 __all__ = [
@@ -78,9 +78,19 @@ _OPEN = (1 << _DAY_BITS) - 1  # an open episode reaches beyond any day
 
 
 def _as_codes(values: Any, n: int) -> np.ndarray:
-    """Codes as an object array of ``str`` or ``None``."""
+    """Codes as an object array of ``str`` or ``None``.
+
+    Codes held as Arrow strings (``str`` dtype) are factorized by Arrow and given one Python
+    string per distinct code, shared by every row that holds it (as the loader's objects
+    were): comparing and ``isin`` then hash each distinct string once, not once per row.
+    """
     if values is None:
         return np.full(n, None, dtype=object)
+    if isinstance(getattr(values, "dtype", None), pd.StringDtype):
+        codes, distinct = pd.factorize(values)  # -1 where missing: the None appended last
+        table = np.full(len(distinct) + 1, None, dtype=object)
+        table[:-1] = np.asarray(distinct, dtype=object)
+        return table[codes]
     series = pd.Series(values, dtype=object)
     return series.where(series.notna(), None).to_numpy(dtype=object)
 
@@ -272,7 +282,7 @@ class CareHistory:
         end = days(episodes["end_date"])[kept] if has_ends else np.full(n, _NAT)
         codes = {
             name: _as_codes(
-                episodes[name].to_numpy(dtype=object)[kept] if name in episodes.columns else None,
+                take_text(episodes[name], kept) if name in episodes.columns else None,
                 n,
             )
             for name in ("rne", "legal_status", "placement")

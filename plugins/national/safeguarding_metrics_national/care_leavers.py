@@ -10,7 +10,7 @@ import pandas as pd
 
 from safeguarding_metrics import Indicator, Periods
 from safeguarding_metrics.benchmarks import BenchmarkLink
-from safeguarding_metrics.cohort import cohort_frame, days, rows_in_periods
+from safeguarding_metrics.cohort import cohort_frame, days, rows_in_periods, take_text
 
 __all__ = [
     "CARE_LEAVERS_EET",
@@ -30,7 +30,7 @@ def _rows(
     leavers = tables["care_leavers"]
     recorded = days(leavers["recorded_date"])
     period, row = rows_in_periods(recorded, periods)
-    codes = pd.Series(leavers[column].to_numpy(dtype=object)[row], dtype=object)
+    codes = pd.Series(np.asarray(take_text(leavers[column], row), dtype=object), dtype=object)
     return period, leavers["child"].to_numpy(np.int64)[row], recorded[row], codes.to_numpy()
 
 

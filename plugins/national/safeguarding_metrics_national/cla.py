@@ -26,6 +26,7 @@ from safeguarding_metrics.cohort import (
     latest_on_or_before,
     rows_in_periods,
     rows_of_children,
+    text_equals,
 )
 from safeguarding_metrics.looked_after import (
     ADOPTION_PLACEMENTS,
@@ -537,7 +538,7 @@ def cla_missing(
     history = _history(tables)
     span, child, first_day = history.looked_after_during(periods.start, periods.end)
     missing = tables["missing"]
-    missing = missing.loc[missing["kind"].to_numpy() == "M"]
+    missing = missing.loc[text_equals(missing["kind"], "M")]
     start = days(missing["start_date"])
     period, row = rows_in_periods(start, periods)
     found = (

@@ -19,7 +19,7 @@ import pandas as pd
 
 from safeguarding_metrics import Periods
 from safeguarding_metrics.calendar import months_after, working_days_after
-from safeguarding_metrics.cohort import bool_column, days
+from safeguarding_metrics.cohort import bool_column, days, take_text
 from safeguarding_metrics.declared import working_day_deadline
 from safeguarding_metrics.due import DueList, due_frame
 from safeguarding_metrics.looked_after import CareHistory
@@ -254,7 +254,7 @@ def cp_reviews_due(
     young_plans = pd.DataFrame(
         {
             "child": plans["child"].to_numpy(np.int64)[young],
-            "plan_id": plans["plan_id"].astype(object).to_numpy()[young],
+            "plan_id": take_text(plans["plan_id"], np.flatnonzero(young)),
             "start": start[young],
             "first_due": first_due[young],
         }
@@ -263,7 +263,7 @@ def cp_reviews_due(
     held_reviews = pd.DataFrame(
         {
             "child": reviews["child"].to_numpy(np.int64),
-            "plan_id": reviews["plan_id"].astype(object).to_numpy(),
+            "plan_id": take_text(reviews["plan_id"]),
             "day": days(reviews["review_date"]),
         }
     ).merge(young_plans[["child", "plan_id", "start"]], on=["child", "plan_id"])
@@ -364,7 +364,7 @@ def _working_days_due(
     count_start_day = bool(params.get("count_start_day", False))
     return due_frame(
         child=table["child"].to_numpy(np.int64)[open_now],
-        record=table[id_column].astype(object).to_numpy()[open_now],
+        record=take_text(table[id_column], np.flatnonzero(open_now)),
         record_start=start[open_now],
         due_date=working_day_deadline(start[open_now], timescale, count_start_day),
         rule=rule + (" (the start day counted)" if count_start_day else ""),

@@ -16,7 +16,13 @@ import pandas as pd
 from safeguarding_metrics import Indicator, Parameter, Periods, Target, hookimpl
 from safeguarding_metrics.benchmarks import BenchmarkLink, Comparator
 from safeguarding_metrics.calendar import wd
-from safeguarding_metrics.cohort import cohort_frame, days, latest_event, rows_open_at_period_ends
+from safeguarding_metrics.cohort import (
+    cohort_frame,
+    days,
+    latest_event,
+    rows_open_at_period_ends,
+    take_text,
+)
 
 __all__ = [
     "CIN_VISITS_20WD",
@@ -72,7 +78,7 @@ def cin_visits_20wd(
     child = plans["child"].to_numpy(np.int64)[row]
 
     visits = tables["visits"]
-    cin = visits.loc[visits["visit_type"].to_numpy() == "cin"]
+    cin = visits.loc[(visits["visit_type"] == "cin").to_numpy(dtype=bool, na_value=False)]
     # the day of each child's latest cin visit on or before the end (NaT: never visited)
     last = latest_event(cin["child"].to_numpy(np.int64), days(cin["visit_date"]), child, end)
     seen = ~np.isnat(last)
@@ -84,7 +90,7 @@ def cin_visits_20wd(
     return cohort_frame(
         period=period,
         child=child,
-        record=plans["plan_id"].astype(object).to_numpy()[row],
+        record=take_text(plans["plan_id"], row),
         date=start[row],
         met=(seen & (since <= within)) | new_plan,
         extra={"last_visit": last, "working_days_since": since},
