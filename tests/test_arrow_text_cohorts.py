@@ -18,6 +18,7 @@ from safeguarding_metrics.cohort import (
     _text_column,
     cohort_frame,
     count_flow,
+    count_frame,
     open_per_child,
     sort_with_ties,
     take_text,
@@ -145,3 +146,17 @@ def test_count_flow_and_open_per_child_keep_arrow_records() -> None:
     opened = open_per_child(frame, "plan_id", _periods())
     assert opened.loc[opened["child"] == 1, "record"].tolist() == ["p1", "p1"]
     pd.testing.assert_frame_equal(opened, open_per_child(objects, "plan_id", _periods()))
+
+
+@pytest.mark.parametrize(
+    "reasons",
+    [[None, "too young"], [None, None], [np.nan, np.nan], ["a", 1]],
+)
+def test_count_frame_reasons_as_pandas_holds_them(reasons: list[object]) -> None:
+    common: dict[str, Any] = {"period": np.zeros(2, dtype=np.int64), "child": np.arange(2)}
+    got = count_frame(excluded=reasons, met=[True, False], **common)["excluded"]
+    want = pd.DataFrame({"excluded": np.asarray(reasons, dtype=object)})["excluded"]
+    pd.testing.assert_series_equal(got, want)
+    if any(isinstance(r, str) for r in reasons) and all(isinstance(r, str | None) for r in reasons):
+        arrow = pd.Series(pd.array(reasons, dtype=TEXT))
+        pd.testing.assert_series_equal(count_frame(excluded=arrow, **common)["excluded"], want)

@@ -465,20 +465,36 @@ def _text_column(values: Any, n: int) -> Any:
     What pandas would infer from the values, without its inference's cost: Arrow strings stay
     as they are; an object array of text (``None`` or NaN where missing) becomes the same
     ``str`` column through one Arrow conversion, not one string at a time; an object array
-    with no text (all missing, or empty) or with other values is left to pandas, which keeps
-    it as objects. ``None`` is ``pd.NA`` for every row (objects); a scalar is broadcast.
+    with nothing but missing values (or empty) is given to pandas as objects already (its
+    inference scans every value, slowly for ``pd.NA``, to find the same); anything else is
+    left to pandas. ``None`` is ``pd.NA`` for every row (objects); a scalar is broadcast.
     """
     if values is None:
-        return np.full(n, pd.NA, dtype=object)
+        return _objects(np.full(n, pd.NA, dtype=object))
     if np.isscalar(values):
         return np.full(n, values)
     if isinstance(values, pd.Series):
         values = values.array if _is_arrow_text(values) else values.to_numpy()
     if not isinstance(values, np.ndarray):
         return values if _is_arrow_text(values) else np.asarray(values)
-    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) != "string":
-        return values  # empty, all missing, or not all text: pandas keeps the objects
-    return pd.array(pa.array(values, type=pa.large_string(), from_pandas=True), dtype=_TEXT)
+    if values.dtype != object:
+        return values
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind == "string":
+        return pd.array(pa.array(values, type=pa.large_string(), from_pandas=True), dtype=_TEXT)
+    return _objects(values) if kind == "empty" else values
+
+
+def _reasons(excluded: Any, n: int) -> Any:
+    """A count frame's ``excluded`` column: the values as objects, as pandas would hold them
+    (:func:`_text_column`: the reasons as ``str``, or objects when none is given)."""
+    return _text_column(excluded if _is_arrow_text(excluded) else np.asarray(excluded, object), n)
+
+
+def _objects(values: np.ndarray) -> pd.Series:
+    """An object column that pandas takes as it is (a Series of ``object`` dtype: no
+    inference), indexed 0..n-1 like the cohort frame it goes into."""
+    return pd.Series(values, dtype=object, copy=False)
 
 
 def count_frame(
@@ -507,7 +523,7 @@ def count_frame(
         "child": np.asarray(child, dtype=np.int64),
         "date": days(date) if date is not None else np.full(n, np.datetime64("NaT", "D")),
         # nothing excluded: a float column of NaN, missing like None but checked far faster
-        "excluded": np.full(n, np.nan) if excluded is None else np.asarray(excluded, object),
+        "excluded": np.full(n, np.nan) if excluded is None else _reasons(excluded, n),
     }
     if met is not None:
         data["met"] = np.asarray(met, dtype=bool)
