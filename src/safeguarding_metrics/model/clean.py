@@ -107,7 +107,11 @@ _EDGE_OR_DEFUSED = f"{_EDGE_SPACE}|{_DEFUSED}"
 
 def _arrow_text(values: pd.Series) -> pa.Array | None:
     """A column of text (``str`` values and missing ones) as an Arrow array; ``None`` when the
-    column holds anything else (numbers, bytes, ...)."""
+    column holds anything else (numbers, bytes, ...). A column of Arrow dictionaries of text
+    (as text is read from Parquet: :func:`~.files.read_table_file`) is decoded."""
+    chunked = _arrow_dictionary(values)
+    if chunked is not None:
+        return chunked.cast(chunked.type.value_type).combine_chunks()
     if isinstance(values.dtype, pd.StringDtype):
         pass
     elif values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) != "string":
@@ -119,6 +123,33 @@ def _arrow_text(values: pd.Series) -> pa.Array | None:
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     return array if pa.types.is_string(array.type) or pa.types.is_large_string(array.type) else None
+
+
+def _arrow_dictionary(values: pd.Series) -> pa.ChunkedArray | None:
+    """A column of Arrow dictionaries of text (``pd.ArrowDtype(dictionary<..., string>)``) as
+    the chunked array pandas holds; ``None`` for any other column."""
+    dtype = values.dtype
+    if not isinstance(dtype, pd.ArrowDtype) or not pa.types.is_dictionary(dtype.pyarrow_dtype):
+        return None
+    kind = dtype.pyarrow_dtype.value_type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        return None
+    held = values.array.__arrow_array__()
+    return held if isinstance(held, pa.ChunkedArray) else pa.chunked_array([held])
+
+
+def _dictionary_codes(chunked: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """The codes (``int64``, :data:`~.coded.MISSING` where missing) and the dictionary of a
+    column of Arrow dictionaries, its chunks' dictionaries unified into one (no row's value
+    hashed: only the dictionaries' values). The dictionary may hold values no row uses, and
+    a missing value or a value twice when the file's dictionary did (codes are then not
+    exact: see :func:`_text_coded`)."""
+    unified = chunked.unify_dictionaries()
+    kind = unified.type.value_type
+    if not unified.num_chunks:
+        return np.zeros(0, dtype=np.int64), pa.array([], type=kind)
+    parts = [pc.fill_null(c.indices.cast(pa.int64()), MISSING).to_numpy() for c in unified.chunks]
+    return np.concatenate(parts), unified.chunk(0).dictionary
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -192,6 +223,8 @@ def _text_coded(
     A column that is not text (numbers, dates) takes :func:`_text_and_arrow`'s route (Python
     objects; :func:`_parse_column` makes them :data:`TEXT_DTYPE` once final).
     """
+    if shared and (chunked := _arrow_dictionary(values)) is not None:
+        return _dictionary_coded(values, chunked)
     array = _arrow_text(values)
     if array is None:
         return _text_and_arrow(values)[0], None, None, None
@@ -209,6 +242,28 @@ def _text_coded(
     distinct, changed = _fixed_by_python(dictionary, _EDGE_OR_DEFUSED, _strip, maybe)
     distinct = _emptied(distinct)
     if not (changed or distinct.null_count):  # the values as they were: each once, no ""
+        return _text_series(array, values), array, codes, distinct
+    codes, distinct = _recoded(codes, distinct)
+    return _text_series(_taken(distinct, codes), values), array, codes, distinct
+
+
+def _dictionary_coded(
+    values: pd.Series, chunked: pa.ChunkedArray
+) -> tuple[pd.Series, pa.Array, np.ndarray, pa.Array]:
+    """:func:`_text_coded` of a shared column read as Arrow dictionaries: the dictionary is
+    taken as it is (:func:`_dictionary_codes`) instead of being built by hashing every row,
+    and stripped on its values as :func:`_text_coded` strips distinct values. A dictionary
+    holding a value twice or a missing value, or values equal once stripped, is made exact
+    by :func:`_recoded`; values no row uses may stay among the distinct values (no code
+    points to them)."""
+    codes, dictionary = _dictionary_codes(chunked)
+    dictionary = dictionary.cast(pa.large_string())  # the rows' text as TEXT_DTYPE holds it
+    array = _taken(dictionary, codes)  # the rows' values before stripping
+    maybe = _edge_candidates(dictionary)
+    distinct, changed = _fixed_by_python(dictionary, _EDGE_OR_DEFUSED, _strip, maybe)
+    distinct = _emptied(distinct)
+    repeated = pc.count_distinct(dictionary, mode="all").as_py() != len(dictionary)
+    if not (changed or distinct.null_count or repeated):
         return _text_series(array, values), array, codes, distinct
     codes, distinct = _recoded(codes, distinct)
     return _text_series(_taken(distinct, codes), values), array, codes, distinct

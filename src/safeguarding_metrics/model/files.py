@@ -111,14 +111,23 @@ def _read_parquet(
 ) -> tuple[pd.DataFrame | None, np.ndarray | None, list[Fault]]:
     """A Parquet file; a nested column (list, struct, map) is left out with a finding.
 
-    pyarrow reads the columns (with its threads); text arrives as pandas' ``str`` dtype
-    (Arrow strings, no Python string per value) and ``date32`` columns as ``datetime64[ms]``
-    (``date_as_object=False``), not one ``datetime.date`` object per value: the loader then
-    checks them in their type (:func:`~.dates.parse_dates`) instead of converting objects.
+    pyarrow reads the columns (with its threads). The text columns cleaning codes by their
+    distinct values (:func:`_shared_text`: codes, free text, child identifiers) are read as
+    Arrow dictionaries, as the file's dictionary pages hold them: no string is made per row,
+    and cleaning takes the dictionary instead of hashing every row to build one. They arrive
+    as ``pd.ArrowDtype(dictionary<..., string>)``, chunks kept. Other text arrives as pandas'
+    ``str`` dtype (Arrow strings, no Python string per value; a column the file holds as a
+    dictionary, a pandas ``Categorical``, is decoded to it) and ``date32`` columns as
+    ``datetime64[ms]`` (``date_as_object=False``), not one ``datetime.date`` object per
+    value: the loader then checks them in their type (:func:`~.dates.parse_dates`) instead
+    of converting objects. Every other column has the dtype ``pd.read_parquet`` gives it.
     """
     try:
-        frame = pd.read_parquet(path, to_pandas_kwargs={"date_as_object": False})
         schema = pq.read_schema(path)
+        shared = _shared_text(schema, spec)
+        table = pq.read_table(path, read_dictionary=shared or None, use_pandas_metadata=True)
+        table = _decoded_unless(table, set(shared))
+        frame = table.to_pandas(types_mapper=_dictionary_dtype, date_as_object=False)
     except Exception as exc:  # any reader failure is reported, not raised
         return None, None, [unreadable(f"cannot read the Parquet file ({type(exc).__name__})")]
     rows = np.arange(1, len(frame) + 1)
@@ -144,6 +153,49 @@ def _read_parquet(
         )
         frame = frame.drop(columns=[field.name])
     return frame, rows, faults
+
+
+def _is_text_type(kind: pa.DataType) -> bool:
+    """Whether an Arrow type is text, plain or as a dictionary of text."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _shared_text(schema: pa.Schema, spec: TableSpec) -> list[str]:
+    """The file's text columns that are *shared* columns of the table once named (by
+    :func:`header_name`, as :func:`~.headers.name_columns` names them): codes, free text and
+    child identifiers, which cleaning codes by their distinct values. Record identifiers are
+    left plain: each value is held once, a dictionary would gain nothing."""
+    kinds = {column.name: column.kind for column in spec.columns}
+    shared = []
+    for field in schema:
+        name = header_name(field.name)
+        kind = kinds.get(name)
+        wanted = kind in ("code", "text") or (kind == "id" and name.endswith("child_id"))
+        if wanted and _is_text_type(field.type):
+            shared.append(field.name)
+    return shared
+
+
+def _decoded_unless(table: pa.Table, shared: set[str]) -> pa.Table:
+    """The table with its dictionary-encoded text columns (a council's pandas
+    ``Categorical``) other than ``shared`` decoded to plain text, as ``str`` columns."""
+    for i, field in enumerate(table.schema):
+        if field.name in shared or not pa.types.is_dictionary(field.type):
+            continue
+        if _is_text_type(field.type):
+            decoded = table.column(i).cast(field.type.value_type)
+            table = table.set_column(i, field.with_type(decoded.type), decoded)
+    return table
+
+
+def _dictionary_dtype(kind: pa.DataType) -> pd.ArrowDtype | None:
+    """The pandas dtype of an Arrow column (``to_pandas``'s ``types_mapper``): a dictionary of
+    text stays an Arrow dictionary; anything else as pandas gives it (``None``)."""
+    if pa.types.is_dictionary(kind) and _is_text_type(kind):
+        return pd.ArrowDtype(kind)
+    return None
 
 
 class _Unreadable(Exception):
