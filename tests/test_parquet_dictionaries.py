@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from safeguarding_metrics import load_dataset
+from safeguarding_metrics.model import Dataset, table_spec
 from safeguarding_metrics.model import files as files_module
-from safeguarding_metrics.model import table_spec
 from safeguarding_metrics.model.clean import (
     TEXT_DTYPE,
     _arrow_text,
@@ -78,10 +78,20 @@ def _without_dictionary_pages(folder: Path, to: Path) -> None:
         pq.write_table(pq.read_table(path), to / path.name, use_dictionary=False)
 
 
-def _as_before(folder: Path):
+def _as_before(folder: Path) -> Dataset:
     """The folder loaded as before this change: every text column read as plain text."""
-    with mock.patch.object(files_module, "_shared_text", lambda schema, spec: []):
+    with mock.patch.object(files_module, "_shared_text", lambda *_: []):
         return load_dataset(folder, cache=False)
+
+
+def _loads(folder: Path) -> list[Dataset]:
+    """The folder loaded with the shared columns the file holds by dictionaries read as
+    dictionaries, and with every shared text column read as dictionaries (even one written
+    in plain pages: Arrow builds its dictionary)."""
+    chosen = load_dataset(folder, cache=False)
+    with mock.patch.object(files_module, "_held_as_dictionary", lambda *_: True):
+        every = load_dataset(folder, cache=False)
+    return [chosen, every]
 
 
 def _check_every_form(frames: dict[str, pd.DataFrame], root: Path) -> None:
@@ -93,14 +103,16 @@ def _check_every_form(frames: dict[str, pd.DataFrame], root: Path) -> None:
     shutil.copytree(root / "pages", folder)
     expected = _as_before(folder)
     assert_same_dataset(load_dataset(folder, cache=False, _reference=True), expected)
-    assert_same_dataset(load_dataset(folder, cache=False), expected)
+    for loaded in _loads(folder):
+        assert_same_dataset(loaded, expected)
     shutil.rmtree(folder)
     _without_dictionary_pages(root / "pages", folder)
-    assert_same_dataset(load_dataset(folder, cache=False), expected)
+    for loaded in _loads(folder):
+        assert_same_dataset(loaded, expected)
     shutil.rmtree(folder)
     _as_categoricals(frames, folder)
-    assert_same_dataset(load_dataset(folder, cache=False), expected)
-    assert_same_dataset(_as_before(folder), expected)
+    for loaded in [*_loads(folder), _as_before(folder)]:
+        assert_same_dataset(loaded, expected)
 
 
 def test_dirty_council_loads_the_same_from_dictionaries(tmp_path: Path) -> None:
@@ -128,15 +140,15 @@ def test_shared_text_is_read_as_dictionaries_and_the_rest_as_before(tmp_path: Pa
     (the Categorical as ``str``); a nested column still gets its finding."""
     frame = pd.DataFrame(
         {
-            "Child ID": ["C1", "C2", None, "C1"],
-            "referral_id": pd.Categorical(["R1", "R2", "R3", "R4"]),
-            "referral_date": pd.to_datetime(["2024-01-02"] * 4),
-            "source": ["1A", "1A", " 2B", None],
-            "Notes": ["x", None, "y", "z"],
+            "Child ID": ["C1", "C2", None, "C1"] * 500,
+            "referral_id": pd.Categorical([f"R{i}" for i in range(2000)]),
+            "referral_date": pd.to_datetime(["2024-01-02"] * 2000),
+            "source": ["1A", "1A", " 2B", None] * 500,
+            "Notes": ["x", None, "y", "z"] * 500,
         }
     )
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    table = table.append_column("nested", pa.array([[1], None, [2, 3], []]))
+    table = table.append_column("nested", pa.array([[1], None, [2, 3], []] * 500))
     path = tmp_path / "referrals.parquet"
     pq.write_table(table, path)
     read, rows, faults = read_table_file(path, table_spec("referrals"))
@@ -145,7 +157,7 @@ def test_shared_text_is_read_as_dictionaries_and_the_rest_as_before(tmp_path: Pa
         assert isinstance(read[column].dtype, pd.ArrowDtype), column
         assert pa.types.is_dictionary(read[column].dtype.pyarrow_dtype), column
     assert str(read["referral_id"].dtype) == "str"
-    assert read["referral_id"].tolist() == ["R1", "R2", "R3", "R4"]
+    assert read["referral_id"].tolist() == [f"R{i}" for i in range(2000)]
     assert read["Notes"].dtype == pd.read_parquet(path)["Notes"].dtype
     assert read["referral_date"].dtype == pd.read_parquet(path)["referral_date"].dtype
     assert "nested" not in read.columns
@@ -156,9 +168,11 @@ def _dictionary_series(chunks: list[list[str | None]], dictionaries: list[list[s
     """A column of Arrow dictionaries: one chunk per list, each with its own dictionary (which
     may hold values no row uses, or a value twice)."""
     arrays = []
+    held: dict[tuple[str, ...], pa.Array] = {}  # equal dictionaries: one array, as in Parquet
     for values, dictionary in zip(chunks, dictionaries, strict=True):
         indices = pa.array([None if v is None else dictionary.index(v) for v in values], pa.int32())
-        arrays.append(pa.DictionaryArray.from_arrays(indices, pa.array(dictionary, pa.string())))
+        values_of = held.setdefault(tuple(dictionary), pa.array(dictionary, pa.string()))
+        arrays.append(pa.DictionaryArray.from_arrays(indices, values_of))
     return pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(arrays)))
 
 
@@ -167,17 +181,22 @@ def _dictionary_series(chunks: list[list[str | None]], dictionaries: list[list[s
     rows=st.lists(st.lists(st.sampled_from(_CELLS), max_size=12), min_size=1, max_size=3),
     unused=st.lists(st.sampled_from(("UNUSED", " A1", "", "Z9")), max_size=2),
     twice=st.booleans(),
+    one=st.booleans(),
 )
 def test_a_dictionary_column_is_cleaned_as_plain_text(
-    rows: list[list[str | None]], unused: list[str], twice: bool
+    rows: list[list[str | None]], unused: list[str], twice: bool, one: bool
 ) -> None:
     """``_text_coded`` of a dictionary column: the same text as of the plain column, codes
     telling the same values apart (exact: ``MISSING`` where missing, each distinct value once
-    once used), whatever the chunks' dictionaries hold (unused values, a value twice)."""
+    once used), whatever the chunks' dictionaries hold (unused values, a value twice, one
+    dictionary shared by the chunks or one each)."""
     dictionaries = []
     for values in rows:
         held = sorted({v for v in values if v is not None}) + unused
         dictionaries.append(held + held[:1] if twice and held else held)
+    if one:  # every chunk with one dictionary (a Parquet row group's batches)
+        every = sorted({v for d in dictionaries for v in d})
+        dictionaries = [every for _ in rows]
     column = _dictionary_series(rows, dictionaries)
     plain = pd.Series([v for values in rows for v in values], dtype=TEXT_DTYPE)
     text, array, codes, distinct = _text_coded(column, shared=True)
@@ -237,3 +256,28 @@ def test_copies_of_a_dictionary_column_are_compared(tmp_path: Path, second: str)
     else:
         assert any("different values in 1 row(s) (first at row 2)" in r for r in reasons)
         assert "referrals" in dataset.unusable
+
+
+def test_only_child_ids_held_by_a_dictionary_are_read_as_one(tmp_path: Path) -> None:
+    """Child ids that repeat (the file holds them by a dictionary) are read as a dictionary;
+    child ids that mostly differ (the children table's: the file writes most of them out
+    after its dictionary page filled) as plain text, which reading as a dictionary would hash
+    value by value; a council's Categorical stays a dictionary either way."""
+    n = 100_000
+    frame = pd.DataFrame(
+        {"child_id": [f"C{i:07d}" for i in range(n)], "sex": ["1", "2"] * (n // 2)}
+    )
+    frame.to_parquet(tmp_path / "children.parquet", index=False)
+    frame["child_id"] = pd.Categorical(frame["child_id"])
+    frame.to_parquet(tmp_path / "categorical.parquet", index=False)
+    frame["child_id"] = [f"C{i % 50}" for i in range(n)]
+    frame.to_parquet(tmp_path / "repeated.parquet", index=False)
+    spec = table_spec("children")
+    dtypes = {
+        path.stem: {c: str(t) for c, t in read_table_file(path, spec)[0].dtypes.items()}
+        for path in tmp_path.glob("*.parquet")
+    }
+    assert dtypes["children"]["child_id"] == "str"
+    assert dtypes["categorical"]["child_id"].startswith("dictionary<")
+    assert dtypes["repeated"]["child_id"].startswith("dictionary<")
+    assert all(d["sex"].startswith("dictionary<") for d in dtypes.values())

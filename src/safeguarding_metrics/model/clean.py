@@ -139,17 +139,41 @@ def _arrow_dictionary(values: pd.Series) -> pa.ChunkedArray | None:
 
 
 def _dictionary_codes(chunked: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
-    """The codes (``int64``, :data:`~.coded.MISSING` where missing) and the dictionary of a
-    column of Arrow dictionaries, its chunks' dictionaries unified into one (no row's value
-    hashed: only the dictionaries' values). The dictionary may hold values no row uses, and
-    a missing value or a value twice when the file's dictionary did (codes are then not
-    exact: see :func:`_text_coded`)."""
-    unified = chunked.unify_dictionaries()
-    kind = unified.type.value_type
-    if not unified.num_chunks:
-        return np.zeros(0, dtype=np.int64), pa.array([], type=kind)
-    parts = [pc.fill_null(c.indices.cast(pa.int64()), MISSING).to_numpy() for c in unified.chunks]
-    return np.concatenate(parts), unified.chunk(0).dictionary
+    """The exact codes (``int64``, :data:`~.coded.MISSING` where missing) and the distinct
+    values (``large_string``, each once, none missing) of a column of Arrow dictionaries.
+
+    Only the dictionaries' values are hashed, each distinct dictionary once (the chunks of a
+    Parquet row group share one), not a value per row; the rows' indices are mapped by one
+    lookup each. The distinct values may hold some no row uses (a dictionary's unused
+    values: :func:`_kept_positions` leaves them out); a dictionary holding a value twice or
+    a missing value is made exact on the way.
+    """
+    starts: dict[tuple[int, ...], int] = {}
+    dictionaries: list[pa.Array] = []
+    at = 0
+    for chunk in chunked.chunks:
+        key = _buffers_of(chunk.dictionary)
+        if key not in starts:
+            starts[key] = at
+            dictionaries.append(chunk.dictionary)
+            at += len(chunk.dictionary)
+    held = pa.chunked_array(dictionaries, type=chunked.type.value_type).cast(pa.large_string())
+    encoded = held.combine_chunks().dictionary_encode()
+    remap = np.append(pc.fill_null(encoded.indices, MISSING).to_numpy().astype(np.int64), MISSING)
+    parts = [np.zeros(0, dtype=np.int64)]
+    for chunk in chunked.chunks:
+        start, size = starts[_buffers_of(chunk.dictionary)], len(chunk.dictionary)
+        lookup = np.append(remap[start : start + size], MISSING)  # the last: missing
+        indices = pc.fill_null(chunk.indices.cast(pa.int64()), -1).to_numpy()
+        parts.append(lookup[indices])
+    return np.concatenate(parts), encoded.dictionary
+
+
+def _buffers_of(array: pa.Array) -> tuple[int, ...]:
+    """What tells an Arrow array's data apart from another's: its buffers' addresses, its
+    offset and length (the chunks of one Parquet row group share their dictionary)."""
+    addresses = tuple(-1 if b is None else b.address for b in array.buffers())
+    return (*addresses, array.offset, len(array))
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -257,13 +281,11 @@ def _dictionary_coded(
     by :func:`_recoded`; values no row uses may stay among the distinct values (no code
     points to them)."""
     codes, dictionary = _dictionary_codes(chunked)
-    dictionary = dictionary.cast(pa.large_string())  # the rows' text as TEXT_DTYPE holds it
     array = _taken(dictionary, codes)  # the rows' values before stripping
     maybe = _edge_candidates(dictionary)
     distinct, changed = _fixed_by_python(dictionary, _EDGE_OR_DEFUSED, _strip, maybe)
     distinct = _emptied(distinct)
-    repeated = pc.count_distinct(dictionary, mode="all").as_py() != len(dictionary)
-    if not (changed or distinct.null_count or repeated):
+    if not (changed or distinct.null_count):
         return _text_series(array, values), array, codes, distinct
     codes, distinct = _recoded(codes, distinct)
     return _text_series(_taken(distinct, codes), values), array, codes, distinct

@@ -124,7 +124,7 @@ def _read_parquet(
     """
     try:
         schema = pq.read_schema(path)
-        shared = _shared_text(schema, spec)
+        shared = _shared_text(schema, spec, pq.read_metadata(path))
         table = pq.read_table(path, read_dictionary=shared or None, use_pandas_metadata=True)
         table = _decoded_unless(table, set(shared))
         frame = table.to_pandas(types_mapper=_dictionary_dtype, date_as_object=False)
@@ -162,20 +162,46 @@ def _is_text_type(kind: pa.DataType) -> bool:
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
-def _shared_text(schema: pa.Schema, spec: TableSpec) -> list[str]:
-    """The file's text columns that are *shared* columns of the table once named (by
-    :func:`header_name`, as :func:`~.headers.name_columns` names them): codes, free text and
-    child identifiers, which cleaning codes by their distinct values. Record identifiers are
-    left plain: each value is held once, a dictionary would gain nothing."""
+#: Below this many bytes a value (uncompressed), a column chunk of text is held by its
+#: dictionary: plain text takes at least five (a four-byte length and a character), so the
+#: chunk's pages are mostly dictionary indices, not values written out after the writer's
+#: dictionary grew too large (each such value would be hashed to read it as a dictionary).
+_DICTIONARY_BYTES = 4
+
+
+def _shared_text(schema: pa.Schema, spec: TableSpec, metadata: pq.FileMetaData) -> list[str]:
+    """The file's text columns to read as dictionaries: the *shared* columns of the table once
+    named (by :func:`header_name`, as :func:`~.headers.name_columns` names them: codes, free
+    text and child identifiers, which cleaning codes by their distinct values) that the file
+    holds by their dictionary (:func:`_held_as_dictionary`), or holds as dictionaries (a
+    council's pandas ``Categorical``: kept as it is read). Record identifiers are left
+    plain: each value is held once, a dictionary would gain nothing; so is a child id column
+    whose values mostly differ (the children table's)."""
     kinds = {column.name: column.kind for column in spec.columns}
     shared = []
     for field in schema:
         name = header_name(field.name)
         kind = kinds.get(name)
         wanted = kind in ("code", "text") or (kind == "id" and name.endswith("child_id"))
-        if wanted and _is_text_type(field.type):
+        held = pa.types.is_dictionary(field.type) or _held_as_dictionary(metadata, field.name)
+        if wanted and _is_text_type(field.type) and held:
             shared.append(field.name)
     return shared
+
+
+def _held_as_dictionary(metadata: pq.FileMetaData, name: str) -> bool:
+    """Whether every row group holds the column by a dictionary page and fewer than
+    :data:`_DICTIONARY_BYTES` bytes a value: a column of few distinct values (codes, the
+    child ids of visits), read as a dictionary without hashing its values."""
+    at = [i for i in range(metadata.num_columns) if metadata.schema.column(i).path == name]
+    if len(at) != 1:
+        return False
+    chunks = [metadata.row_group(g).column(at[0]) for g in range(metadata.num_row_groups)]
+    return all(
+        chunk.has_dictionary_page
+        and chunk.total_uncompressed_size < _DICTIONARY_BYTES * max(chunk.num_values, 1)
+        for chunk in chunks
+    )
 
 
 def _decoded_unless(table: pa.Table, shared: set[str]) -> pa.Table:
