@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -152,3 +153,29 @@ def test_key_suspects_hold_every_repeat() -> None:
     got = clean._key_suspects(frame, ["referral_id"], candidates, codes)
     assert got.tolist() == [True, False, True, False, False]
     assert set(codes) == {"referral_id"}  # coded once, kept for the repeats
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(1, 40).flatmap(
+        lambda width: st.lists(
+            st.text(alphabet="AZaz09 -'é\u3000", min_size=1, max_size=width).map(
+                lambda t, w=width: (t.encode() * w)[:w].decode("utf-8", errors="ignore")
+            ),
+            min_size=1,
+            max_size=30,
+        )
+    )
+)
+def test_text_hashes_of_one_width_are_those_of_any_width(values: list[str]) -> None:
+    """Identifiers of one byte length take the fixed-width route; its hashes are exactly the
+    general route's over the same longest value (forced here by adding an empty value, then
+    compared row by row: hashes are compared within one column's call only)."""
+    values = [v for v in values if v] or ["x"]
+    widths = {len(v.encode()) for v in values}
+    if len(widths) != 1:
+        values = [v for v in values if len(v.encode()) == max(widths)]
+    fixed = coded.text_hashes(pa.array(values))
+    mixed = coded.text_hashes(pa.array([*values, ""]))  # another length: the general route
+    assert fixed is not None and mixed is not None
+    np.testing.assert_array_equal(fixed, mixed[: len(values)])

@@ -98,8 +98,34 @@ def text_hashes(array: pa.Array) -> np.ndarray | None:
     # every run of eight bytes as one little-endian word: words[i] holds bytes i .. i+7
     windows = np.lib.stride_tricks.as_strided(padded, shape=(size + 1, 8), strides=(1, 1))
     words = windows.view("<u8")[:, 0]
-    hashed = _mix(np.full(n, _SEED, dtype=np.uint64) ^ length.astype(np.uint64))
     longest = int(length.max()) if n else 0
+    if n and int(length.min()) == longest:
+        hashed = _fixed_width(words, start, longest, n)
+    else:
+        hashed = _any_width(words, start, length, longest, n)
+    if array.null_count:
+        hashed[~pc.is_valid(array).to_numpy(zero_copy_only=False)] = _SEED
+    return hashed.view(np.int64)
+
+
+def _fixed_width(words: np.ndarray, start: np.ndarray, width: int, n: int) -> np.ndarray:
+    """:func:`_any_width`'s hashes when every value is ``width`` bytes long (identifiers of
+    one format, the usual case): the same values, with each pass's mask a constant."""
+    first = _mix(np.array([_SEED ^ np.uint64(width)], dtype=np.uint64))[0]
+    hashed = np.full(n, first, dtype=np.uint64)
+    for at in range(0, width, 8):
+        left = min(width - at, 8)
+        keep = np.uint64(0xFFFFFFFFFFFFFFFF if left == 8 else (1 << (8 * left)) - 1)
+        word = words[start + at if at else start]
+        hashed = _mix(hashed ^ (word & keep))
+    return hashed
+
+
+def _any_width(
+    words: np.ndarray, start: np.ndarray, length: np.ndarray, longest: int, n: int
+) -> np.ndarray:
+    """The hash of each value from its bytes, eight at a time (see :func:`text_hashes`)."""
+    hashed = _mix(np.full(n, _SEED, dtype=np.uint64) ^ length.astype(np.uint64))
     for at in range(0, longest, 8):
         left = np.clip(length - at, 0, 8).astype(np.uint64)
         word = words[np.where(left > 0, start + at, 0)]
@@ -109,9 +135,7 @@ def text_hashes(array: pa.Array) -> np.ndarray | None:
             (np.uint64(1) << (np.uint64(8) * np.minimum(left, 7))) - np.uint64(1),
         )
         hashed = _mix(hashed ^ (word & keep))
-    if array.null_count:
-        hashed[~pc.is_valid(array).to_numpy(zero_copy_only=False)] = _SEED
-    return hashed.view(np.int64)
+    return hashed
 
 
 def _mix(hashed: np.ndarray) -> np.ndarray:
