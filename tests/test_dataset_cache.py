@@ -14,6 +14,7 @@ import pathlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -431,3 +432,28 @@ def test_the_findings_of_the_rules_across_tables_are_kept_and_reused(
     assert_same_dataset(changed, load_dataset(folder, cache=False))
     load_dataset(folder)
     assert runs == [1, 1]  # the cache=False load ran them; the cached one did not
+
+
+def test_row_numbers_counting_up_and_text_without_value_are_kept_as_nothing() -> None:
+    """Rows 1, 2, 3 ... (or 2, 3, 4 ... from CSV) and a text column with no value are kept
+    as no data and come back exactly; rows with a gap, and text with values, as they are."""
+    from safeguarding_metrics.model.clean import TEXT_DTYPE
+
+    frame = pd.DataFrame(
+        {
+            "_row": np.arange(2, 8, dtype=np.int64),
+            "la": pd.Series([None] * 6, dtype=TEXT_DTYPE),
+            "team": pd.Series(["A", None, "B", "A", None, "C"], dtype=TEXT_DTYPE),
+        }
+    )
+    table, dtypes = cache_module._to_arrow(frame, frozenset())
+    assert str(table["_row"].type) == "null" and str(table["la"].type) == "null"
+    back = cache_module._from_arrow(table, dtypes)
+    pd.testing.assert_frame_equal(back, frame, check_exact=True)
+    gapped = frame.assign(_row=np.array([2, 3, 5, 6, 7, 8], dtype=np.int64))
+    table, dtypes = cache_module._to_arrow(gapped, frozenset())
+    assert str(table["_row"].type) == "int64"
+    pd.testing.assert_frame_equal(cache_module._from_arrow(table, dtypes), gapped, check_exact=True)
+    assert cache_module._counts_up_from(pd.Series([5], dtype=np.int64)) == 5
+    assert cache_module._counts_up_from(pd.Series([3, 2], dtype=np.int64)) is None
+    assert cache_module._counts_up_from(pd.Series([], dtype=np.int64)) is None

@@ -50,7 +50,12 @@ log = logging.getLogger(__name__)
 #: The hidden folder, inside a dataset folder, that holds its validated tables.
 CACHE_FOLDER = ".safeguarding-metrics-cache"
 #: The layout of an entry; raised when what is kept changes shape.
-_FORMAT = 3  # 2: text as pandas' str dtype; 3: child ids as positions among distinct ones
+#: 2: text as pandas' str dtype; 3: child ids as positions among distinct ones; 4: a row
+#: number column that counts up by one, and a text column with no value, kept as nothing
+_FORMAT = 4
+#: The dtype recorded for a row number column kept as its first value (``_row`` counting up
+#: by one from it, as a file's rows do when none was set aside).
+_RANGE = "range from "
 _COMPRESSION = "lz4"
 #: The sub-folder keeping the coding of children across tables, one entry per set of tables.
 _CHILDREN = "_children"
@@ -456,7 +461,14 @@ def _to_arrow(
     for column in frame.columns:
         values = frame[column]
         dtypes[str(column)] = str(values.dtype)
-        if column == "child_id" and child_codes is not None and len(child_codes[0]) == len(values):
+        first = _counts_up_from(values) if column == "_row" else None
+        if first is not None:
+            # the rows 1, 2, 3 ... of a file none of whose rows was set aside: kept as nothing
+            dtypes[str(column)] = f"{_RANGE}{first}"
+            array = pa.nulls(len(values))
+        elif values.dtype == TEXT_DTYPE and len(values) and not values.notna().any():
+            array = pa.nulls(len(values))  # a text column with no value (la, one authority)
+        elif column == "child_id" and child_codes and len(child_codes[0]) == len(values):
             positions, distinct = child_codes
             array = pa.DictionaryArray.from_arrays(
                 pa.array(np.asarray(positions, dtype=np.int32)), distinct
@@ -467,6 +479,17 @@ def _to_arrow(
             array = pa.Array.from_pandas(values)
         arrays.append(array)
     return pa.table(arrays, names=[str(c) for c in frame.columns]), dtypes
+
+
+def _counts_up_from(values: pd.Series) -> int | None:
+    """The first value of an ``int64`` column that counts up by one from it, else None."""
+    if values.dtype != np.int64 or not len(values):
+        return None
+    held = values.to_numpy()
+    first = int(held[0])
+    if int(held[-1]) - first != len(held) - 1 or not bool((np.diff(held) == 1).all()):
+        return None
+    return first
 
 
 def _text_array(values: pd.Series, dictionary: bool) -> pa.Array:
@@ -518,6 +541,14 @@ def _from_arrow(
         ):
             positions[name] = (array.indices.to_numpy(), array.dictionary)
             columns[name] = pd.Series(pd.arrays.ArrowExtensionArray(array), copy=False)
+            continue
+        if wanted.startswith(_RANGE) and pa.types.is_null(array.type):
+            first = int(wanted[len(_RANGE) :])
+            columns[name] = pd.Series(np.arange(first, first + len(array), dtype=np.int64))
+            continue
+        if wanted == str(TEXT_DTYPE) and pa.types.is_null(array.type):
+            nothing = pa.nulls(len(array), pa.large_string())
+            columns[name] = pd.Series(pd.array(nothing, dtype=TEXT_DTYPE), copy=False)
             continue
         if wanted == "object":
             if isinstance(array, pa.DictionaryArray):
