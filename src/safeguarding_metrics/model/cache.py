@@ -176,8 +176,8 @@ class TableCache:
             return None
         try:
             meta = json.loads((place / "meta.json").read_text(encoding="utf-8"))
-            ids = feather.read_table(str(place / meta["ids"]), memory_map=False)
-            codes = feather.read_table(str(place / meta["codes"]), memory_map=False)
+            ids = feather.read_table(str(place / meta["files"]["ids"]), memory_map=False)
+            codes = feather.read_table(str(place / meta["files"]["codes"]), memory_map=False)
             uniques = ids.column(0).combine_chunks()
             held = codes.column(0).combine_chunks().to_numpy()
             maps = {
@@ -199,44 +199,18 @@ class TableCache:
         case_distinct: bool,
     ) -> None:
         """Keep the coding of children of tables ``names`` (see :meth:`children`); the
-        oldest codings beyond :data:`_CHILDREN_KEPT` are removed."""
-        place = self._derived_place(_CHILDREN, names)
-        if place is None or not self._writable:
-            return
-        token = secrets.token_hex(6)
-        written: list[Path] = []
-        try:
-            place.mkdir(parents=True, exist_ok=True)
-            tables, start = {}, 0
-            for name in names:
-                tables[name] = [start, len(maps[name])]
-                start += len(maps[name])
-            held = np.concatenate([np.asarray(maps[n], dtype=np.int32) for n in names])
-            for part, array in (("ids", uniques), ("codes", pa.array(held))):
-                path = place / f"{part}-{token}.arrow"
-                written.append(path)
-                feather.write_feather(
-                    pa.table([array], names=[part]), str(path), compression=_COMPRESSION
-                )
-            meta = {
-                "ids": f"ids-{token}.arrow",
-                "codes": f"codes-{token}.arrow",
-                "tables": tables,
-                "count": len(uniques),
-                "case_distinct": case_distinct,
-            }
-            staged = place / f"meta-{token}.json"
-            staged.write_text(json.dumps(meta), encoding="utf-8")
-            os.replace(staged, place / "meta.json")
-        except (OSError, pa.ArrowException, TypeError, ValueError) as exc:
-            for path in written:
-                path.unlink(missing_ok=True)
-            log.info("coding of children not kept: %s", exc)
-            return
-        for path in place.iterdir():
-            if path.name != "meta.json" and token not in path.name:
-                path.unlink(missing_ok=True)
-        self._prune(_CHILDREN)
+        oldest codings beyond :data:`_DERIVED_KEPT` are removed."""
+        tables, start = {}, 0
+        for name in names:
+            tables[name] = [start, len(maps[name])]
+            start += len(maps[name])
+        held = np.concatenate([np.asarray(maps[n], dtype=np.int32) for n in names])
+        meta = {"tables": tables, "count": len(uniques), "case_distinct": case_distinct}
+        parts = {
+            "ids": pa.table([uniques], names=["ids"]),
+            "codes": pa.table([pa.array(held)], names=["codes"]),
+        }
+        self._keep_derived(_CHILDREN, names, parts, meta, "coding of children")
 
     def rules(self, names: list[str]) -> list[RuleFaults] | None:
         """The findings of the rules across tables kept for tables ``names`` as their entries
@@ -249,7 +223,7 @@ class TableCache:
             meta = json.loads((place / "meta.json").read_text(encoding="utf-8"))
             found = []
             for at, rule in enumerate(meta["found"]):
-                faults = _read_table(place / rule["faults"], rule["dtypes"])
+                faults = _read_table(place / meta["files"][f"faults{at}"], rule["dtypes"])
                 mask = np.zeros(int(rule["rows"]), dtype=bool)
                 mask[np.asarray(rule["at"], dtype=np.int64)] = True
                 if int(mask.sum()) != len(faults):
@@ -272,19 +246,12 @@ class TableCache:
 
     def store_rules(self, names: list[str], found: list[RuleFaults]) -> None:
         """Keep the findings of the rules across tables ``names`` (see :meth:`rules`)."""
-        place = self._derived_place(_RULES, names)
-        if place is None or not self._writable:
-            return
-        token = secrets.token_hex(6)
-        written: list[Path] = []
+        entries, parts = [], {}
         try:
-            place.mkdir(parents=True, exist_ok=True)
-            entries = []
             for at, one in enumerate(found):
-                path = place / f"faults{at}-{token}.arrow"
-                written.append(path)
-                table, dtypes = _to_arrow(one.faults.reset_index(drop=True), frozenset())
-                feather.write_feather(table, str(path), compression=_COMPRESSION)
+                parts[f"faults{at}"], dtypes = _to_arrow(
+                    one.faults.reset_index(drop=True), frozenset()
+                )
                 entries.append(
                     {
                         "rule": one.rule,
@@ -294,22 +261,43 @@ class TableCache:
                         "action": str(one.action),
                         "rows": len(one.mask),
                         "at": np.flatnonzero(one.mask).tolist(),
-                        "faults": path.name,
                         "dtypes": dtypes,
                     }
                 )
-            staged = place / f"meta-{token}.json"
-            staged.write_text(json.dumps({"found": entries}), encoding="utf-8")
-            os.replace(staged, place / "meta.json")
+        except (pa.ArrowException, TypeError, ValueError) as exc:
+            log.info("findings of the rules across tables not kept: %s", exc)
+            return
+        self._keep_derived(_RULES, names, parts, {"found": entries}, "findings of the rules")
+
+    def _keep_derived(
+        self,
+        kind: str,
+        names: list[str],
+        parts: Mapping[str, pa.Table],
+        meta: dict[str, Any],
+        what: str,
+    ) -> None:
+        """Write what is derived from tables ``names`` together: its ``parts`` under new
+        names, then the ``meta.json`` naming them (``meta["files"]``), atomically replaced;
+        then remove the entry it replaces and the oldest entries beyond :data:`_DERIVED_KEPT`."""
+        place = self._derived_place(kind, names)
+        if place is None or not self._writable:
+            return
+        token = secrets.token_hex(6)
+        written: list[Path] = []
+        try:
+            place.mkdir(parents=True, exist_ok=True)
+            meta["files"] = {part: f"{part}-{token}.arrow" for part in parts}
+            _write_files(
+                place, token, meta, {meta["files"][p]: t for p, t in parts.items()}, written
+            )
         except (OSError, pa.ArrowException, TypeError, ValueError) as exc:
             for path in written:
                 path.unlink(missing_ok=True)
-            log.info("findings of the rules across tables not kept: %s", exc)
+            log.info("%s not kept: %s", what, exc)
             return
-        for path in place.iterdir():
-            if path.name != "meta.json" and token not in path.name:
-                path.unlink(missing_ok=True)
-        self._prune(_RULES)
+        _remove_replaced(place, token)
+        self._prune(kind)
 
     def _derived_place(self, kind: str, names: list[str]) -> Path | None:
         """Where what is derived from tables ``names`` together (``kind``: the coding of
@@ -380,14 +368,11 @@ class TableCache:
         them (atomically replaced), then remove the entry it replaces."""
         written: list[Path] = []
         try:
+            files = {}
             for part, table in tables.items():
-                path = place / meta["parts"][part]["file"].format(token=token)
-                meta["parts"][part]["file"] = path.name
-                written.append(path)
-                feather.write_feather(table, str(path), compression=_COMPRESSION)
-            staged = place / f"meta-{token}.json"
-            staged.write_text(json.dumps(meta), encoding="utf-8")
-            os.replace(staged, place / "meta.json")
+                meta["parts"][part]["file"] = meta["parts"][part]["file"].format(token=token)
+                files[meta["parts"][part]["file"]] = table
+            _write_files(place, token, meta, files, written)
         except (OSError, pa.ArrowException, TypeError, ValueError) as exc:
             for path in written:
                 path.unlink(missing_ok=True)
@@ -397,9 +382,7 @@ class TableCache:
             else:
                 log.info("table %s not cached: %s", name, exc)
             return
-        for path in place.iterdir():  # the entry it replaces
-            if path.name != "meta.json" and token not in path.name:
-                path.unlink(missing_ok=True)
+        _remove_replaced(place, token)
         # the Arrow copy of the table is freed; give its pages back before the next table
         del tables
         pa.default_memory_pool().release_unused()
@@ -430,6 +413,33 @@ class TableCache:
                 exc.strerror or type(exc).__name__,
             )
         self._writable = False
+
+
+def _write_files(
+    place: Path,
+    token: str,
+    meta: Mapping[str, Any],
+    tables: Mapping[str, pa.Table],
+    written: list[Path],
+) -> None:
+    """Write an entry: each table (LZ4-compressed Arrow IPC) under its new file name, then its
+    ``meta.json`` (staged under the entry's ``token``, then atomically replaced); each file
+    written is added to ``written``, for the caller to remove if a later one fails."""
+    for file_name, table in tables.items():
+        path = place / file_name
+        written.append(path)
+        feather.write_feather(table, str(path), compression=_COMPRESSION)
+    staged = place / f"meta-{token}.json"
+    written.append(staged)
+    staged.write_text(json.dumps(meta), encoding="utf-8")
+    os.replace(staged, place / "meta.json")
+
+
+def _remove_replaced(place: Path, token: str) -> None:
+    """Remove the files of the entry that the entry ``token`` replaced."""
+    for path in place.iterdir():
+        if path.name != "meta.json" and token not in path.name:
+            path.unlink(missing_ok=True)
 
 
 # -- what an entry holds ---------------------------------------------------------------------------
