@@ -113,7 +113,7 @@ def _duckdb(task: dict[str, Any]) -> dict[str, Any]:
     import pandas as pd
 
     sys.path.insert(0, str(Path(__file__).parent))
-    from run import SQL  # the queries checked against ours in benchmarks/run.py
+    from queries import SQL  # benchmarks/queries.py, shared with benchmarks/run.py
 
     from safeguarding_metrics.calendar import bank_holidays
 
