@@ -57,6 +57,7 @@ _FORMAT = 4
 #: by one from it, as a file's rows do when none was set aside).
 _RANGE = "range from "
 _COMPRESSION = "lz4"
+_WRITE_OPTIONS = pa.ipc.IpcWriteOptions(compression=_COMPRESSION, use_threads=False)
 #: The sub-folder keeping the coding of children across tables, one entry per set of tables.
 _CHILDREN = "_children"
 #: The sub-folder keeping the findings of the rules across tables, one entry per set.
@@ -424,11 +425,21 @@ def _write_files(
 ) -> None:
     """Write an entry: each table (LZ4-compressed Arrow IPC) under its new file name, then its
     ``meta.json`` (staged under the entry's ``token``, then atomically replaced); each file
-    written is added to ``written``, for the caller to remove if a later one fails."""
+    written is added to ``written``, for the caller to remove if a later one fails.
+
+    A table is written as the one record batch it is (cleaning gives each column as one
+    chunk), so that reading it back gives each column whole, without joining chunks (the
+    64 K-row batches of ``feather.write_feather`` made the second national load copy every
+    column). Its buffers are compressed on the writing thread alone (``use_threads=False``),
+    not on Arrow's pool that the cleaning of the next table is using."""
     for file_name, table in tables.items():
         path = place / file_name
         written.append(path)
-        feather.write_feather(table, str(path), compression=_COMPRESSION)
+        with (
+            pa.OSFile(str(path), "wb") as sink,
+            pa.ipc.new_file(sink, table.schema, options=_WRITE_OPTIONS) as writer,
+        ):
+            writer.write_table(table)  # its columns as they are: one chunk each
     staged = place / f"meta-{token}.json"
     written.append(staged)
     staged.write_text(json.dumps(meta), encoding="utf-8")

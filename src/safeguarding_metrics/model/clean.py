@@ -160,13 +160,18 @@ def _dictionary_codes(chunked: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     held = pa.chunked_array(dictionaries, type=chunked.type.value_type).cast(pa.large_string())
     encoded = held.combine_chunks().dictionary_encode()
     remap = np.append(pc.fill_null(encoded.indices, MISSING).to_numpy().astype(np.int64), MISSING)
-    parts = [np.zeros(0, dtype=np.int64)]
+    out = np.empty(len(chunked), dtype=np.int64)
+    at = 0
     for chunk in chunked.chunks:
         start, size = starts[_buffers_of(chunk.dictionary)], len(chunk.dictionary)
         lookup = np.append(remap[start : start + size], MISSING)  # the last: missing
-        indices = pc.fill_null(chunk.indices.cast(pa.int64()), -1).to_numpy()
-        parts.append(lookup[indices])
-    return np.concatenate(parts), encoded.dictionary
+        indices = chunk.indices
+        if indices.null_count:
+            indices = pc.fill_null(indices.cast(pa.int64()), -1)
+        # each chunk's codes looked up straight into its place (its indices as they are)
+        np.take(lookup, indices.to_numpy(), out=out[at : at + len(chunk)])
+        at += len(chunk)
+    return out, encoded.dictionary
 
 
 def _buffers_of(array: pa.Array) -> tuple[int, ...]:
@@ -406,9 +411,15 @@ def _recoded(codes: np.ndarray, distinct: pa.Array) -> tuple[np.ndarray, pa.Arra
 
 def _taken(distinct: pa.Array, codes: np.ndarray) -> pa.Array:
     """The rows' values from their ``codes`` among ``distinct`` (missing where
-    :data:`~.coded.MISSING`)."""
+    :data:`~.coded.MISSING`).
+
+    Taken by ``int32`` positions, and without a validity mask when no row is missing (the
+    usual case): Arrow's take is then 2-4 times faster than with ``int64`` and a mask."""
     missing = codes == MISSING
-    return distinct.take(pa.array(np.where(missing, 0, codes), mask=missing))
+    narrow = np.int32 if len(distinct) < np.iinfo(np.int32).max else np.int64
+    if not missing.any():
+        return distinct.take(pa.array(codes.astype(narrow, copy=False)))
+    return distinct.take(pa.array(np.where(missing, 0, codes).astype(narrow), mask=missing))
 
 
 def _without_spaces(text: pd.Series) -> pd.Series:

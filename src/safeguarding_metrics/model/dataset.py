@@ -32,6 +32,7 @@ from .episode_rules import apply_episode_rules
 from .files import read_table_file
 from .folder import folder_error, scan_folder
 from .headers import header_name, name_columns, separator_hint
+from .memory import loading_pool
 from .quality import Action, DataError, Fault, Severity, faults_frame
 from .rules import RULES, cross_table_faults
 from .tables import TableSpec, table_spec, table_specs
@@ -303,6 +304,20 @@ def load_dataset(
     folder = Path(path)
     if not folder.is_dir():
         raise folder_error(folder, "not a dataset folder (expected a folder of <table>.csv files)")
+    with loading_pool():  # Arrow allocates from jemalloc while loading (see .memory)
+        return _load_folder(folder, strict, tables, progress, pivot_year, cache, _reference)
+
+
+def _load_folder(
+    folder: Path,
+    strict: bool,
+    tables: Iterable[str] | None,
+    progress: Callable[[str], None] | None,
+    pivot_year: int | None,
+    cache: bool,
+    reference: bool,
+) -> Dataset:
+    """:func:`load_dataset` of a folder that exists: its files found, read and assembled."""
     wanted = list(table_specs()) if tables is None else list(tables)
     for name in wanted:
         _known_table(name)
@@ -348,7 +363,7 @@ def load_dataset(
         if hints:
             reason += "; " + "; ".join(hints)
         raise folder_error(folder, reason)
-    kept = TableCache(folder, _pivot(pivot_year)) if cache and not _reference else None
+    kept = TableCache(folder, _pivot(pivot_year)) if cache and not reference else None
     try:
         return _assemble(
             raws,
@@ -358,7 +373,7 @@ def load_dataset(
             unusable=unusable,
             readers=readers,
             pivot_year=pivot_year,
-            reference=_reference,
+            reference=reference,
             cache=kept,
         )
     finally:
