@@ -179,3 +179,96 @@ def test_text_hashes_of_one_width_are_those_of_any_width(values: list[str]) -> N
     mixed = coded.text_hashes(pa.array([*values, ""]))  # another length: the general route
     assert fixed is not None and mixed is not None
     np.testing.assert_array_equal(fixed, mixed[: len(values)])
+
+
+def _one_width(width: int) -> st.SearchStrategy[str]:
+    """Text of exactly ``width`` UTF-8 bytes (identifiers of one format, and odd ones)."""
+    return (
+        st.text(alphabet="AZaz09 -'é\u3000\x00", min_size=1, max_size=width)
+        .map(lambda t: (t.encode() * width)[:width].decode("utf-8", errors="ignore"))
+        .filter(lambda t: len(t.encode()) == width)
+    )
+
+
+_TEXTS = st.one_of(
+    # one width up to 8 bytes (the words' route), with repeats
+    st.integers(1, 9).flatmap(lambda w: st.lists(_one_width(w), min_size=1, max_size=40)),
+    # mixed widths, missing values, empty text (Arrow's route)
+    st.lists(st.one_of(st.none(), st.text(alphabet="AZaé0 ", max_size=10)), max_size=40),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=_TEXTS, large=st.booleans(), start=st.integers(0, 3))
+def test_dictionary_encoded_is_arrows_dictionary_encode(
+    values: list[str | None], large: bool, start: int
+) -> None:
+    """The same codes (first appearance, MISSING where missing) and the same distinct values
+    as Arrow's ``dictionary_encode``, of ``string`` and ``large_string`` text, sliced or not
+    (an offset into its buffers)."""
+    kind = pa.large_string() if large else pa.string()
+    array = pa.array(["pad"] * start + values, type=kind).slice(start)
+    codes, distinct = coded.dictionary_encoded(array)
+    encoded = array.dictionary_encode()
+    expected = pa.compute.fill_null(encoded.indices, coded.MISSING).to_numpy()
+    np.testing.assert_array_equal(codes, expected)
+    assert codes.dtype == np.int64
+    assert distinct.type == kind
+    assert distinct.equals(encoded.dictionary)
+
+
+@settings(max_examples=200, deadline=None)
+@given(width=st.integers(1, 8), data=st.data())
+def test_text_words_are_exact_and_give_the_text_back(width: int, data: st.DataObject) -> None:
+    values = data.draw(st.lists(_one_width(width), min_size=1, max_size=30))
+    array = pa.array(values, type=pa.large_string())
+    found = coded.text_words(array)
+    assert found is not None and found[1] == width
+    words = found[0]
+    for i, a in enumerate(values):  # equal words exactly where the values are equal
+        for j, b in enumerate(values):
+            assert (words[i] == words[j]) == (a == b)
+    back = coded.text_from_words(words, width, pa.large_string())
+    assert back.equals(array)
+
+
+def test_text_words_only_for_one_width_up_to_eight_bytes() -> None:
+    assert coded.text_words(pa.array(["ab", "abc"])) is None
+    assert coded.text_words(pa.array(["ab", None])) is None
+    assert coded.text_words(pa.array(["abcdefghi"])) is None
+    assert coded.text_words(pa.array([], type=pa.string())) is None
+    assert coded.text_words(pa.array([""])) is None
+    assert coded.text_words(pa.array([1, 2])) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    parts=st.one_of(
+        st.integers(1, 8).flatmap(
+            lambda w: st.lists(
+                st.lists(_one_width(w), min_size=0, max_size=15, unique=True), max_size=4
+            )
+        ),
+        st.lists(
+            st.lists(st.text(alphabet="AZaé0 ", min_size=1, max_size=9), unique=True),
+            max_size=4,
+        ),
+    )
+)
+def test_sorted_distinct_sorts_by_bytes_on_either_route(parts: list[list[str]]) -> None:
+    """The union of the parts' values sorted by their UTF-8 bytes, and each value's position
+    in it; the words' route (one width) and Arrow's give the same."""
+    arrays = [pa.array(p, type=pa.string()) for p in parts]
+    if not arrays:
+        return
+    codes, uniques = coded.sorted_distinct(arrays)
+    expected = sorted({v for p in parts for v in p}, key=lambda v: v.encode())
+    assert uniques.to_pylist() == expected
+    assert uniques.type == pa.large_string()
+    flat = [v for p in parts for v in p]
+    assert [expected[c] for c in codes] == flat
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(coded, "text_words", lambda array: None)
+        general = coded.sorted_distinct(arrays)
+    np.testing.assert_array_equal(codes, general[0])
+    assert uniques.equals(general[1])

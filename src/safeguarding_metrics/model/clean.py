@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .coded import MISSING, column_codes, repeated, row_hashes, text_hashes
+from .coded import MISSING, column_codes, dictionary_encoded, repeated, row_hashes, text_hashes
 from .dates import parse_dates
 from .quality import Action, Severity, faults_frame, first_dates
 from .tables import Column, TableSpec
@@ -264,9 +264,7 @@ def _text_coded(
         if hashed is not None and cleaned.null_count:
             hashed[~pc.is_valid(cleaned).to_numpy(zero_copy_only=False)] = MISSING
         return _text_series(cleaned, values), array, hashed, None
-    encoded = array.dictionary_encode()
-    codes = pc.fill_null(encoded.indices, MISSING).to_numpy().astype(np.int64)
-    dictionary = encoded.dictionary
+    codes, dictionary = dictionary_encoded(array)
     maybe = _edge_candidates(dictionary)
     distinct, changed = _fixed_by_python(dictionary, _EDGE_OR_DEFUSED, _strip, maybe)
     distinct = _emptied(distinct)

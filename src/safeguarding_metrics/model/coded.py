@@ -12,7 +12,7 @@ the few rows the codes point at, so a collision can never make two different rec
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["MISSING", "column_codes", "repeated", "row_hashes", "text_codes", "text_hashes"]
+__all__ = [
+    "MISSING",
+    "column_codes",
+    "dictionary_encoded",
+    "repeated",
+    "row_hashes",
+    "sorted_distinct",
+    "text_codes",
+    "text_from_words",
+    "text_hashes",
+    "text_words",
+]
 
 #: The code of a missing value (every missing value of a column shares it).
 MISSING = -1
@@ -63,6 +74,104 @@ def text_codes(array: pa.Array) -> tuple[np.ndarray, pa.Array]:
     return codes, array.take(pa.array(where))
 
 
+#: The widest text :func:`text_words` holds in one word.
+_WORD_BYTES = 8
+
+
+def text_words(array: pa.Array) -> tuple[np.ndarray, int] | None:
+    """Text whose values are all one width of up to eight bytes (identifiers of one format:
+    ``C0000111``), none missing, as one ``uint64`` a value, and that width.
+
+    A value's word holds its UTF-8 bytes, the first in the lowest byte (little-endian), the
+    bytes beyond its width zero: equal values have equal words and, being of one width,
+    different values different words. An exact code, made by copying the column's bytes
+    once, where hashing its text costs 3 times as long. ``None`` for any other text (mixed
+    widths, longer values, missing values): the caller takes the general route.
+    """
+    n = len(array)
+    if not n or array.null_count:
+        return None
+    if pa.types.is_large_string(array.type):
+        width_type: type[np.integer[Any]] = np.int64
+    elif pa.types.is_string(array.type):
+        width_type = np.int32
+    else:
+        return None
+    _, offsets_buffer, data_buffer = array.buffers()[:3]
+    if offsets_buffer is None or data_buffer is None:
+        return None
+    offsets = np.frombuffer(offsets_buffer, dtype=width_type)[array.offset : array.offset + n + 1]
+    first, width = int(offsets[0]), int(offsets[1] - offsets[0])
+    # one width: the offsets count up by it (the last says so before every step is looked at)
+    if not 0 < width <= _WORD_BYTES or int(offsets[-1]) - first != width * n:
+        return None
+    if not bool((np.diff(offsets) == width).all()):
+        return None
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[first : first + width * n]
+    words = np.zeros(n, dtype="<u8")
+    words.view(np.uint8).reshape(n, _WORD_BYTES)[:, :width] = data.reshape(n, width)
+    return words, width
+
+
+def text_from_words(words: np.ndarray, width: int, kind: pa.DataType) -> pa.Array:
+    """The Arrow text (of type ``kind``: ``string`` or ``large_string``) whose
+    :func:`text_words` are ``words``, all of ``width`` bytes."""
+    k = len(words)
+    held = np.ascontiguousarray(words, dtype="<u8").view(np.uint8).reshape(k, _WORD_BYTES)
+    data = np.ascontiguousarray(held[:, :width])
+    offset_type = np.int64 if pa.types.is_large_string(kind) else np.int32
+    offsets = (np.arange(k + 1, dtype=np.int64) * width).astype(offset_type)
+    return pa.Array.from_buffers(kind, k, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+
+
+def dictionary_encoded(array: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """``array.dictionary_encode()`` as ``int64`` codes (:data:`MISSING` where missing) and
+    the distinct values, in the order each first appears (the same codes and values).
+
+    Text of one width up to eight bytes is encoded by its words (:func:`text_words`):
+    Arrow hashes integers 3 times as fast as text (1.4 million distinct children among 5.3
+    million referrals: 0.33 s against 0.98 s), and the distinct values are made back from
+    their words, nothing looked up in the column."""
+    found = text_words(array)
+    if found is None:
+        encoded = array.dictionary_encode()
+        codes = pc.fill_null(encoded.indices, MISSING).to_numpy().astype(np.int64)
+        return codes, encoded.dictionary
+    words, width = found
+    encoded = pa.array(words.view(np.int64)).dictionary_encode()
+    codes = encoded.indices.to_numpy().astype(np.int64)
+    distinct = encoded.dictionary.to_numpy().view("<u8")
+    return codes, text_from_words(distinct, width, array.type)
+
+
+def sorted_distinct(arrays: Sequence[pa.Array]) -> tuple[np.ndarray, pa.Array]:
+    """The distinct values of several text arrays (none missing), sorted by their bytes (as
+    Arrow sorts text), and the position of each value among them (``int32``, the arrays'
+    values one after another).
+
+    When every array is text of one width up to eight bytes (:func:`text_words`), its words
+    are sorted instead: byte-swapped, a word's number orders as its bytes do. Otherwise the
+    text is hashed and its distinct values sorted by Arrow. Both give the same result.
+    """
+    found = [text_words(array) for array in arrays]
+    widths = {f[1] for f in found if f is not None}
+    if found and all(f is not None for f in found) and len(widths) == 1:
+        words = np.concatenate([f[0] for f in found if f is not None]).byteswap()
+        encoded = pa.array(words.view(np.int64)).dictionary_encode()
+        distinct = encoded.dictionary.to_numpy().view(np.uint64)
+        order = np.argsort(distinct)
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
+        uniques = text_from_words(distinct[order].byteswap(), widths.pop(), pa.large_string())
+        return rank[encoded.indices.to_numpy()], uniques
+    merged = pa.concat_arrays([array.cast(pa.large_string()) for array in arrays])
+    encoded = merged.dictionary_encode()
+    order = pc.sort_indices(encoded.dictionary)
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order.to_numpy()] = np.arange(len(order), dtype=np.int32)
+    return rank[encoded.indices.to_numpy()], encoded.dictionary.take(order)
+
+
 #: Text longer than this (in bytes) is coded by :func:`text_codes` instead of hashed.
 _HASHED_BYTES = 64
 _SEED = np.uint64(0x9E3779B97F4A7C15)
@@ -84,6 +193,12 @@ def text_hashes(array: pa.Array) -> np.ndarray | None:
     else:
         raise TypeError(f"not text: {array.type}")
     n = len(array)
+    found = text_words(array)
+    if found is not None:  # one width up to 8 bytes: :func:`_fixed_width`'s hashes at once
+        words, size = found
+        return _mix(words ^ _mix(np.array([_SEED ^ np.uint64(size)], dtype=np.uint64))).view(
+            np.int64
+        )
     _, offsets_buffer, data_buffer = array.buffers()[:3]
     offsets = np.frombuffer(offsets_buffer, dtype=width)[array.offset : array.offset + n + 1]
     start = offsets[:-1].astype(np.int64)

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 
 from .cache import TableCache, TableOutcome
 from .clean import CleanTable, as_arrow_text, clean_table
+from .coded import sorted_distinct
 from .episode_rules import apply_episode_rules
 from .files import read_table_file
 from .folder import folder_error, scan_folder
@@ -1195,15 +1196,9 @@ def _coded_distinct(
     """The sorted distinct values of all tables' distinct identifiers, each table's
     identifiers' codes among them, and whether they stay distinct without case; ``None``
     when one is missing."""
-    merged = pa.concat_arrays([part.cast(pa.large_string()) for part in parts.values()])
-    if merged.null_count:
+    if any(part.null_count for part in parts.values()):
         return None
-    encoded = merged.dictionary_encode()
-    order = pc.sort_indices(encoded.dictionary)
-    rank = np.empty(len(order), dtype=np.int32)
-    rank[order.to_numpy()] = np.arange(len(order), dtype=np.int32)
-    uniques = encoded.dictionary.take(order)
-    coded = rank[encoded.indices.to_numpy()]
+    coded, uniques = sorted_distinct(list(parts.values()))
     maps: dict[str, np.ndarray] = {}
     start = 0
     for name, part in parts.items():
