@@ -272,3 +272,17 @@ def test_sorted_distinct_sorts_by_bytes_on_either_route(parts: list[list[str]]) 
         general = coded.sorted_distinct(arrays)
     np.testing.assert_array_equal(codes, general[0])
     assert uniques.equals(general[1])
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(_INT64, max_size=50), block=st.sampled_from([1, 3, 8, 1 << 16]))
+def test_mixing_in_place_by_blocks_is_mixing(values: list[int], block: int) -> None:
+    """The blocked in-place mix gives :func:`coded._mix`'s values, whatever the block size
+    (a last block shorter than the others, a single value, none)."""
+    held = np.array(values, dtype=np.int64).view(np.uint64)
+    expected = coded._mix(held.copy())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(coded, "_MIX_BLOCK", block)
+        mixed = held.copy()
+        coded._mix_in_place(mixed)
+    np.testing.assert_array_equal(mixed, expected)

@@ -457,9 +457,10 @@ def _remove_replaced(place: Path, token: str) -> None:
 
 
 def _shared_kinds(name: str) -> frozenset[str]:
-    """The columns of table ``name`` held as dictionaries (codes, free text, child ids): few
-    distinct values. Child ids come back one Python string per distinct value, as cleaning
-    makes them; the others as pandas' ``str`` dtype (Arrow strings)."""
+    """The columns of table ``name`` written as dictionaries when they hold Python strings
+    (codes, free text, child ids: few distinct values); each comes back one Python string
+    per distinct value. Columns of pandas' ``str`` dtype are written as the Arrow strings
+    they hold (:func:`_text_array`), child ids by their positions (:func:`_to_arrow`)."""
     spec = table_spec(name)
     return frozenset(
         c.name
@@ -519,12 +520,15 @@ def _text_array(values: pd.Series, dictionary: bool) -> pa.Array:
     those are converted. Anything but ``str`` and ``None`` (a NaN in an unknown column, which
     would come back as ``None``) raises ``TypeError``: the table is then not cached. A column
     of pandas' ``str`` dtype (:data:`~.clean.TEXT_DTYPE`) is taken as the Arrow strings it
-    holds (a ``dictionary`` one encoded by Arrow), no Python string made."""
+    holds, no Python string made, and kept as they are, not as a dictionary: read back, the
+    column is its decompressed buffers, where a dictionary would be decoded row by row (21
+    million visit types: 0.7 s of a second national load), and none is encoded when it is
+    written (LZ4 compresses the repeated codes about as well)."""
     if values.dtype == TEXT_DTYPE:
         array = pa.array(values.array)
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks()
-        return array.dictionary_encode() if dictionary else array
+        return array
     held = np.ascontiguousarray(values.to_numpy(dtype=object))
     if not dictionary or not len(held):
         return pa.array(held, type=pa.string())  # not from_pandas: a NaN is refused
@@ -565,7 +569,8 @@ def _from_arrow(
             continue
         if wanted.startswith(_RANGE) and pa.types.is_null(array.type):
             first = int(wanted[len(_RANGE) :])
-            columns[name] = pd.Series(np.arange(first, first + len(array), dtype=np.int64))
+            counted = np.arange(first, first + len(array), dtype=np.int64)
+            columns[name] = pd.Series(counted, copy=False)  # (pandas 3 copies an array else)
             continue
         if wanted == str(TEXT_DTYPE) and pa.types.is_null(array.type):
             nothing = pa.nulls(len(array), pa.large_string())
@@ -582,7 +587,7 @@ def _from_arrow(
                 values = array.to_numpy(zero_copy_only=False).astype(object, copy=False)
                 if not values.flags.writeable:
                     values = values.copy()
-            series = pd.Series(values, dtype=object)
+            series = pd.Series(values, dtype=object, copy=False)
         elif wanted == str(TEXT_DTYPE):
             # Arrow strings as they are: no Python string is made
             if isinstance(array, pa.DictionaryArray):

@@ -1006,7 +1006,8 @@ def clean_table(
     frame = pd.concat(data, axis=1) if data else pd.DataFrame(data)
     for c in extra:
         frame[c] = raw[c].to_numpy()
-    frame.insert(0, "_row", rows)
+    # as a Series without a copy (pandas 3 copies an array given to ``insert``)
+    frame.insert(0, "_row", pd.Series(rows, index=frame.index, copy=False))
 
     # Negative intervals: the fault belongs to the later field, so the record still counts for
     # indicators that read only its start (a referral whose closure precedes it is a referral).

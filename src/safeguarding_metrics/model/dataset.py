@@ -1019,7 +1019,7 @@ def _code_children(
             codes = codes_of.pop(name, None)
             if codes is not None:
                 frame = frame.drop(columns=["child_id"])
-                frame.insert(1, "child", codes)
+                frame.insert(1, "child", _held(codes, frame))
             tables[name] = frame
         return child_ids, child_las, tables, case_distinct
     keys: dict[str, pd.Series] = {}
@@ -1060,7 +1060,7 @@ def _code_children(
             if codes is None:
                 codes = index.get_indexer(key).astype(np.int32)
             frame = frame.drop(columns=["child_id"])
-            frame.insert(1, "child", codes)
+            frame.insert(1, "child", _held(codes, frame))
         out[name] = frame
     return child_ids, child_las, out, False
 
@@ -1100,6 +1100,12 @@ def _arrow_codes(
     for name, chunk in zip(keys, unified.chunks, strict=True):
         out[name] = rank[chunk.indices.to_numpy()]
     return uniques, out
+
+
+def _held(codes: np.ndarray, frame: pd.DataFrame) -> pd.Series:
+    """Children's codes as a column of ``frame`` without copying them (pandas 3 copies an
+    array given to ``DataFrame.insert``: 0.24 s for the 21 million visits)."""
+    return pd.Series(codes, index=frame.index, copy=False)
 
 
 def _child_positions(values: pd.Series) -> tuple[np.ndarray, pa.Array] | None:
