@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 
 from safeguarding_metrics.benchmarks._data import MeasureYear, year_from_areas
+from safeguarding_metrics.benchmarks.years import parse_year
 
 __all__ = ["COMPARATOR_COLUMNS", "BenchmarkLink", "Comparator", "as_link"]
 
@@ -196,7 +197,6 @@ class Comparator:
             twice for a year, naming ``where``, the row (the header is row 1) and the column.
         """
         from safeguarding_metrics.benchmarks.authorities import authorities
-        from safeguarding_metrics.benchmarks.lookup import parse_year
 
         councils = {la.old_code for la in authorities()}
         values: dict[tuple[str, int], float | None] = {}

@@ -52,7 +52,7 @@ from ..engine import calculate
 from ..indicator import Indicator
 from ..model.tables import table_spec
 from ..registry import Registry, build_registry
-from .check import IndicatorCheckError, _registry
+from .failure import IndicatorCheckError, chosen_indicator
 from .strategies import _new, make_dataset
 
 __all__ = ["BOUNDARY_DAYS", "Boundary", "BoundaryCase", "BoundaryReport", "check_boundary"]
@@ -557,7 +557,7 @@ def check_boundary(
         (property ``boundary``) listing the cases on the wrong side: what the case was, what
         the limit says and what the indicator said, with the synthetic records.
     """
-    chosen, reg = _registry(indicator, registry)
+    chosen, reg = chosen_indicator(indicator, registry)
     params = dict(params or {})
     if boundary is None:
         rule = declaration_of(chosen)

@@ -63,7 +63,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import numpy as np
@@ -78,7 +78,9 @@ from ..indicator import COHORT_COLUMNS, Indicator, Kind, Unit
 from ..model.dataset import Dataset
 from ..model.quality import Action
 from ..model.tables import table_spec
-from ..registry import Registry, build_registry, default_registry
+from ..registry import Registry
+from .boundary import Boundary, check_boundary
+from .failure import IndicatorCheckError, chosen_indicator
 from .strategies import (
     DEFAULT_END,
     DEFAULT_START,
@@ -92,9 +94,6 @@ from .strategies import (
     shuffled,
     split_children,
 )
-
-if TYPE_CHECKING:
-    from .boundary import Boundary
 
 __all__ = [
     "OPTIONAL_PROPERTIES",
@@ -114,49 +113,12 @@ PROPERTIES = ("bounds", "empty", "missing_tables", "order", "additivity", "bad_i
 #: Properties run only when asked for.
 OPTIONAL_PROPERTIES = ("partition",)
 
-_DESCRIPTIONS = {
-    "bounds": "results computed and within their bounds",
-    "empty": "tables present but empty give zero counts",
-    "missing_tables": "a missing table makes the indicator not computable, naming it",
-    "order": "shuffling the rows of every table changes nothing",
-    "additivity": "numerators and denominators add up over disjoint sets of children",
-    "bad_input": "faulty records are listed and set aside or left out, and the run goes on",
-    "partition": "monthly numerators and denominators add up to the whole range's",
-    "boundary": "the cases at a timescale's boundary are met or not as its limit says",
-    "declaration": "the tables and columns it declares (read, populated) are canonical",
-}
 
 _FIGURES = ("numerator", "denominator", "excluded")
 #: The reason of a figure whose ``populated`` column is empty in every record it reads
 #: (:func:`safeguarding_metrics.quality_flags.unpopulated`): a result, not a failure.
 _UNPOPULATED = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+ is empty in every record ")
 _ROW_KEY = ("indicator", "la", "period_start", "period_end", "window")
-
-
-class IndicatorCheckError(AssertionError):
-    """An indicator fails one of :func:`check_indicator`'s properties.
-
-    Attributes
-    ----------
-    indicator
-        The indicator's id.
-    property
-        The property that fails.
-    detail
-        What went wrong.
-    counterexample
-        The minimal (synthetic) case history found, described in text.
-    """
-
-    def __init__(self, indicator: str, prop: str, detail: str, counterexample: str) -> None:
-        self.indicator = indicator
-        self.property = prop
-        self.detail = detail
-        self.counterexample = counterexample
-        super().__init__(
-            f"{indicator} fails property {prop!r} ({_DESCRIPTIONS.get(prop, prop)}): {detail}\n"
-            f"Minimal counterexample (synthetic data):\n{counterexample}"
-        )
 
 
 class _Failed(AssertionError):
@@ -207,19 +169,6 @@ class CheckReport:
 # -- running one indicator ---------------------------------------------------------------------
 
 
-def _registry(
-    indicator: Indicator | str, registry: Registry | Iterable[tuple[str, object]] | None
-) -> tuple[Indicator, Registry]:
-    if registry is not None and not isinstance(registry, Registry):
-        registry = build_registry(list(registry))
-    if isinstance(indicator, Indicator):
-        # No installed plugin is loaded: the indicator object is computed as it is.
-        return indicator, registry if registry is not None else build_registry([])
-    if registry is None:
-        registry = default_registry()
-    return registry.get(indicator), registry
-
-
 def run_indicator(
     indicator: Indicator | str,
     dataset: Dataset,
@@ -255,7 +204,7 @@ def run_indicator(
         The ``period`` window's rows (the indicator's headline window, which ``calculate``
         always adds, is left out when it is another).
     """
-    chosen, reg = _registry(indicator, registry)
+    chosen, reg = chosen_indicator(indicator, registry)
     results = calculate(
         dataset,
         start=start,
@@ -1345,7 +1294,7 @@ def check_indicator(
     unknown = [p for p in properties if p not in known]
     if unknown:
         raise ValueError(f"unknown properties {unknown}; the properties are {', '.join(known)}")
-    chosen, reg = _registry(indicator, registry)
+    chosen, reg = chosen_indicator(indicator, registry)
     check_declaration(chosen)
     tables = history_tables(chosen)
     rule = declaration_of(chosen)
@@ -1390,8 +1339,6 @@ def check_indicator(
         getattr(checker, prop)()
         ran.append(prop)
     if run_boundary:
-        from .boundary import check_boundary  # it reads this module
-
         for boundary in boundaries:
             for p in param_sets:
                 if boundary is None and rule is not None and _linked(rule, chosen, p):
