@@ -406,3 +406,65 @@ def test_team_breakdown_caption_keeps_the_month_capitalised(small_report: Any) -
     months = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
     assert not any(re.search(rf"\b({months.lower()}) \d{{4}}", c) for c in captions)
     assert any(re.search(rf"as at \d+ ({months}) \d{{4}}", c) for c in captions)
+
+
+def test_a_count_shows_its_count_once_named_by_what_it_counts(small_report: Any) -> None:
+    """A count measure's month table and team table give the count in one column, headed by
+    ``count_label`` ("Referrals"), not the same number under two headings."""
+    import re
+
+    from safeguarding_metrics.report.html import render_html
+
+    page = render_html(small_report, charts=False)
+    counts = [
+        s
+        for s in small_report.sections
+        if Unit(s.indicator.unit) == Unit.COUNT and s.status == "ok"
+    ]
+    assert counts
+    with_teams = 0
+    for section in counts:
+        block = page[page.index(f'id="{section.anchor}"') :]
+        block = block[: block.index("</section>")]
+        label = section.indicator.count_label[:1].upper() + section.indicator.count_label[1:]
+        for kind in ("series", "teams"):
+            if f'<table class="{kind}">' not in block:
+                continue
+            table = block[block.index(f'<table class="{kind}">') :]
+            table = table[: table.index("</table>")]
+            headers = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', table)
+            assert len(headers) == len(set(headers)), (section.indicator.id, headers)
+            assert "Number" not in headers and "Value" not in headers
+            if kind == "teams":
+                with_teams += 1
+                assert label in headers, (section.indicator.id, headers)
+                first = re.search(r'<tr><th scope="row">[^<]*</th>(.*?)</tr>', table, re.S)
+                assert first is not None
+                assert len(re.findall(r'<td class="num">', first.group(1))) == 1
+            elif "Year to date" not in headers:  # a snapshot: its value column is the count
+                assert label in headers, (section.indicator.id, headers)
+    assert with_teams
+
+
+def test_the_summary_says_the_year_of_each_england_figure(small_report: Any) -> None:
+    """Benchmarks of different measures come from different years: each summary row's
+    England figure says its collection year (as the section's "England 2014-15" does)."""
+    import re
+
+    from safeguarding_metrics.report.html import render_html
+
+    page = render_html(small_report, charts=False)
+    summary = small_report.summary
+    shown = 0
+    for row in summary.itertuples():
+        start = page.index(f'data-indicator="{row.indicator}"')
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", page[start : page.index("</tr>", start)])
+        england = cells[-3]
+        year = row.benchmark_year
+        if pd.isna(year) or pd.isna(row.england):
+            assert "<span" not in england or "-" not in england
+            continue
+        end = int(float(year))
+        assert f'<span class="sub year">{end - 1}-{end % 100:02d}</span>' in england, england
+        shown += 1
+    assert shown

@@ -553,22 +553,32 @@ def _count_headers(section: Section) -> dict[str, Any]:
     """The series' and teams' count columns named by what they count: the numerator by
     ``of_which_label`` ("Within 45 working days"), the denominator by ``count_label``
     ("Assessments completed"). A mean shows only what it averages over (the number of
-    children, not the sum of their days)."""
+    children, not the sum of their days); a count only its value, headed by ``count_label``
+    ("Referrals"), not the same number under two headings."""
     indicator = section.indicator
     unit = Unit(indicator.unit)
     count = indicator.count_label or ("Counted" if unit != Unit.COUNT else "Number")
     if unit == Unit.COUNT:
-        return {"show_numerator": True, "numerator_header": _capital(count)}
+        # the count is the value: one column, named by what it counts (not the count twice)
+        return {
+            "show_numerator": False,
+            "numerator_header": "",
+            "value_header": _capital(count),
+            "team_value_header": _capital(count),
+        }
+    value = {"value_header": "Value", "team_value_header": _UNIT_WORDS[unit].capitalize()}
     if unit.is_mean:
         return {
             "show_numerator": False,
             "numerator_header": "",
             "denominator_header": _capital(count),
+            **value,
         }
     return {
         "show_numerator": True,
         "numerator_header": _capital(indicator.of_which_label or "Of which met"),
         "denominator_header": _capital(count),
+        **value,
     }
 
 
@@ -647,7 +657,7 @@ def _section_view(
         "teams": _teams_view(section),
         "teams_judged": not section.teams.empty
         and bool(section.teams["target_status"].notna().any()),
-        "team_value_header": _UNIT_WORDS[unit].capitalize(),
+        "team_value_header": series["team_value_header"],
         "commentary": {
             "paragraphs": _paragraphs(commentary.text) if commentary is not None else [],
             "draft": bool(commentary.draft) if commentary is not None else False,
