@@ -1006,7 +1006,7 @@ class Recency:
     ) -> pd.DataFrame:
         """The count form: the cohort's rows with only what the engine counts."""
         rows = self.rows(tables, periods, params)
-        nothing = not any(r is not None for r in rows.excluded)
+        nothing = bool(pd.isna(rows.excluded).all())  # no row excluded
         return count_frame(
             period=rows.period,
             child=rows.child,
@@ -1053,7 +1053,7 @@ class Recency:
         from .due.spec import due_frame
 
         rows = self.rows(tables, Periods.on(as_at), params, everyone=True)
-        keep = np.array([r is None for r in rows.excluded], dtype=bool)
+        keep = np.asarray(pd.isna(rows.excluded), dtype=bool)  # the rows that count
         start, last, due_event = rows.start[keep], rows.last[keep], rows.due[keep]
         new_until = rows.new_case.last_day_within(start)
         no_event = np.isnat(due_event)
@@ -1067,7 +1067,9 @@ class Recency:
                 no_event, rules[1], np.where(due == due_event, rules[0], rules[2] or rules[0])
             )
         words = {"within": rows.within.words, "new": rows.new_case.words}
-        text = np.array([r.format(**words) for r in chosen], dtype=object)
+        # each rule's words made once, then given to its rows (not formatted row by row)
+        distinct, which = np.unique(np.asarray(chosen, dtype=str), return_inverse=True)
+        text = np.array([r.format(**words) for r in distinct], dtype=object)[which]
         in_population = ~rows.new[keep] if self.new_cases == "not counted" else True
         met = rows.met[keep]
         return due_frame(
