@@ -457,3 +457,45 @@ def test_row_numbers_counting_up_and_text_without_value_are_kept_as_nothing() ->
     assert cache_module._counts_up_from(pd.Series([5], dtype=np.int64)) == 5
     assert cache_module._counts_up_from(pd.Series([3, 2], dtype=np.int64)) is None
     assert cache_module._counts_up_from(pd.Series([], dtype=np.int64)) is None
+
+
+def test_a_replaced_entry_still_in_use_is_removed_later(
+    tmp_path: Path,
+    council: dict[str, pd.DataFrame],
+    monkeypatch: pytest.MonkeyPatch,
+    reads: list[str],
+) -> None:
+    """Entries are read memory-mapped; where a file still in use cannot be removed (Windows,
+    a dataset of the process mapping it), replacing its entry leaves it, the load goes on,
+    and a later write of the table removes it."""
+    folder = _write(council, tmp_path / "ds", "csv")
+    first = load_dataset(folder)  # entries written, then read memory-mapped below
+    held = load_dataset(folder)
+    place = folder / CACHE_FOLDER / "referrals"
+    before = {p.name for p in place.iterdir()} - {"meta.json"}
+    path = folder / "referrals.csv"
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    original = pathlib.Path.unlink
+
+    def busy(self: Path, missing_ok: bool = False) -> None:
+        if self.parent == place and self.name in before:
+            raise PermissionError(13, "The process cannot access the file", str(self))
+        original(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(pathlib.Path, "unlink", busy)
+    reads.clear()
+    again = load_dataset(folder)  # the old entry cannot be removed: the load goes on
+    assert reads == ["referrals"]
+    assert_same_dataset(again, first)
+    assert before <= {p.name for p in place.iterdir()}  # left where it was
+    monkeypatch.setattr(pathlib.Path, "unlink", original)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2 * 10**9))
+    reads.clear()
+    latest = load_dataset(folder)
+    assert reads == ["referrals"]
+    assert not before & {p.name for p in place.iterdir()}  # removed by the next write
+    assert_same_dataset(latest, held)
+    reads.clear()
+    assert_same_dataset(load_dataset(folder), held)
+    assert reads == []
